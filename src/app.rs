@@ -1,0 +1,285 @@
+//! The scan, as a list of steps: validate the targets, walk and scan them, pair candidates into
+//! findings, sort, write the report, print the summary, and pick the exit status.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use crate::config::{Config, Target};
+use crate::error::{Error, Result};
+use crate::finding::Finding;
+use crate::matcher::Matcher;
+use crate::pair::{self, Place};
+use crate::report::{self, sarif::encode_uri, Report};
+use crate::rule::Severity;
+use crate::source::{self, Counts, Stats};
+
+/// Exit status: nothing found.
+pub const EXIT_CLEAN: i32 = 0;
+/// Exit status: findings reported.
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit status: an error happened (wins over findings).
+pub const EXIT_ERROR: i32 = 2;
+
+/// What a finished scan produced.
+#[derive(Debug)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub counts: Counts,
+    pub errors: Vec<String>,
+    pub seconds: f64,
+}
+
+impl Outcome {
+    /// The exit status for this outcome.
+    pub fn exit_code(&self) -> i32 {
+        if !self.errors.is_empty() || self.counts.errors > 0 {
+            EXIT_ERROR
+        } else if self.findings.is_empty() {
+            EXIT_CLEAN
+        } else {
+            EXIT_FINDINGS
+        }
+    }
+}
+
+/// Scans everything the configuration names and returns the sorted findings.
+pub fn scan(config: &Config) -> Outcome {
+    let started = Instant::now();
+    let matcher = Matcher::new();
+    let stats = Stats::default();
+    let findings: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
+
+    let scan_blob = |path: &str, data: &[u8]| {
+        let candidates = matcher.scan(data);
+        if candidates.is_empty() {
+            return;
+        }
+        let paired = pair::pair(data, candidates, Place { path, commit: None });
+        Stats::add(&stats.examples, paired.examples as u64);
+        if !paired.findings.is_empty() {
+            if let Ok(mut all) = findings.lock() {
+                all.extend(paired.findings);
+            }
+        }
+    };
+
+    // Step 1: every named path must exist; a missing one is an error, the others are scanned.
+    let mut roots: Vec<&Path> = Vec::new();
+    for t in &config.targets {
+        if let Target::Path(p) = t {
+            match std::fs::metadata(p) {
+                Ok(_) => roots.push(p),
+                Err(e) => stats.error(
+                    Error::Path {
+                        path: p.clone(),
+                        source: e,
+                    }
+                    .to_string(),
+                ),
+            }
+        }
+    }
+    // Step 2: walk and scan the files.
+    source::fs::walk(&roots, config, &stats, scan_blob);
+    // Step 3: standard input.
+    if config.targets.contains(&Target::Stdin) {
+        match source::stdin::read_all() {
+            Ok(data) => {
+                Stats::add(&stats.files, 1);
+                Stats::add(&stats.bytes, data.len() as u64);
+                match source::text_content(&data) {
+                    Some(text) => scan_blob(source::stdin::NAME, &text),
+                    None => Stats::add(&stats.skipped_binary, 1),
+                }
+            }
+            Err(e) => stats.error(e.to_string()),
+        }
+    }
+    // Step 4: sort, so that output never depends on thread scheduling.
+    let mut findings = findings.into_inner().unwrap_or_default();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Outcome {
+        findings,
+        counts: stats.counts(),
+        errors: stats.messages(),
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// Runs a scan end to end and returns the exit status.
+pub fn run(config: &Config) -> Result<i32> {
+    let outcome = scan(config);
+    let exit_code = outcome.exit_code();
+    let base = uri_base(config);
+    let uri = |path: &str| relative_uri(&base, path);
+    let report = Report {
+        findings: &outcome.findings,
+        counts: &outcome.counts,
+        show_secrets: config.show_secrets,
+        color: config.color,
+        uri: &uri,
+        exit_code,
+    };
+    write_report(config, &report)?;
+    for e in &outcome.errors {
+        eprintln!("keyhound: error: {}", crate::report::text::sanitize(e));
+    }
+    if !config.quiet {
+        eprintln!("{}", summary(&outcome));
+    }
+    Ok(exit_code)
+}
+
+fn write_report(config: &Config, report: &Report<'_>) -> Result<()> {
+    let out_err = |e: io::Error| Error::Output {
+        path: config.output.clone(),
+        source: e,
+    };
+    match &config.output {
+        Some(path) => {
+            let file = File::create(path).map_err(out_err)?;
+            let mut w = BufWriter::new(file);
+            report::write(config.format, report, &mut w).map_err(out_err)?;
+            w.flush().map_err(out_err)
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut w = BufWriter::new(stdout.lock());
+            match report::write(config.format, report, &mut w).and_then(|()| w.flush()) {
+                // A closed pipe (`keyhound scan | head`) is not an error worth reporting.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(out_err),
+            }
+        }
+    }
+}
+
+/// The one-paragraph summary printed on standard error.
+pub fn summary(o: &Outcome) -> String {
+    let c = &o.counts;
+    let mut s = format!(
+        "keyhound: scanned {} file{} ({}) in {:.2}s",
+        c.files,
+        if c.files == 1 { "" } else { "s" },
+        human_bytes(c.bytes),
+        o.seconds
+    );
+    let mut skipped = Vec::new();
+    if c.skipped_binary > 0 {
+        skipped.push(format!("{} binary", c.skipped_binary));
+    }
+    if c.skipped_large > 0 {
+        skipped.push(format!("{} too large", c.skipped_large));
+    }
+    if c.vanished > 0 {
+        skipped.push(format!("{} vanished", c.vanished));
+    }
+    if !skipped.is_empty() {
+        s.push_str(&format!("; skipped {}", skipped.join(", ")));
+    }
+    let n = o.findings.len();
+    s.push_str(&format!("; {n} finding{}", if n == 1 { "" } else { "s" }));
+    if n > 0 {
+        let by = |sev: Severity| o.findings.iter().filter(|f| f.severity == sev).count();
+        let parts: Vec<String> = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+        ]
+        .iter()
+        .filter(|&&sev| by(sev) > 0)
+        .map(|&sev| format!("{} {}", by(sev), sev.as_str()))
+        .collect();
+        s.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    if c.examples > 0 {
+        s.push_str(&format!(
+            "; {} AWS documentation example{} ignored",
+            c.examples,
+            if c.examples == 1 { "" } else { "s" }
+        ));
+    }
+    if c.errors > 0 {
+        s.push_str(&format!(
+            "; {} error{}",
+            c.errors,
+            if c.errors == 1 { "" } else { "s" }
+        ));
+    }
+    s
+}
+
+fn human_bytes(b: u64) -> String {
+    let b = b as f64;
+    if b >= 1e9 {
+        format!("{:.2} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{b} bytes")
+    }
+}
+
+/// Lexically normalises an absolute path (`.` and `..` resolved without touching the disk).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    normalize(&cwd.join(p))
+}
+
+/// The directory SARIF URIs are relative to: the git repository holding the first scanned
+/// path, else that path (its directory, for a file), else the current directory.
+fn uri_base(config: &Config) -> PathBuf {
+    let first = config.targets.iter().find_map(|t| match t {
+        Target::Path(p) => Some(absolute(p)),
+        Target::Stdin => None,
+    });
+    let Some(first) = first else {
+        return absolute(Path::new("."));
+    };
+    let dir = if first.is_dir() {
+        first.clone()
+    } else {
+        first.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    dir.ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(dir)
+}
+
+/// A location's path as a URI relative to `base` (absolute `file://` URI when outside it).
+fn relative_uri(base: &Path, path: &str) -> String {
+    if path == source::stdin::NAME {
+        return "stdin".to_string();
+    }
+    let abs = absolute(Path::new(path));
+    match abs.strip_prefix(base) {
+        Ok(rel) if !rel.as_os_str().is_empty() => {
+            encode_uri(&rel.to_string_lossy().replace('\\', "/"))
+        }
+        _ => format!(
+            "file://{}",
+            encode_uri(&abs.to_string_lossy().replace('\\', "/"))
+        ),
+    }
+}

@@ -1,0 +1,96 @@
+//! Command-line syntax: the clap types and nothing else. `config` turns them into a validated
+//! `Config`; no other module reads a raw flag.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// keyhound finds leaked credentials (AWS access keys first) in files and git history.
+#[derive(Debug, Parser)]
+#[command(name = "keyhound", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files (and, later, git history) for leaked credentials.
+    ///
+    /// Exit status: 0 when nothing is found, 1 when findings are reported, 2 on any error
+    /// (an error wins over findings, since a partial scan cannot be trusted).
+    Scan(ScanArgs),
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    Text,
+    /// One JSON document with every finding and a summary.
+    Json,
+    /// One JSON object per finding per line.
+    Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
+    Sarif,
+}
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Report format.
+    #[arg(short = 'f', long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Number of threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Scan files that .gitignore, .ignore and git's exclude files would skip.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Follow symbolic links.
+    #[arg(short = 'L', long)]
+    pub follow: bool,
+
+    /// Skip files larger than this (bytes; K, M and G suffixes accepted).
+    #[arg(long, value_name = "SIZE", default_value = "25M")]
+    pub max_file_size: String,
+
+    /// Scan only the files, not the git history of a repository.
+    #[arg(long)]
+    pub no_history: bool,
+
+    /// Do not check found key pairs against AWS.
+    #[arg(long)]
+    pub no_verify: bool,
+
+    /// Show secrets in full in every report format (they are redacted by default).
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// When to use colour in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print no summary and no warnings on standard error.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}

@@ -1,0 +1,124 @@
+//! `Config` is the validated form of the command line, built once. Everything after this point
+//! takes `&Config`; malformed values (a size like `12Q`, zero threads) are errors here.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::cli::{ColorChoice, Format, ScanArgs};
+use crate::error::{Error, Result};
+
+/// What to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A file or directory.
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+/// A validated scan configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub targets: Vec<Target>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub threads: usize,
+    pub respect_ignore: bool,
+    pub follow_links: bool,
+    pub max_file_size: u64,
+    pub history: bool,
+    pub verify: bool,
+    pub show_secrets: bool,
+    pub color: bool,
+    pub quiet: bool,
+}
+
+impl Config {
+    /// Validates the scan flags.
+    pub fn from_args(args: &ScanArgs) -> Result<Config> {
+        let threads = match args.threads {
+            Some(0) => return Err(Error::Config("--threads must be at least 1".into())),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let max_file_size = parse_size(&args.max_file_size).ok_or_else(|| {
+            Error::Config(format!(
+                "--max-file-size: invalid size {:?} (use bytes, or a number with K, M or G)",
+                args.max_file_size
+            ))
+        })?;
+        let targets = args
+            .paths
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    Target::Stdin
+                } else {
+                    Target::Path(p.clone())
+                }
+            })
+            .collect::<Vec<_>>();
+        if targets.iter().filter(|t| **t == Target::Stdin).count() > 1 {
+            return Err(Error::Config(
+                "standard input (-) can be scanned only once".into(),
+            ));
+        }
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                args.output.is_none()
+                    && args.format == Format::Text
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
+            }
+        };
+        Ok(Config {
+            targets,
+            format: args.format,
+            output: args.output.clone(),
+            threads,
+            respect_ignore: !args.no_ignore,
+            follow_links: args.follow,
+            max_file_size,
+            history: !args.no_history,
+            verify: !args.no_verify,
+            show_secrets: args.show_secrets,
+            color,
+            quiet: args.quiet,
+        })
+    }
+}
+
+/// Parses `1048576`, `512K`, `25M`, `1G` (binary multiples; `KB`/`MiB` spellings accepted).
+pub fn parse_size(s: &str) -> Option<u64> {
+    let t = s.trim();
+    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits_end);
+    let n: u64 = num.parse().ok()?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("100"), Some(100));
+        assert_eq!(parse_size("25M"), Some(25 << 20));
+        assert_eq!(parse_size("2k"), Some(2048));
+        assert_eq!(parse_size("1GiB"), Some(1 << 30));
+        assert_eq!(parse_size("12Q"), None);
+        assert_eq!(parse_size(""), None);
+        assert_eq!(parse_size("99999999999999999999G"), None);
+    }
+}

@@ -1,0 +1,230 @@
+//! What keyhound reports: a `Finding` is one credential (a key pair, a lone secret, a lone key
+//! ID, a lone session token) with every place it was seen. `Secret` holds secret text and
+//! redacts itself everywhere unless read explicitly. Fingerprints hash the rule and the secret
+//! value, never the path or line, so they survive code moving around.
+
+use std::fmt;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::rule::{Rule, Severity};
+
+/// Secret text. `Debug` and `Display` never show it; `expose` must be called to read it.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The real value. Callers decide whether the user asked to see it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// A redacted form that keeps the first four characters and the length, enough to tell two
+    /// secrets apart in a report without making either usable.
+    pub fn redacted(&self) -> String {
+        let head: String = self.0.chars().take(4).collect();
+        let len = self.0.chars().count();
+        format!("{head}{}", "*".repeat(len.saturating_sub(4).min(36)))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// Which part of a credential a location points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationKind {
+    KeyId,
+    Secret,
+    SessionToken,
+}
+
+impl LocationKind {
+    /// Name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationKind::KeyId => "key_id",
+            LocationKind::Secret => "secret",
+            LocationKind::SessionToken => "session_token",
+        }
+    }
+}
+
+/// How the value was written in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// As is.
+    Plain,
+    /// Percent-encoded (`%2F`, `%2B`, `%3D`).
+    Url,
+    /// With JSON-escaped slashes (`\/`).
+    JsonEscaped,
+    /// Inside a base64 value (the location is the base64 text).
+    Base64,
+}
+
+impl Encoding {
+    /// Name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Plain => "plain",
+            Encoding::Url => "url",
+            Encoding::JsonEscaped => "json_escaped",
+            Encoding::Base64 => "base64",
+        }
+    }
+}
+
+/// The commit that introduced a blob into history.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CommitInfo {
+    pub id: String,
+    pub author: String,
+    pub email: String,
+    /// ISO 8601 date with offset.
+    pub date: String,
+}
+
+/// Where a part of a finding was seen. Lines and columns are 1-based; columns count characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// Display path (as walked, or `<stdin>`).
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    /// Column just past the last character.
+    pub end_column: u32,
+    pub kind: LocationKind,
+    pub encoding: Encoding,
+    /// Set when the content came from git history.
+    pub commit: Option<CommitInfo>,
+}
+
+/// AWS facts about a key ID, decoded offline.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AwsKey {
+    pub key_id: String,
+    /// 12-digit account ID, when the key ID encodes one.
+    pub account_id: Option<String>,
+    /// `long-term`, `temporary` or `other`.
+    pub key_type: &'static str,
+}
+
+/// One credential found, with every place it was seen.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub aws: Option<AwsKey>,
+    pub secret: Option<Secret>,
+    pub session_token: Option<Secret>,
+    /// Sorted; the first is the primary location.
+    pub locations: Vec<Location>,
+    pub fingerprint: String,
+}
+
+impl Finding {
+    /// Builds a finding and computes its fingerprint.
+    pub fn new(
+        rule: &'static Rule,
+        aws: Option<AwsKey>,
+        secret: Option<Secret>,
+        session_token: Option<Secret>,
+        mut locations: Vec<Location>,
+    ) -> Self {
+        locations.sort();
+        locations.dedup();
+        let fingerprint = fingerprint(
+            rule.id,
+            aws.as_ref().map(|a| a.key_id.as_str()),
+            secret.as_ref(),
+            session_token.as_ref(),
+        );
+        Finding {
+            rule,
+            severity: rule.severity,
+            aws,
+            secret,
+            session_token,
+            locations,
+            fingerprint,
+        }
+    }
+
+    /// The first location, used as the finding's position in every report.
+    pub fn primary(&self) -> Option<&Location> {
+        self.locations.first()
+    }
+
+    /// Sort key: path, line, column, rule, fingerprint. Independent of thread scheduling.
+    pub fn sort_key(&self) -> (Option<&Location>, &'static str, &str) {
+        (self.primary(), self.rule.id, &self.fingerprint)
+    }
+}
+
+/// Hash of the rule id and the credential's values: stable when the file moves or changes
+/// around the secret, different for a different secret.
+pub fn fingerprint(
+    rule_id: &str,
+    key_id: Option<&str>,
+    secret: Option<&Secret>,
+    token: Option<&Secret>,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0]);
+    h.update(key_id.unwrap_or("").as_bytes());
+    h.update([0]);
+    h.update(secret.map(Secret::expose).unwrap_or("").as_bytes());
+    h.update([0]);
+    h.update(token.map(Secret::expose).unwrap_or("").as_bytes());
+    let digest = h.finalize();
+    let mut out = String::with_capacity(32);
+    for b in digest.iter().take(16) {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_never_shows_in_debug_or_display() {
+        let s = Secret::new("wJalrXUtnFEMIK7MDENGbPxRfiCYzzzzzzzzzzzz");
+        assert_eq!(format!("{s}"), "wJal************************************");
+        assert!(!format!("{s:?}").contains("MDENG"));
+        assert_eq!(s.expose().len(), 40);
+    }
+
+    #[test]
+    fn fingerprint_depends_on_values_not_places() {
+        let a = fingerprint("r", Some("AKIA"), Some(&Secret::new("x")), None);
+        let b = fingerprint("r", Some("AKIA"), Some(&Secret::new("x")), None);
+        let c = fingerprint("r", Some("AKIA"), Some(&Secret::new("y")), None);
+        let d = fingerprint("q", Some("AKIA"), Some(&Secret::new("x")), None);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+        assert_eq!(a.len(), 32);
+    }
+}

@@ -1,0 +1,348 @@
+//! Byte-level text helpers for the matcher: reading runs of base64 characters through the
+//! encodings secrets hide behind (`%2F`, `\/`), base64 decoding, Shannon entropy, and turning
+//! byte offsets into 1-based lines and columns (computed only for matches).
+
+use crate::finding::Encoding;
+
+/// True for the 64 characters of standard base64 without padding.
+#[inline]
+pub fn is_b64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
+}
+
+/// Characters that continue a word: a secret or key ID touching one of these is part of a
+/// longer token.
+#[inline]
+pub fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+#[inline]
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes a percent escape at `i` (`%2F` → `/`), if there is one.
+#[inline]
+pub fn percent_at(data: &[u8], i: usize) -> Option<u8> {
+    if data.get(i) != Some(&b'%') {
+        return None;
+    }
+    let hi = hex_val(*data.get(i + 1)?)?;
+    let lo = hex_val(*data.get(i + 2)?)?;
+    Some(hi * 16 + lo)
+}
+
+/// A run of base64 characters read through URL and JSON escapes.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub start: usize,
+    pub end: usize,
+    /// Decoded characters, kept up to `keep` of them.
+    pub value: Vec<u8>,
+    /// Number of decoded characters, even those not kept.
+    pub len: usize,
+    pub encoding: Encoding,
+}
+
+/// Reads the run of base64 characters that starts at `start`. With `padding`, `=` (and `%3D`)
+/// count as run characters too, as in session tokens. At most `keep` decoded characters are
+/// stored; `len` counts all of them (stopping at `max_len`).
+pub fn read_run(data: &[u8], start: usize, padding: bool, keep: usize, max_len: usize) -> Run {
+    let mut i = start;
+    let mut value = Vec::with_capacity(keep.min(64));
+    let mut len = 0usize;
+    let mut encoding = Encoding::Plain;
+    while let Some(&b) = data.get(i) {
+        if len >= max_len {
+            break;
+        }
+        let (ch, width, enc) = if is_b64(b) || (padding && b == b'=') {
+            (b, 1, Encoding::Plain)
+        } else if b == b'\\' && data.get(i + 1) == Some(&b'/') {
+            (b'/', 2, Encoding::JsonEscaped)
+        } else if let Some(c) = percent_at(data, i) {
+            if c == b'/' || c == b'+' || (padding && c == b'=') {
+                (c, 3, Encoding::Url)
+            } else {
+                break;
+            }
+        } else {
+            break;
+        };
+        if enc != Encoding::Plain {
+            encoding = enc;
+        }
+        if value.len() < keep {
+            value.push(ch);
+        }
+        len += 1;
+        i += width;
+    }
+    Run {
+        start,
+        end: i,
+        value,
+        len,
+        encoding,
+    }
+}
+
+/// Width of the run character (or escape) starting at `i`, or 0 when there is none.
+#[inline]
+pub fn run_char_width(data: &[u8], i: usize) -> usize {
+    match data.get(i) {
+        Some(&b) if is_b64(b) => 1,
+        Some(&b'\\') if data.get(i + 1) == Some(&b'/') => 2,
+        Some(&b'%') => match percent_at(data, i) {
+            Some(b'/') | Some(b'+') => 3,
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+/// Width of a separator that must be skipped as a whole so that its tail is not mistaken for
+/// the start of a run: `%3A`-style escapes and backslash escapes such as `\n`.
+#[inline]
+pub fn separator_width(data: &[u8], i: usize) -> usize {
+    match data.get(i) {
+        Some(&b'%') if percent_at(data, i).is_some() => 3,
+        Some(&b'\\') if data.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic()) => 2,
+        Some(_) => 1,
+        None => 0,
+    }
+}
+
+/// True when the run `[start, end)` is glued to more word characters through a joiner
+/// (`-`, `_`, `.`), which makes it part of a longer identifier.
+pub fn joined_to_longer_token(data: &[u8], start: usize, end: usize) -> bool {
+    let joiner = |b: u8| b == b'-' || b == b'_' || b == b'.';
+    let after = matches!((data.get(end), data.get(end + 1)), (Some(&j), Some(&w)) if joiner(j) && is_word(w));
+    let before = start >= 2
+        && matches!((data.get(start - 1), data.get(start - 2)), (Some(&j), Some(&w)) if joiner(j) && is_word(w));
+    after || before
+}
+
+/// Is the byte before `start` a boundary? Backslash escapes (`\n`, `\t`) count as boundaries.
+pub fn left_boundary(data: &[u8], start: usize) -> bool {
+    if start == 0 {
+        return true;
+    }
+    let prev = data.get(start - 1).copied().unwrap_or(b' ');
+    if is_b64(prev) {
+        // `\nAKIA...` inside a JSON string: the `n` belongs to the escape.
+        return start >= 2 && data.get(start - 2) == Some(&b'\\') && prev.is_ascii_alphabetic();
+    }
+    // `%2F` just before: part of an encoded run.
+    if start >= 3 && matches!(percent_at(data, start - 3), Some(b'/') | Some(b'+')) {
+        return false;
+    }
+    true
+}
+
+// Evaluated at compile time: an out-of-range index would fail the build, not panic.
+#[allow(clippy::indexing_slicing)]
+const B64_DECODE: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    // URL-safe alphabet decodes too.
+    t[b'-' as usize] = 62;
+    t[b'_' as usize] = 63;
+    t
+};
+
+/// Decodes base64 (standard or URL-safe, padding optional). `None` on any invalid character
+/// or an impossible length.
+pub fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
+    let trimmed = match input.iter().rposition(|&b| b != b'=') {
+        Some(p) => input.get(..=p)?,
+        None => return Some(Vec::new()),
+    };
+    if trimmed.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(trimmed.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0u32;
+    for &b in trimmed {
+        // A u8 always indexes a 256-entry table.
+        #[allow(clippy::indexing_slicing)]
+        let v = B64_DECODE[b as usize];
+        if v == 0xFF {
+            return None;
+        }
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// Encodes standard base64 with padding (used to derive prefilter markers).
+pub fn base64_encode(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                let idx = ((n >> (18 - 6 * k)) & 63) as usize;
+                out.push(char::from(ALPHABET.get(idx).copied().unwrap_or(b'A')));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Shannon entropy in bits per character.
+pub fn shannon_entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        // A u8 always indexes a 256-entry table.
+        #[allow(clippy::indexing_slicing)]
+        {
+            counts[b as usize] += 1;
+        }
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Start of the line holding `pos`.
+pub fn line_start(data: &[u8], pos: usize) -> usize {
+    let pos = pos.min(data.len());
+    data.get(..pos)
+        .and_then(|d| memchr::memrchr(b'\n', d))
+        .map_or(0, |p| p + 1)
+}
+
+/// End of the line holding `pos` (index of its `\n`, or the end of data).
+pub fn line_end(data: &[u8], pos: usize) -> usize {
+    let pos = pos.min(data.len());
+    data.get(pos..)
+        .and_then(|d| memchr::memchr(b'\n', d))
+        .map_or(data.len(), |p| pos + p)
+}
+
+/// Maps byte offsets to 1-based (line, column) pairs, columns in characters. Offsets are
+/// resolved in one forward pass, so callers pass them sorted for linear cost.
+pub struct LineIndex<'a> {
+    data: &'a [u8],
+    pos: usize,
+    line: u32,
+    line_start: usize,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(data: &'a [u8]) -> Self {
+        LineIndex {
+            data,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// Line and column of `offset`.
+    pub fn locate(&mut self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.data.len());
+        if offset < self.pos {
+            self.pos = 0;
+            self.line = 1;
+            self.line_start = 0;
+        }
+        if let Some(chunk) = self.data.get(self.pos..offset) {
+            for nl in memchr::memchr_iter(b'\n', chunk) {
+                self.line = self.line.saturating_add(1);
+                self.line_start = self.pos + nl + 1;
+            }
+        }
+        self.pos = offset;
+        let col = self
+            .data
+            .get(self.line_start..offset)
+            .map_or(0, |s| s.iter().filter(|&&b| (b & 0xC0) != 0x80).count());
+        (self.line, u32::try_from(col + 1).unwrap_or(u32::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trip() {
+        for s in [
+            &b""[..],
+            b"a",
+            b"ab",
+            b"abc",
+            b"AKIAQWERTYUIOPASDFGH",
+            b"hello world\n",
+        ] {
+            let e = base64_encode(s);
+            assert_eq!(base64_decode(e.as_bytes()).as_deref(), Some(s));
+        }
+        assert_eq!(base64_decode(b"QUtJQQ"), Some(b"AKIA".to_vec()));
+        assert!(base64_decode(b"QUt!").is_none());
+        assert!(base64_decode(b"Q").is_none());
+    }
+
+    #[test]
+    fn run_reads_through_escapes() {
+        let d = br#"x="abc\/def%2Fghi%2bj" "#;
+        let r = read_run(d, 3, false, 100, 1000);
+        assert_eq!(r.value, b"abc/def/ghi+j");
+        assert_eq!(d.get(r.end), Some(&b'"'));
+        assert_eq!(r.encoding, Encoding::Url);
+    }
+
+    #[test]
+    fn line_index_counts_lines_and_chars() {
+        let d = "ab\ncé d\r\nxyz".as_bytes();
+        let mut li = LineIndex::new(d);
+        assert_eq!(li.locate(0), (1, 1));
+        assert_eq!(li.locate(4), (2, 2));
+        let z = d.iter().position(|&b| b == b'z').unwrap_or(0);
+        assert_eq!(li.locate(z), (3, 3));
+        assert_eq!(li.locate(1), (1, 2));
+    }
+
+    #[test]
+    fn entropy_of_uniform_and_constant() {
+        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,85 @@
+//! JSON and JSONL reports. The shape is versioned (`"version": 1`) and documented in README.md:
+//! a document with `tool`, `findings` and `summary` for `json`, and one finding object per line
+//! for `jsonl`. Finding objects are identical in both.
+
+use std::io::{self, Write};
+
+use serde_json::{json, Map, Value};
+
+use super::Report;
+use crate::finding::{Finding, Location};
+
+/// Version of the JSON shape; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+fn location(l: &Location) -> Value {
+    let mut m = Map::new();
+    m.insert("path".into(), json!(l.path));
+    m.insert("line".into(), json!(l.line));
+    m.insert("column".into(), json!(l.column));
+    m.insert("end_line".into(), json!(l.end_line));
+    m.insert("end_column".into(), json!(l.end_column));
+    m.insert("kind".into(), json!(l.kind.as_str()));
+    m.insert("encoding".into(), json!(l.encoding.as_str()));
+    if let Some(c) = &l.commit {
+        m.insert(
+            "commit".into(),
+            json!({"id": c.id, "author": c.author, "email": c.email, "date": c.date}),
+        );
+    }
+    Value::Object(m)
+}
+
+/// The JSON object of one finding.
+pub fn finding(f: &Finding, report: &Report<'_>) -> Value {
+    let primary = f.primary();
+    json!({
+        "rule_id": f.rule.id,
+        "rule_name": f.rule.name,
+        "severity": f.severity.as_str(),
+        "fingerprint": f.fingerprint,
+        "path": primary.map(|l| l.path.as_str()),
+        "line": primary.map(|l| l.line),
+        "column": primary.map(|l| l.column),
+        "aws": f.aws.as_ref().map(|a| json!({
+            "key_id": a.key_id,
+            "account_id": a.account_id,
+            "key_type": a.key_type,
+        })),
+        "secret": f.secret.as_ref().map(|s| report.secret_text(s)),
+        "session_token": f.session_token.as_ref().map(|s| report.secret_text(s)),
+        "redacted": !report.show_secrets,
+        "locations": f.locations.iter().map(location).collect::<Vec<_>>(),
+    })
+}
+
+/// One JSON document.
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let c = report.counts;
+    let doc = json!({
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "keyhound", "version": env!("CARGO_PKG_VERSION")},
+        "findings": report.findings.iter().map(|f| finding(f, report)).collect::<Vec<_>>(),
+        "summary": {
+            "findings": report.findings.len(),
+            "files": c.files,
+            "bytes": c.bytes,
+            "skipped_binary": c.skipped_binary,
+            "skipped_large": c.skipped_large,
+            "vanished": c.vanished,
+            "errors": c.errors,
+            "examples_ignored": c.examples,
+        },
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// One finding per line.
+pub fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    for f in report.findings {
+        serde_json::to_writer(&mut *out, &finding(f, report))?;
+        writeln!(out)?;
+    }
+    Ok(())
+}

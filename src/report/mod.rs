@@ -1,0 +1,46 @@
+//! Reports: one module per format. Each writer takes the sorted findings and the summary
+//! counts and writes the whole report to a `Write`. Secrets are redacted unless the user asked
+//! to see them, in every format.
+
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use std::io::{self, Write};
+
+use crate::cli::Format;
+use crate::finding::{Finding, Secret};
+use crate::source::Counts;
+
+/// Everything a report writer needs.
+pub struct Report<'a> {
+    pub findings: &'a [Finding],
+    pub counts: &'a Counts,
+    pub show_secrets: bool,
+    pub color: bool,
+    /// Turns a location's display path into a repository-relative URI (SARIF).
+    pub uri: &'a dyn Fn(&str) -> String,
+    /// The exit status the scan will end with (SARIF `invocations`).
+    pub exit_code: i32,
+}
+
+impl Report<'_> {
+    /// A secret as this report shows it.
+    pub fn secret_text(&self, s: &Secret) -> String {
+        if self.show_secrets {
+            s.expose().to_string()
+        } else {
+            s.redacted()
+        }
+    }
+}
+
+/// Writes `report` in `format`.
+pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Text => text::write(report, out),
+        Format::Json => json::write(report, out),
+        Format::Jsonl => json::write_lines(report, out),
+        Format::Sarif => sarif::write(report, out),
+    }
+}

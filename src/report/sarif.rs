@@ -1,0 +1,189 @@
+//! SARIF 2.1.0 for GitHub code scanning and other consumers: one run, every rule listed once in
+//! a fixed order, repository-relative URIs, 1-based regions, every location of a pair (the
+//! first as the result's location, the others as related locations), a content-based
+//! fingerprint under `keyhound/v1`, and no secret anywhere (no snippets; messages name the key
+//! ID and the account only).
+
+use std::io::{self, Write};
+
+use serde_json::{json, Map, Value};
+
+use super::Report;
+use crate::finding::{Finding, Location};
+use crate::rule::{Rule, Severity, BUILTIN};
+
+/// Where users read about keyhound.
+pub const INFORMATION_URI: &str = "https://github.com/keyhound/keyhound";
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+fn rule(r: &Rule) -> Value {
+    json!({
+        "id": r.id,
+        "name": r.name.replace(' ', "-"),
+        "shortDescription": {"text": r.name},
+        "fullDescription": {"text": r.description},
+        "help": {
+            "text": r.help,
+            "markdown": format!("**{}**\n\n{}\n\n{}", r.name, r.description, r.help),
+        },
+        "defaultConfiguration": {"level": level(r.severity)},
+        "properties": {
+            "tags": ["security", "secret", "aws"],
+            "precision": r.precision,
+            "security-severity": security_severity(r.severity),
+        },
+    })
+}
+
+fn physical(l: &Location, report: &Report<'_>) -> Value {
+    let end_column = if l.end_line == l.line {
+        l.end_column.max(l.column + 1)
+    } else {
+        l.end_column.max(1)
+    };
+    json!({
+        "artifactLocation": {"uri": (report.uri)(&l.path)},
+        "region": {
+            "startLine": l.line.max(1),
+            "startColumn": l.column.max(1),
+            "endLine": l.end_line.max(l.line).max(1),
+            "endColumn": end_column,
+        },
+    })
+}
+
+fn message(f: &Finding) -> String {
+    let mut m = format!("{} found", f.rule.name);
+    if let Some(a) = &f.aws {
+        m.push_str(&format!(": key ID {}", a.key_id));
+        if let Some(acct) = &a.account_id {
+            m.push_str(&format!(" (AWS account {acct})"));
+        }
+    }
+    m.push_str(". ");
+    m.push_str(f.rule.help);
+    m
+}
+
+fn result(f: &Finding, report: &Report<'_>) -> Option<Value> {
+    let primary = f.primary()?;
+    let rule_index = BUILTIN.iter().position(|r| r.id == f.rule.id).unwrap_or(0);
+    let related: Vec<Value> = f
+        .locations
+        .iter()
+        .skip(1)
+        .take(999)
+        .enumerate()
+        .map(|(i, l)| {
+            json!({
+                "id": i + 1,
+                "physicalLocation": physical(l, report),
+                "message": {"text": format!("{} of this credential", l.kind.as_str().replace('_', " "))},
+            })
+        })
+        .collect();
+    let mut props = Map::new();
+    props.insert("severity".into(), json!(f.severity.as_str()));
+    if let Some(a) = &f.aws {
+        props.insert("aws_key_id".into(), json!(a.key_id));
+        props.insert("aws_account_id".into(), json!(a.account_id));
+        props.insert("aws_key_type".into(), json!(a.key_type));
+    }
+    props.insert("kind".into(), json!(primary.kind.as_str()));
+    props.insert("encoding".into(), json!(primary.encoding.as_str()));
+    if let Some(c) = &primary.commit {
+        props.insert(
+            "commit".into(),
+            json!({"id": c.id, "author": c.author, "email": c.email, "date": c.date}),
+        );
+    }
+    let mut r = json!({
+        "ruleId": f.rule.id,
+        "ruleIndex": rule_index,
+        "level": level(f.severity),
+        "message": {"text": message(f)},
+        "locations": [{"physicalLocation": physical(primary, report)}],
+        "partialFingerprints": {"keyhound/v1": f.fingerprint},
+        "properties": Value::Object(props),
+    });
+    if !related.is_empty() {
+        if let Some(obj) = r.as_object_mut() {
+            obj.insert("relatedLocations".into(), Value::Array(related));
+        }
+    }
+    Some(r)
+}
+
+/// Writes the SARIF log.
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .filter_map(|f| result(f, report))
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "keyhound",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": INFORMATION_URI,
+                "rules": BUILTIN.iter().map(rule).collect::<Vec<_>>(),
+            }},
+            "automationDetails": {"id": "keyhound/"},
+            "invocations": [{
+                "executionSuccessful": report.exit_code != 2,
+                "exitCode": report.exit_code,
+            }],
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// Percent-encodes a relative path for a SARIF `uri` (RFC 3986 unreserved characters and `/`
+/// are kept).
+pub fn encode_uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(
+            encode_uri("dev settings/a b.toml"),
+            "dev%20settings/a%20b.toml"
+        );
+        assert_eq!(encode_uri("ok/path-1_2.txt"), "ok/path-1_2.txt");
+        assert_eq!(encode_uri("é"), "%C3%A9");
+    }
+}

@@ -1,0 +1,130 @@
+//! The text report, for people. One block per finding: where it is, how bad, what it is (the
+//! key ID and its account, the redacted secret), then every location. Colour only when asked
+//! for or on a terminal; file names and other untrusted text are stripped of control
+//! characters so that a hostile file name cannot drive the terminal.
+
+use std::io::{self, Write};
+
+use super::Report;
+use crate::finding::{Finding, Location, LocationKind};
+use crate::rule::Severity;
+
+const RESET: &str = "\x1b[0m";
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+
+fn severity_style(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "\x1b[1;31m",
+        Severity::High => "\x1b[31m",
+        Severity::Medium => "\x1b[33m",
+        Severity::Low => "\x1b[36m",
+    }
+}
+
+/// Replaces control characters (C0, DEL, C1) with visible escapes.
+pub fn sanitize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&c.escape_default().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, style: &str, text: &str) -> String {
+        if self.on {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+fn place(l: &Location) -> String {
+    let mut s = format!("{}:{}:{}", sanitize(&l.path), l.line, l.column);
+    if let Some(c) = &l.commit {
+        let short: String = c.id.chars().take(10).collect();
+        s.push_str(&format!(" (commit {short} {})", sanitize(&c.date)));
+    }
+    s
+}
+
+fn write_finding(
+    f: &Finding,
+    report: &Report<'_>,
+    st: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let Some(primary) = f.primary() else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "{}  {}  {}",
+        st.paint(BOLD, &place(primary)),
+        st.paint(severity_style(f.severity), f.severity.as_str()),
+        f.rule.name,
+    )?;
+    if let Some(a) = &f.aws {
+        let account = a
+            .account_id
+            .as_deref()
+            .unwrap_or("unknown (key predates the encoding)");
+        writeln!(
+            out,
+            "    key id      {}  account {account}, {}",
+            a.key_id, a.key_type
+        )?;
+    }
+    if let Some(s) = &f.secret {
+        writeln!(out, "    secret      {}", report.secret_text(s))?;
+    }
+    if let Some(t) = &f.session_token {
+        let shown = report.secret_text(t);
+        let shown: String = if report.show_secrets {
+            shown
+        } else {
+            shown.chars().take(24).collect()
+        };
+        writeln!(out, "    token       {shown}")?;
+    }
+    for l in &f.locations {
+        let what = match l.kind {
+            LocationKind::KeyId => "key id at",
+            LocationKind::Secret => "secret at",
+            LocationKind::SessionToken => "token at",
+        };
+        let enc = match l.encoding {
+            crate::finding::Encoding::Plain => String::new(),
+            e => format!(" ({})", e.as_str().replace('_', " ")),
+        };
+        writeln!(out, "    {:<11} {}{enc}", what, place(l))?;
+    }
+    writeln!(
+        out,
+        "    {}",
+        st.paint(
+            DIM,
+            &format!("rule {}  fingerprint {}", f.rule.id, f.fingerprint)
+        )
+    )?;
+    writeln!(out)
+}
+
+/// Writes the text report.
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let st = Style { on: report.color };
+    for f in report.findings {
+        write_finding(f, report, &st, out)?;
+    }
+    Ok(())
+}
