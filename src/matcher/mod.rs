@@ -55,14 +55,30 @@ const MAX_BASE64: usize = 1 << 20;
 /// How deep base64 inside base64 is followed.
 const MAX_DEPTH: u8 = 2;
 
-const TOKEN_KEYWORDS: [&str; 6] = [
+/// Session-token names, in the case spellings found in configs, code and HTTP headers. The
+/// prefilter is case-sensitive (which keeps it on the fast SIMD path), so each spelling is
+/// listed.
+const TOKEN_KEYWORDS: [&str; 16] = [
     "session_token",
+    "SESSION_TOKEN",
+    "sessionToken",
+    "SessionToken",
     "sessiontoken",
     "session-token",
+    "Session-Token",
     "security_token",
+    "SECURITY_TOKEN",
+    "securityToken",
+    "SecurityToken",
     "securitytoken",
     "security-token",
+    "Security-Token",
+    "SECURITY-TOKEN",
+    "SESSION-TOKEN",
 ];
+
+/// Secret-key names: `secret_access_key`, `SecretAccessKey`, `AWS_SECRET`, ...
+const SECRET_KEYWORDS: [&str; 3] = ["secret", "Secret", "SECRET"];
 
 /// Literals whose base64 forms mark a base64 value worth decoding.
 const BASE64_LITERALS: [&str; 8] = [
@@ -108,7 +124,9 @@ impl Matcher {
         for p in aws::KEY_PREFIXES {
             patterns.push((Trigger::KeyPrefix, p.as_bytes().to_vec()));
         }
-        patterns.push((Trigger::SecretKeyword, b"secret".to_vec()));
+        for k in SECRET_KEYWORDS {
+            patterns.push((Trigger::SecretKeyword, k.as_bytes().to_vec()));
+        }
         for k in TOKEN_KEYWORDS {
             patterns.push((Trigger::TokenKeyword, k.as_bytes().to_vec()));
         }
@@ -121,11 +139,8 @@ impl Matcher {
         for m in markers {
             patterns.push((Trigger::Base64Marker, m.into_bytes()));
         }
-        // Case-insensitive so that one pass finds `secret`, `Secret` and `SECRET`; the exact
-        // case of prefixes and markers is checked at each hit.
         let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostFirst)
             .build(patterns.iter().map(|(_, p)| p))
             .unwrap_or_else(|_| empty_automaton());
         Matcher { ac, patterns }
@@ -398,6 +413,16 @@ fn keyword_value(data: &[u8], hit: Range<usize>, kind: CandidateKind) -> Option<
                 || !aws::is_token_shape(&run.value)
             {
                 return None;
+            }
+            // Base64 padding only at the end: `Signature=<hex>` is not a token.
+            if let Some(eq) = run.value.iter().position(|&b| b == b'=') {
+                if run
+                    .value
+                    .get(eq..)
+                    .is_some_and(|tail| tail.iter().any(|&b| b != b'='))
+                {
+                    return None;
+                }
             }
             let value = String::from_utf8_lossy(&run.value).into_owned();
             Some(Candidate {
