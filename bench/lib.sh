@@ -17,6 +17,7 @@ check_runs() {
 }
 
 check_time() {
+    [[ -c /dev/null ]] || die "/dev/null is not a character device (was it clobbered by a tool's report path?)"
     "$TIME_BIN" -f '%e' true >/dev/null 2>&1 \
         || die "GNU time not usable at '$TIME_BIN' (apt-get install time, or set TIME_BIN)"
 }
@@ -83,6 +84,11 @@ code_ok() {
 
 # bench_tool NAME "OK_CODES" CMD... : one warm-up run, then RUNS timed runs.
 # Needs RUNS and TMP set. stdout of the tool goes to /dev/null, stderr to a log.
+# Tools write their report to "$TMP/NAME.report" (see report_path), removed
+# after every run. Never hand a tool /dev/null as its report path: gitleaks
+# 8.30 creates, *unlinks* and re-creates --report-path, which deletes the
+# system's /dev/null (and leaves a regular file there).
+report_path() { echo "$TMP/$1.report"; }
 bench_tool() {
     local name=$1 okcodes=$2
     shift 2
@@ -90,6 +96,7 @@ bench_tool() {
     note "$name: $(printf '%q ' "$@")"
     note "$name: warm-up"
     "$@" >/dev/null 2>"$log" || rc=$?
+    rm -f "$(report_path "$name")"
     if ! code_ok "$rc" "$okcodes"; then
         echo "FAILED: $name exited with status $rc (accepted: $okcodes); last lines of stderr:" >&2
         tail -n 15 "$log" | sed 's/^/    /' >&2
@@ -100,6 +107,7 @@ bench_tool() {
         tf="$TMP/$name.$i.time"
         rc=0
         "$TIME_BIN" -f '%e %U %S %M' -o "$tf" -- "$@" >/dev/null 2>"$log" || rc=$?
+        rm -f "$(report_path "$name")"
         if ! code_ok "$rc" "$okcodes"; then
             echo "FAILED: $name run $i exited with status $rc; last lines of stderr:" >&2
             tail -n 15 "$log" | sed 's/^/    /' >&2
