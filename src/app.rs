@@ -10,6 +10,7 @@ use std::time::Instant;
 use crate::config::{Config, Target};
 use crate::error::{Error, Result};
 use crate::finding::Finding;
+use crate::history;
 use crate::matcher::Matcher;
 use crate::pair::{self, Place};
 use crate::report::{self, sarif::encode_uri, Report};
@@ -82,9 +83,38 @@ pub fn scan(config: &Config) -> Outcome {
             }
         }
     }
-    // Step 2: walk and scan the files.
-    source::fs::walk(&roots, config, &stats, scan_blob);
-    // Step 3: standard input.
+    // `--staged` and `--since` scan a change, not a tree.
+    if config.staged || config.since.is_some() {
+        let given = roots.first().copied().unwrap_or(Path::new("."));
+        let mut found = match &config.since {
+            Some(spec) => history::scan_since(given, spec, config, &matcher, &stats),
+            None => history::scan_staged(given, config, &matcher, &stats),
+        };
+        found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        return Outcome {
+            findings: found,
+            counts: stats.counts(),
+            errors: stats.messages(),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+    }
+    // Step 2: the git history of each root that is a repository.
+    let mut histories = Vec::new();
+    if config.history {
+        if let Err(e) = source::git::limit_memory() {
+            stats.error(format!("configuring git: {}", e.message()));
+        }
+        for root in roots.iter().filter(|r| source::git::is_repository(r)) {
+            if let Some(h) = history::scan(root, config, &matcher, &stats) {
+                histories.push(h);
+            }
+        }
+    }
+    // Step 3: walk and scan the files, skipping those whose content history covered.
+    let covered =
+        |path: &Path, meta: &std::fs::Metadata| histories.iter().any(|h| h.covers(path, meta));
+    source::fs::walk(&roots, config, &stats, &covered, scan_blob);
+    // Step 4: standard input.
     if config.targets.contains(&Target::Stdin) {
         match source::stdin::read_all() {
             Ok(data) => {
@@ -98,8 +128,23 @@ pub fn scan(config: &Config) -> Outcome {
             Err(e) => stats.error(e.to_string()),
         }
     }
-    // Step 4: sort, so that output never depends on thread scheduling.
+    // Step 5: merge history findings with the files' (a file finding that history already
+    // reports at the same path is the same leak), then sort, so that output never depends
+    // on thread scheduling.
     let mut findings = findings.into_inner().unwrap_or_default();
+    let from_history: Vec<Finding> = histories.into_iter().flat_map(|h| h.findings).collect();
+    let known: std::collections::HashSet<(&str, &str)> = from_history
+        .iter()
+        .filter_map(|f| {
+            f.primary()
+                .map(|l| (f.fingerprint.as_str(), l.path.as_str()))
+        })
+        .collect();
+    findings.retain(|f| {
+        !f.primary()
+            .is_some_and(|l| known.contains(&(f.fingerprint.as_str(), l.path.as_str())))
+    });
+    findings.extend(from_history);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Outcome {
         findings,
@@ -167,6 +212,26 @@ pub fn summary(o: &Outcome) -> String {
         human_bytes(c.bytes),
         o.seconds
     );
+    if c.blobs > 0 {
+        s = s.replacen(
+            &format!(" in {:.2}s", o.seconds),
+            &format!(
+                " and {} git blob{} ({}) in {:.2}s",
+                c.blobs,
+                if c.blobs == 1 { "" } else { "s" },
+                human_bytes(c.blob_bytes),
+                o.seconds
+            ),
+            1,
+        );
+    }
+    if c.unchanged > 0 {
+        s.push_str(&format!(
+            "; {} unchanged file{} already scanned as history",
+            c.unchanged,
+            if c.unchanged == 1 { "" } else { "s" }
+        ));
+    }
     let mut skipped = Vec::new();
     if c.skipped_binary > 0 {
         skipped.push(format!("{} binary", c.skipped_binary));

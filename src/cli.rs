@@ -20,6 +20,31 @@ pub enum Command {
     /// Exit status: 0 when nothing is found, 1 when findings are reported, 2 on any error
     /// (an error wins over findings, since a partial scan cannot be trusted).
     Scan(ScanArgs),
+    /// Install or remove the git pre-commit hook that runs `keyhound scan --staged`.
+    Hook {
+        #[command(subcommand)]
+        action: HookAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookAction {
+    /// Write .git/hooks/pre-commit (or into core.hooksPath).
+    Install {
+        /// Replace an existing hook that keyhound did not write (it is kept as
+        /// pre-commit.keyhound-backup).
+        #[arg(long)]
+        force: bool,
+        /// The repository.
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+    },
+    /// Remove the hook written by `keyhound hook install`.
+    Uninstall {
+        /// The repository.
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+    },
 }
 
 /// Report formats.
@@ -77,6 +102,16 @@ pub struct ScanArgs {
     /// Scan only the files, not the git history of a repository.
     #[arg(long)]
     pub no_history: bool,
+
+    /// Scan what is staged for the next commit (the index, not the work tree), as a
+    /// pre-commit hook does.
+    #[arg(long, conflicts_with_all = ["since", "no_history"])]
+    pub staged: bool,
+
+    /// Scan only the blobs introduced by commits in REV..HEAD (or an explicit A..B range), as
+    /// CI does for a push or a pull request.
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
 
     /// Do not check found key pairs against AWS.
     #[arg(long)]

@@ -27,6 +27,10 @@ pub struct Config {
     pub follow_links: bool,
     pub max_file_size: u64,
     pub history: bool,
+    /// Scan the index's changes against HEAD only.
+    pub staged: bool,
+    /// Scan only the blobs introduced by this range.
+    pub since: Option<String>,
     pub verify: bool,
     pub show_secrets: bool,
     pub color: bool,
@@ -63,6 +67,21 @@ impl Config {
                 "standard input (-) can be scanned only once".into(),
             ));
         }
+        if (args.staged || args.since.is_some()) && targets.contains(&Target::Stdin) {
+            return Err(Error::Config(
+                "--staged and --since read a git repository, not standard input".into(),
+            ));
+        }
+        if (args.staged || args.since.is_some()) && targets.len() > 1 {
+            return Err(Error::Config(
+                "--staged and --since take one repository path".into(),
+            ));
+        }
+        if args.since.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            return Err(Error::Config(
+                "--since needs a revision (for example origin/main)".into(),
+            ));
+        }
         let color = match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -83,6 +102,8 @@ impl Config {
             follow_links: args.follow,
             max_file_size,
             history: !args.no_history,
+            staged: args.staged,
+            since: args.since.clone(),
             verify: !args.no_verify,
             show_secrets: args.show_secrets,
             color,

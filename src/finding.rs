@@ -139,6 +139,8 @@ pub struct Finding {
     /// Sorted; the first is the primary location.
     pub locations: Vec<Location>,
     pub fingerprint: String,
+    /// For findings from git history: whether the credential is still in the tree of HEAD.
+    pub present_at_head: Option<bool>,
 }
 
 impl Finding {
@@ -166,6 +168,7 @@ impl Finding {
             session_token,
             locations,
             fingerprint,
+            present_at_head: None,
         }
     }
 

@@ -10,6 +10,8 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod finding;
+pub mod history;
+pub mod hook;
 pub mod matcher;
 pub mod pair;
 pub mod report;

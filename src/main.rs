@@ -3,8 +3,9 @@
 use clap::Parser;
 
 use keyhound::app::{self, EXIT_ERROR};
-use keyhound::cli::{Cli, Command};
+use keyhound::cli::{Cli, Command, HookAction};
 use keyhound::config::Config;
+use keyhound::hook;
 
 fn main() {
     let cli = match Cli::try_parse() {
@@ -32,6 +33,27 @@ fn main() {
                 EXIT_ERROR
             }
         },
+        Command::Hook { action } => match run_hook(action) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("keyhound: error: {e}");
+                EXIT_ERROR
+            }
+        },
     };
     std::process::exit(code);
+}
+
+fn run_hook(action: HookAction) -> keyhound::error::Result<()> {
+    match action {
+        HookAction::Install { force, repo } => {
+            let path = hook::install(&repo, force)?;
+            println!("keyhound: installed pre-commit hook at {}", path.display());
+        }
+        HookAction::Uninstall { repo } => match hook::uninstall(&repo)? {
+            Some(path) => println!("keyhound: removed pre-commit hook {}", path.display()),
+            None => println!("keyhound: no pre-commit hook to remove"),
+        },
+    }
+    Ok(())
 }

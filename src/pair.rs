@@ -133,7 +133,7 @@ pub fn pair(data: &[u8], candidates: Vec<Candidate>, place: Place<'_>) -> Paired
         };
         let reportable = match secret.cand.name {
             Some(NameStrength::Aws) => true,
-            Some(NameStrength::Generic) => has_aws_context(data, secret.cand.span.start),
+            Some(NameStrength::Generic) => has_aws_context(data, &secret.cand.span),
             None => false,
         };
         if !reportable {
@@ -340,31 +340,32 @@ fn nearest_token(located: &[Located], tokens: &[usize], used: &[bool], line: u32
         .map(|(_, t)| t)
 }
 
-/// Is there a sign of AWS (a word or a key ID) within a few lines of `pos`?
-fn has_aws_context(data: &[u8], pos: usize) -> bool {
-    let mut start = line_start(data, pos);
+/// Is there a sign of AWS (a word or a key ID) within a few lines of `span`, outside the value
+/// itself (a random secret may well contain `s3` or `aws`)?
+fn has_aws_context(data: &[u8], span: &std::ops::Range<usize>) -> bool {
+    let mut start = line_start(data, span.start);
     for _ in 0..CONTEXT_LINES {
         if start == 0 {
             break;
         }
         start = line_start(data, start - 1);
     }
-    let mut end = line_end(data, pos);
+    let mut end = line_end(data, span.end);
     for _ in 0..CONTEXT_LINES {
         if end >= data.len() {
             break;
         }
         end = line_end(data, end + 1);
     }
-    let start = start.max(pos.saturating_sub(4096));
-    let end = end.min(pos + 4096).min(data.len());
-    let window = data
-        .get(start..end)
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    ["aws", "amazon", "s3", "akia", "asia"]
-        .iter()
-        .any(|w| memchr::memmem::find(&window, w.as_bytes()).is_some())
+    let start = start.max(span.start.saturating_sub(4096));
+    let end = end.min(span.end + 4096).min(data.len());
+    let has = |from: usize, to: usize| {
+        let window = data.get(from..to).unwrap_or_default().to_ascii_lowercase();
+        ["aws", "amazon", "s3", "akia", "asia"]
+            .iter()
+            .any(|w| memchr::memmem::find(&window, w.as_bytes()).is_some())
+    };
+    has(start, span.start.max(start)) || has(span.end.min(end), end)
 }
 
 fn aws_key(id: &str) -> AwsKey {

@@ -66,7 +66,8 @@ pub fn account_id(id: &str) -> Option<String> {
     // 10 characters are 50 bits; the first 6 bytes are the top 48.
     let x = acc >> 2;
     let account = (x & 0x7FFF_FFFF_FF80) >> 7;
-    Some(format!("{account:012}"))
+    // Account IDs have 12 digits; a key decoding past that is not a real key's encoding.
+    (account < 1_000_000_000_000).then(|| format!("{account:012}"))
 }
 
 /// AWS documentation keys: recognised and not reported.
@@ -188,7 +189,7 @@ pub fn is_secret_shape(v: &[u8], strict: Strictness) -> bool {
     }
     let entropy = shannon_entropy(v);
     match strict {
-        Strictness::Keyword => entropy >= 3.8,
+        Strictness::Keyword => entropy >= 3.8 && !looks_like_path(v),
         Strictness::NoKeyword => entropy >= 4.2 && digits > 0 && !looks_like_path(v),
     }
 }
@@ -214,8 +215,9 @@ fn looks_like_path(v: &[u8]) -> bool {
 
 /// Does a value look like an STS session token?
 pub fn is_token_shape(v: &[u8]) -> bool {
+    // Real tokens hold runs like `//////////`, so repeated characters are not a sign of a
+    // placeholder here; too few distinct characters is.
     v.len() >= MIN_TOKEN_LEN
-        && !has_run_of_same(v, 8)
         && distinct(v) >= 20
         && !SECRET_PLACEHOLDER_WORDS
             .iter()

@@ -274,10 +274,8 @@ fn key_id_at(data: &[u8], start: usize) -> Option<Candidate> {
         }
         _ => {}
     }
-    if start >= 2
-        && matches!(data.get(start - 1), Some(&b'+') | Some(&b'/'))
-        && data.get(start - 2).is_some_and(|&b| text::is_word(b))
-    {
+    // `REGION_ASIAPACIFICNORTHEAST`, `key.AKIA...x`: part of a longer identifier.
+    if text::joined_to_longer_token(data, start, end) {
         return None;
     }
     let value = String::from_utf8_lossy(id).into_owned();

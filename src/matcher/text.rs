@@ -129,15 +129,25 @@ pub fn joined_to_longer_token(data: &[u8], start: usize, end: usize) -> bool {
     after || before
 }
 
-/// Is the byte before `start` a boundary? Backslash escapes (`\n`, `\t`) count as boundaries.
+/// Is the byte before `start` a boundary? Backslash escapes (`\n`, `\t`) count as boundaries;
+/// `/` and `+` do unless they sit inside a base64-looking run (`s3a://AKIA...` is a boundary,
+/// `...Zm9v/AKIA...` is not).
 pub fn left_boundary(data: &[u8], start: usize) -> bool {
     if start == 0 {
         return true;
     }
     let prev = data.get(start - 1).copied().unwrap_or(b' ');
-    if is_b64(prev) {
+    let prev2 = if start >= 2 {
+        data.get(start - 2).copied()
+    } else {
+        None
+    };
+    if is_word(prev) {
         // `\nAKIA...` inside a JSON string: the `n` belongs to the escape.
-        return start >= 2 && data.get(start - 2) == Some(&b'\\') && prev.is_ascii_alphabetic();
+        return prev2 == Some(b'\\') && prev.is_ascii_alphabetic();
+    }
+    if prev == b'/' || prev == b'+' {
+        return !prev2.is_some_and(is_word);
     }
     // `%2F` just before: part of an encoded run.
     if start >= 3 && matches!(percent_at(data, start - 3), Some(b'/') | Some(b'+')) {

@@ -49,6 +49,7 @@ pub fn finding(f: &Finding, report: &Report<'_>) -> Value {
         "secret": f.secret.as_ref().map(|s| report.secret_text(s)),
         "session_token": f.session_token.as_ref().map(|s| report.secret_text(s)),
         "redacted": !report.show_secrets,
+        "present_at_head": f.present_at_head,
         "locations": f.locations.iter().map(location).collect::<Vec<_>>(),
     })
 }
@@ -64,6 +65,9 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "findings": report.findings.len(),
             "files": c.files,
             "bytes": c.bytes,
+            "blobs": c.blobs,
+            "blob_bytes": c.blob_bytes,
+            "unchanged_files_skipped": c.unchanged,
             "skipped_binary": c.skipped_binary,
             "skipped_large": c.skipped_large,
             "vanished": c.vanished,

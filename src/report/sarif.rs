@@ -106,6 +106,9 @@ fn result(f: &Finding, report: &Report<'_>) -> Option<Value> {
         props.insert("aws_key_type".into(), json!(a.key_type));
     }
     props.insert("kind".into(), json!(primary.kind.as_str()));
+    if let Some(at_head) = f.present_at_head {
+        props.insert("present_at_head".into(), json!(at_head));
+    }
     props.insert("encoding".into(), json!(primary.encoding.as_str()));
     if let Some(c) = &primary.commit {
         props.insert(

@@ -67,13 +67,28 @@ fn write_finding(
     let Some(primary) = f.primary() else {
         return Ok(());
     };
+    let history_note = match f.present_at_head {
+        Some(true) => "  (still in HEAD)",
+        Some(false) => "  (removed from HEAD, still in history)",
+        None => "",
+    };
     writeln!(
         out,
-        "{}  {}  {}",
+        "{}  {}  {}{history_note}",
         st.paint(BOLD, &place(primary)),
         st.paint(severity_style(f.severity), f.severity.as_str()),
         f.rule.name,
     )?;
+    if let Some(c) = &primary.commit {
+        writeln!(
+            out,
+            "    commit      {} {} <{}> {}",
+            sanitize(&c.id),
+            sanitize(&c.author),
+            sanitize(&c.email),
+            sanitize(&c.date)
+        )?;
+    }
     if let Some(a) = &f.aws {
         let account = a
             .account_id

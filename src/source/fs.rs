@@ -5,7 +5,7 @@
 //! counted while the walk goes on.
 
 use std::fs::File;
-use std::io::{ErrorKind, Read};
+use std::io::{ErrorKind, Read as _};
 use std::path::Path;
 
 use ignore::{WalkBuilder, WalkState};
@@ -13,8 +13,12 @@ use ignore::{WalkBuilder, WalkState};
 use super::{text_content, Stats};
 use crate::config::Config;
 
+/// Decides, from a file's path and metadata, that it need not be read (its content was
+/// already scanned as a git blob).
+pub type Skip<'a> = &'a (dyn Fn(&Path, &std::fs::Metadata) -> bool + Sync);
+
 /// Walks `roots` and calls `visit(display_path, bytes)` for every text file, from many threads.
-pub fn walk<F>(roots: &[&Path], config: &Config, stats: &Stats, visit: F)
+pub fn walk<F>(roots: &[&Path], config: &Config, stats: &Stats, skip: Skip<'_>, visit: F)
 where
     F: Fn(&str, &[u8]) + Sync,
 {
@@ -57,8 +61,9 @@ where
             }
             let path = entry.path();
             let display = display_path(path);
-            match read_file(path, config.max_file_size, &mut buf) {
-                Ok(true) => {
+            match read_file(path, config.max_file_size, skip, &mut buf) {
+                Ok(Read::AlreadyScanned) => Stats::add(&stats.unchanged, 1),
+                Ok(Read::Done) => {
                     Stats::add(&stats.files, 1);
                     Stats::add(&stats.bytes, buf.len() as u64);
                     match text_content(&buf) {
@@ -66,7 +71,7 @@ where
                         None => Stats::add(&stats.skipped_binary, 1),
                     }
                 }
-                Ok(false) => Stats::add(&stats.skipped_large, 1),
+                Ok(Read::TooLarge) => Stats::add(&stats.skipped_large, 1),
                 Err(e) if e.kind() == ErrorKind::NotFound => Stats::add(&stats.vanished, 1),
                 Err(e) => stats.error(format!("{display}: {e}")),
             }
@@ -80,18 +85,32 @@ fn is_not_found(err: &ignore::Error) -> bool {
         .is_some_and(|e| e.kind() == ErrorKind::NotFound)
 }
 
-/// Reads a whole file into `buf`. `Ok(false)` when it is larger than `max`.
-fn read_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+enum Read {
+    Done,
+    TooLarge,
+    AlreadyScanned,
+}
+
+/// Reads a whole file into `buf`, unless it is too large or `skip` says it was scanned.
+fn read_file(path: &Path, max: u64, skip: Skip<'_>, buf: &mut Vec<u8>) -> std::io::Result<Read> {
     let file = File::open(path)?;
-    let len = file.metadata()?.len();
+    let meta = file.metadata()?;
+    let len = meta.len();
     if len > max {
-        return Ok(false);
+        return Ok(Read::TooLarge);
+    }
+    if skip(path, &meta) {
+        return Ok(Read::AlreadyScanned);
     }
     buf.clear();
     buf.reserve(usize::try_from(len).unwrap_or(0));
     // `take` guards against a file that grows while being read.
     file.take(max + 1).read_to_end(buf)?;
-    Ok(buf.len() as u64 <= max)
+    Ok(if buf.len() as u64 <= max {
+        Read::Done
+    } else {
+        Read::TooLarge
+    })
 }
 
 /// The path as reports show it: as walked, without a leading `./`, with `/` separators.

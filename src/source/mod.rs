@@ -4,6 +4,8 @@
 //! scanning (binary data is skipped and counted; UTF-16 text is converted).
 
 pub mod fs;
+pub mod git;
+pub mod git_diff;
 pub mod stdin;
 
 use std::borrow::Cow;
@@ -15,6 +17,11 @@ use std::sync::Mutex;
 pub struct Stats {
     pub files: AtomicU64,
     pub bytes: AtomicU64,
+    /// Git blobs read from history.
+    pub blobs: AtomicU64,
+    pub blob_bytes: AtomicU64,
+    /// Work-tree files not read because git history already held their content.
+    pub unchanged: AtomicU64,
     pub skipped_binary: AtomicU64,
     pub skipped_large: AtomicU64,
     /// Files that disappeared between listing and reading.
@@ -29,6 +36,9 @@ pub struct Stats {
 pub struct Counts {
     pub files: u64,
     pub bytes: u64,
+    pub blobs: u64,
+    pub blob_bytes: u64,
+    pub unchanged: u64,
     pub skipped_binary: u64,
     pub skipped_large: u64,
     pub vanished: u64,
@@ -61,6 +71,9 @@ impl Stats {
         Counts {
             files: get(&self.files),
             bytes: get(&self.bytes),
+            blobs: get(&self.blobs),
+            blob_bytes: get(&self.blob_bytes),
+            unchanged: get(&self.unchanged),
             skipped_binary: get(&self.skipped_binary),
             skipped_large: get(&self.skipped_large),
             vanished: get(&self.vanished),

@@ -1,0 +1,117 @@
+//! `keyhound hook install|uninstall`: the native git pre-commit hook. It honours
+//! `core.hooksPath`, never overwrites a hook it did not write (unless forced, and then keeps
+//! the old one beside it), and removes only its own hook.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Marks a hook file as keyhound's own.
+pub const MARKER: &str = "# keyhound-managed-hook";
+
+/// Where pre-commit hooks of the repository at (or above) `path` live.
+pub fn hooks_dir(path: &Path) -> Result<PathBuf> {
+    let repo = git2::Repository::discover(path).map_err(|e| {
+        Error::Config(format!(
+            "{}: not in a git repository ({})",
+            path.display(),
+            e.message()
+        ))
+    })?;
+    let configured = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("core.hooksPath").ok());
+    let dir = match configured {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => repo.workdir().unwrap_or_else(|| repo.path()).join(p),
+        None => repo.commondir().join("hooks"),
+    };
+    Ok(dir)
+}
+
+fn script() -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .map(|p| p.to_string_lossy().replace('\'', "'\\''"))
+        .unwrap_or_else(|| "keyhound".to_string());
+    format!(
+        "#!/bin/sh\n\
+         {MARKER}\n\
+         # Installed by `keyhound hook install`; remove with `keyhound hook uninstall`.\n\
+         # Scans exactly what this commit records (the index) and stops the commit on a leak.\n\
+         if command -v keyhound >/dev/null 2>&1; then\n\
+         \x20   exec keyhound scan --staged\n\
+         fi\n\
+         exec '{exe}' scan --staged\n"
+    )
+}
+
+fn is_ours(path: &Path) -> bool {
+    fs::read_to_string(path).is_ok_and(|s| s.contains(MARKER))
+}
+
+/// Writes the pre-commit hook; returns its path.
+pub fn install(repo_path: &Path, force: bool) -> Result<PathBuf> {
+    let dir = hooks_dir(repo_path)?;
+    fs::create_dir_all(&dir).map_err(|e| Error::Io {
+        path: dir.clone(),
+        source: e,
+    })?;
+    let hook = dir.join("pre-commit");
+    if hook.exists() && !is_ours(&hook) {
+        if !force {
+            return Err(Error::Config(format!(
+                "{} exists and was not written by keyhound; rerun with --force to replace it \
+                 (it will be kept as pre-commit.keyhound-backup), or call `keyhound scan --staged` from it",
+                hook.display()
+            )));
+        }
+        let backup = dir.join("pre-commit.keyhound-backup");
+        fs::rename(&hook, &backup).map_err(|e| Error::Io {
+            path: backup.clone(),
+            source: e,
+        })?;
+    }
+    fs::write(&hook, script()).map_err(|e| Error::Io {
+        path: hook.clone(),
+        source: e,
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).map_err(|e| Error::Io {
+            path: hook.clone(),
+            source: e,
+        })?;
+    }
+    Ok(hook)
+}
+
+/// Removes keyhound's pre-commit hook; returns its path, or `None` when there was none.
+pub fn uninstall(repo_path: &Path) -> Result<Option<PathBuf>> {
+    let dir = hooks_dir(repo_path)?;
+    let hook = dir.join("pre-commit");
+    if !hook.exists() {
+        return Ok(None);
+    }
+    if !is_ours(&hook) {
+        return Err(Error::Config(format!(
+            "{} was not written by keyhound; leaving it alone",
+            hook.display()
+        )));
+    }
+    fs::remove_file(&hook).map_err(|e| Error::Io {
+        path: hook.clone(),
+        source: e,
+    })?;
+    let backup = dir.join("pre-commit.keyhound-backup");
+    if backup.exists() {
+        fs::rename(&backup, &hook).map_err(|e| Error::Io {
+            path: hook.clone(),
+            source: e,
+        })?;
+    }
+    Ok(Some(hook))
+}

@@ -1,0 +1,385 @@
+//! Git history as a source, read with git2. Every blob in the object database is read once, in
+//! parallel (one repository handle per worker), no matter how many commits and paths hold it:
+//! object headers are read first so that trees, commits and oversized blobs cost no
+//! decompression. Only blobs that yield candidates are traced back to the commit that first
+//! introduced them (oldest first, each distinct tree visited once), so a clean history costs
+//! one pass over its blobs and nothing more.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use git2::{ObjectType, Oid, Repository, Sort, Tree};
+use rayon::prelude::*;
+
+use super::{text_content, Stats};
+use crate::finding::CommitInfo;
+
+/// Where a blob first appeared in history.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    pub commit: CommitInfo,
+    pub path: String,
+    /// Position of the commit in the oldest-first walk: lower is older.
+    pub order: usize,
+}
+
+/// Caps libgit2's process-wide caches so that memory stays bounded on large histories: no
+/// blob caching (each blob is read once) and at most 256 MiB of mapped pack windows.
+pub fn limit_memory() -> Result<(), git2::Error> {
+    // SAFETY: these setters are unsafe only because they must not race with other libgit2
+    // calls; they run once, before any repository is opened.
+    unsafe {
+        git2::opts::set_cache_object_limit(ObjectType::Blob, 0)?;
+        git2::opts::set_mwindow_mapped_limit(256 << 20)?;
+        git2::opts::set_mwindow_size(64 << 20)?;
+    }
+    Ok(())
+}
+
+/// Opens the repository at `path` (a work tree, its `.git` directory, or a bare repository).
+pub fn open(path: &Path) -> Result<Repository, git2::Error> {
+    Repository::open(path)
+}
+
+/// Is `path` the top of a git repository (work tree or bare)?
+pub fn is_repository(path: &Path) -> bool {
+    path.join(".git").exists() || (path.join("HEAD").is_file() && path.join("objects").is_dir())
+}
+
+/// Every object id in the repository's object database, sorted and without duplicates.
+pub fn all_objects(repo: &Repository) -> Result<Vec<Oid>, git2::Error> {
+    let odb = repo.odb()?;
+    let mut oids = Vec::new();
+    odb.foreach(|oid| {
+        oids.push(*oid);
+        true
+    })?;
+    oids.sort_unstable();
+    oids.dedup();
+    Ok(oids)
+}
+
+/// Reads every blob among `oids` in parallel and calls `visit(oid, text)` for each text blob
+/// within the size limit. Returns the ids of the blobs that were read and scanned.
+pub fn scan_blobs<F>(
+    repo_path: &Path,
+    oids: &[Oid],
+    max_size: u64,
+    stats: &Stats,
+    visit: F,
+) -> HashSet<Oid>
+where
+    F: Fn(Oid, &[u8]) + Sync,
+{
+    let scanned: Mutex<HashSet<Oid>> = Mutex::new(HashSet::new());
+    oids.par_chunks(512).for_each(|chunk| {
+        let repo = match Repository::open(repo_path) {
+            Ok(r) => r,
+            Err(e) => {
+                stats.error(format!("{}: {}", repo_path.display(), e.message()));
+                return;
+            }
+        };
+        let odb = match repo.odb() {
+            Ok(o) => o,
+            Err(e) => {
+                stats.error(format!("{}: {}", repo_path.display(), e.message()));
+                return;
+            }
+        };
+        let mut local = Vec::new();
+        for &oid in chunk {
+            let (size, kind) = match odb.read_header(oid) {
+                Ok(h) => h,
+                Err(e) => {
+                    stats.error(format!("git object {oid}: {}", e.message()));
+                    continue;
+                }
+            };
+            if kind != ObjectType::Blob {
+                continue;
+            }
+            if size as u64 > max_size {
+                Stats::add(&stats.skipped_large, 1);
+                continue;
+            }
+            let obj = match odb.read(oid) {
+                Ok(o) => o,
+                Err(e) => {
+                    stats.error(format!("git blob {oid}: {}", e.message()));
+                    continue;
+                }
+            };
+            let data = obj.data();
+            Stats::add(&stats.blobs, 1);
+            Stats::add(&stats.blob_bytes, data.len() as u64);
+            local.push(oid);
+            match text_content(data) {
+                Some(text) => visit(oid, &text),
+                None => Stats::add(&stats.skipped_binary, 1),
+            }
+        }
+        if let Ok(mut s) = scanned.lock() {
+            s.extend(local);
+        }
+    });
+    scanned.into_inner().unwrap_or_default()
+}
+
+/// Formats a git time as ISO 8601 with its offset.
+pub fn iso_date(time: git2::Time) -> String {
+    let offset_min = time.offset_minutes();
+    let local = time.seconds() + i64::from(offset_min) * 60;
+    let days = local.div_euclid(86_400);
+    let secs = local.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let sign = if offset_min < 0 { '-' } else { '+' };
+    let off = offset_min.unsigned_abs();
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60,
+        off / 60,
+        off % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's method).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// The author and date of a commit, as reports show them.
+pub fn commit_info(repo: &Repository, id: Oid) -> CommitInfo {
+    match repo.find_commit(id) {
+        Ok(c) => {
+            let a = c.author();
+            CommitInfo {
+                id: id.to_string(),
+                author: String::from_utf8_lossy(a.name_bytes()).into_owned(),
+                email: String::from_utf8_lossy(a.email_bytes()).into_owned(),
+                date: iso_date(a.when()),
+            }
+        }
+        Err(_) => CommitInfo {
+            id: id.to_string(),
+            author: String::new(),
+            email: String::new(),
+            date: String::new(),
+        },
+    }
+}
+
+/// A revision walk over every ref (branches, tags, remotes, stash, a detached HEAD), oldest
+/// commits first.
+fn walk_all(repo: &Repository) -> Result<git2::Revwalk<'_>, git2::Error> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
+    walk.push_glob("*")?;
+    if repo.head().is_ok() {
+        // A detached HEAD is reachable from no ref.
+        let _ = walk.push_head();
+    }
+    Ok(walk)
+}
+
+/// Finds, for each of `targets`, the oldest commit whose tree holds it, and the path there.
+/// Each distinct tree is visited once; the walk stops as soon as every target is placed.
+pub fn provenance(
+    repo: &Repository,
+    targets: &HashSet<Oid>,
+    stats: &Stats,
+) -> HashMap<Oid, Provenance> {
+    let mut found: HashMap<Oid, (Oid, String, usize)> = HashMap::new();
+    if targets.is_empty() {
+        return HashMap::new();
+    }
+    let walk = match walk_all(repo) {
+        Ok(w) => w,
+        Err(e) => {
+            stats.error(format!("walking history: {}", e.message()));
+            return HashMap::new();
+        }
+    };
+    let mut seen_trees: HashSet<Oid> = HashSet::new();
+    for (order, id) in walk.enumerate() {
+        let id = match id {
+            Ok(id) => id,
+            Err(e) => {
+                stats.error(format!("walking history: {}", e.message()));
+                continue;
+            }
+        };
+        let tree = match repo.find_commit(id).and_then(|c| c.tree()) {
+            Ok(t) => t,
+            Err(e) => {
+                stats.error(format!("commit {id}: {}", e.message()));
+                continue;
+            }
+        };
+        let mut visit = TreeVisit {
+            repo,
+            seen: &mut seen_trees,
+            targets,
+            found: &mut found,
+            commit: id,
+            order,
+            stats,
+        };
+        visit.tree(&tree, "");
+        if found.len() == targets.len() {
+            break;
+        }
+    }
+    found
+        .into_iter()
+        .map(|(blob, (commit, path, order))| {
+            (
+                blob,
+                Provenance {
+                    commit: commit_info(repo, commit),
+                    path,
+                    order,
+                },
+            )
+        })
+        .collect()
+}
+
+struct TreeVisit<'a, 'r> {
+    repo: &'r Repository,
+    seen: &'a mut HashSet<Oid>,
+    targets: &'a HashSet<Oid>,
+    found: &'a mut HashMap<Oid, (Oid, String, usize)>,
+    commit: Oid,
+    order: usize,
+    stats: &'a Stats,
+}
+
+impl TreeVisit<'_, '_> {
+    fn tree(&mut self, tree: &Tree<'_>, prefix: &str) {
+        if !self.seen.insert(tree.id()) {
+            return;
+        }
+        for entry in tree.iter() {
+            let name = String::from_utf8_lossy(entry.name_bytes());
+            let path = if prefix.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            match entry.kind() {
+                Some(ObjectType::Blob) => {
+                    let oid = entry.id();
+                    if self.targets.contains(&oid) && !self.found.contains_key(&oid) {
+                        self.found.insert(oid, (self.commit, path, self.order));
+                    }
+                }
+                Some(ObjectType::Tree) => match self.repo.find_tree(entry.id()) {
+                    Ok(sub) => self.tree(&sub, &path),
+                    Err(e) => {
+                        self.stats
+                            .error(format!("tree {} ({path}): {}", entry.id(), e.message()))
+                    }
+                },
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Blob ids in the tree of HEAD (empty when there is no HEAD).
+pub fn head_blobs(repo: &Repository) -> HashSet<Oid> {
+    let mut out = HashSet::new();
+    let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
+        return out;
+    };
+    let _ = tree.walk(git2::TreeWalkMode::PreOrder, |_, entry| {
+        if entry.kind() == Some(ObjectType::Blob) {
+            out.insert(entry.id());
+        }
+        git2::TreeWalkResult::Ok
+    });
+    out
+}
+
+/// The index's view of the work tree: for each tracked file, its blob id and the size and
+/// modification time git recorded. A file whose size and mtime still match holds that blob,
+/// so it need not be read again when the blob was scanned from history.
+pub struct IndexStat {
+    workdir: PathBuf,
+    entries: HashMap<PathBuf, (Oid, u32, i32, u32)>,
+}
+
+impl IndexStat {
+    /// Reads the index of `repo`; `None` for a bare repository or an unreadable index.
+    pub fn load(repo: &Repository) -> Option<IndexStat> {
+        let workdir = std::fs::canonicalize(repo.workdir()?).ok()?;
+        let index = repo.index().ok()?;
+        let mut entries = HashMap::with_capacity(index.len());
+        for e in index.iter() {
+            let path = PathBuf::from(String::from_utf8_lossy(&e.path).into_owned());
+            entries.insert(
+                path,
+                (e.id, e.file_size, e.mtime.seconds(), e.mtime.nanoseconds()),
+            );
+        }
+        Some(IndexStat { workdir, entries })
+    }
+
+    /// The work tree this index describes.
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    /// The blob a work-tree file holds, when its size and mtime match the index entry.
+    /// `rel` is the path relative to the work tree.
+    pub fn unchanged_blob(&self, rel: &Path, meta: &std::fs::Metadata) -> Option<Oid> {
+        let &(oid, size, secs, nanos) = self.entries.get(rel)?;
+        if u64::from(size) != meta.len() {
+            return None;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if meta.mtime() != i64::from(secs) || meta.mtime_nsec() != i64::from(nanos) {
+                return None;
+            }
+            Some(oid)
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (secs, nanos, oid);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_format_with_offset() {
+        assert_eq!(iso_date(git2::Time::new(0, 0)), "1970-01-01T00:00:00+00:00");
+        assert_eq!(
+            iso_date(git2::Time::new(1_700_000_000, 60)),
+            "2023-11-14T23:13:20+01:00"
+        );
+        assert_eq!(
+            iso_date(git2::Time::new(951_782_400, -300)),
+            "2000-02-28T19:00:00-05:00"
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! Integration tests for the `keyhound` binary: one test binary, split by topic.
+//!
+//! - `support`: the fake-credential generator, fixture trees, running the binary, and the
+//!   comparison of a JSON report with the exact findings a case expects.
+//! - `detect`: every family of leak the scanner must find, with exact findings.
+//! - `traps`: look-alikes that must produce no finding at all.
+//! - `reports`: golden files for every format, SARIF checks, redaction, determinism.
+//! - `cli`: flags, exit codes and bad input.
+//!
+//! Every credential in these tests is generated at test time by a seeded generator; none is
+//! real and none is committed.
+
+// Test code may unwrap: a failure is a test failure, with the message the panic gives.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod cli;
+mod detect;
+mod reports;
+mod support;
+mod traps;
