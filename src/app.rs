@@ -101,7 +101,7 @@ pub fn scan(config: &Config) -> Outcome {
     // Step 2: the git history of each root that is a repository.
     let mut histories = Vec::new();
     if config.history {
-        if let Err(e) = source::git::limit_memory() {
+        if let Err(e) = source::git::configure() {
             stats.error(format!("configuring git: {}", e.message()));
         }
         for root in roots.iter().filter(|r| source::git::is_repository(r)) {

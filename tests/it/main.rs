@@ -15,6 +15,8 @@
 
 mod cli;
 mod detect;
+mod history;
+mod hook;
 mod reports;
 mod support;
 mod traps;
