@@ -83,26 +83,34 @@ pub fn scan(root: &Path, config: &Config, matcher: &Matcher, stats: &Stats) -> O
     // Step 2: read and match each blob once, in parallel; pair within each blob.
     let per_blob: Mutex<BlobFindings> = Mutex::new(Vec::new());
     let git_dir = repo.path().to_path_buf();
-    let scanned = git::scan_blobs(&git_dir, &oids, config.max_file_size, stats, |oid, data| {
-        let candidates = matcher.scan(data);
-        if candidates.is_empty() {
-            return;
-        }
-        let paired = pair::pair(
-            data,
-            candidates,
-            Place {
-                path: "",
-                commit: None,
-            },
-        );
-        Stats::add(&stats.examples, paired.examples as u64);
-        if !paired.findings.is_empty() {
-            if let Ok(mut v) = per_blob.lock() {
-                v.push((oid, paired.findings));
+    let progress = progress_bar(config, root);
+    let scanned = git::scan_blobs(
+        &git_dir,
+        &oids,
+        config.max_file_size,
+        stats,
+        &progress,
+        |oid, data| {
+            let candidates = matcher.scan(data);
+            if candidates.is_empty() {
+                return;
             }
-        }
-    });
+            let paired = pair::pair(
+                data,
+                candidates,
+                Place {
+                    path: "",
+                    commit: None,
+                },
+            );
+            Stats::add(&stats.examples, paired.examples as u64);
+            if !paired.findings.is_empty() {
+                if let Ok(mut v) = per_blob.lock() {
+                    v.push((oid, paired.findings));
+                }
+            }
+        },
+    );
     let per_blob = per_blob.into_inner().unwrap_or_default();
     lap("blobs read and matched");
     // Step 3: where each blob with findings entered history, and what HEAD still holds.
@@ -313,4 +321,22 @@ pub fn scan_since(
     let mut seen = HashSet::new();
     findings.retain(|f| seen.insert((f.fingerprint.clone(), f.primary().map(|l| l.path.clone()))));
     findings
+}
+
+/// A progress bar on standard error for reading history: shown only when standard error is a
+/// terminal and the user did not ask for quiet, so CI logs and hooks never see it.
+fn progress_bar(config: &Config, root: &Path) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if config.quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    let style = indicatif::ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {human_pos}/{human_len} objects, {elapsed} ({eta} left)",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_prefix(format!("keyhound: history of {}", display_path(root)));
+    bar
 }

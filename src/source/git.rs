@@ -70,11 +70,13 @@ pub fn scan_blobs<F>(
     oids: &[Oid],
     max_size: u64,
     stats: &Stats,
+    progress: &indicatif::ProgressBar,
     visit: F,
 ) -> HashSet<Oid>
 where
     F: Fn(Oid, &[u8]) + Sync,
 {
+    progress.set_length(oids.len() as u64);
     let scanned: Mutex<HashSet<Oid>> = Mutex::new(HashSet::new());
     oids.par_chunks(512).for_each(|chunk| {
         let repo = match Repository::open(repo_path) {
@@ -126,7 +128,9 @@ where
         if let Ok(mut s) = scanned.lock() {
             s.extend(local);
         }
+        progress.inc(chunk.len() as u64);
     });
+    progress.finish_and_clear();
     scanned.into_inner().unwrap_or_default()
 }
 
