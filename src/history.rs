@@ -80,58 +80,66 @@ pub fn scan(root: &Path, config: &Config, matcher: &Matcher, stats: &Stats) -> O
         }
     };
     lap("objects listed");
-    // Step 2: read and match each blob once, in parallel; pair within each blob.
+    // Step 2: read and match each blob once, in parallel, pairing within each blob; walk the
+    // history at the same time.
     let per_blob: Mutex<BlobFindings> = Mutex::new(Vec::new());
     let git_dir = repo.path().to_path_buf();
     let progress = progress_bar(config, root);
-    let scanned = git::scan_blobs(
-        &git_dir,
-        &oids,
-        config.max_file_size,
-        stats,
-        &progress,
-        |oid, data| {
-            let candidates = matcher.scan(data);
-            if candidates.is_empty() {
-                return;
-            }
-            let paired = pair::pair(
-                data,
-                candidates,
-                Place {
-                    path: "",
-                    commit: None,
+    // The walk of every commit's trees (provenance, missing objects) runs beside the reading.
+    let (places, scanned) = rayon::join(
+        || git::walk_history(&git_dir, stats),
+        || {
+            git::scan_blobs(
+                &git_dir,
+                &oids,
+                config.max_file_size,
+                stats,
+                &progress,
+                |oid, data| {
+                    let candidates = matcher.scan(data);
+                    if candidates.is_empty() {
+                        return;
+                    }
+                    let paired = pair::pair(
+                        data,
+                        candidates,
+                        Place {
+                            path: "",
+                            commit: None,
+                        },
+                    );
+                    Stats::add(&stats.examples, paired.examples as u64);
+                    if !paired.findings.is_empty() {
+                        if let Ok(mut v) = per_blob.lock() {
+                            v.push((oid, paired.findings));
+                        }
+                    }
                 },
-            );
-            Stats::add(&stats.examples, paired.examples as u64);
-            if !paired.findings.is_empty() {
-                if let Ok(mut v) = per_blob.lock() {
-                    v.push((oid, paired.findings));
-                }
-            }
+            )
         },
     );
     let per_blob = per_blob.into_inner().unwrap_or_default();
-    lap("blobs read and matched");
-    // Step 3: where each blob with findings entered history, and what HEAD still holds.
-    let targets: HashSet<Oid> = per_blob.iter().map(|(oid, _)| *oid).collect();
-    let provenance = git::provenance(&repo, &targets, stats);
-    lap("provenance");
+    lap("blobs read and matched, history walked");
+    // Step 3: what HEAD still holds, by value: a key ID reported alone in an old blob is still
+    // at HEAD when HEAD's blob pairs it with a secret.
     let at_head = git::head_blobs(&repo);
-    let fingerprints_at_head: HashSet<String> = per_blob
+    let values_at_head: HashSet<String> = per_blob
         .iter()
         .filter(|(oid, _)| at_head.contains(oid))
-        .flat_map(|(_, fs)| fs.iter().map(|f| f.fingerprint.clone()))
+        .flat_map(|(_, fs)| fs.iter().flat_map(values))
         .collect();
     // Step 4: place the findings and keep the oldest per credential and path.
+    let mut commits: HashMap<Oid, crate::finding::CommitInfo> = HashMap::new();
     let mut best: HashMap<(String, String), (usize, Finding)> = HashMap::new();
     for (oid, findings) in per_blob {
-        let (path, commit, order) = match provenance.get(&oid) {
-            Some(p) => (
-                display_path(&root.join(&p.path)),
-                Some(p.commit.clone()),
-                p.order,
-            ),
+        let (path, commit, order) = match places.get(&oid) {
+            Some(p) => {
+                let info = commits
+                    .entry(p.commit)
+                    .or_insert_with(|| git::commit_info(&repo, p.commit))
+                    .clone();
+                (display_path(&root.join(&p.path)), Some(info), p.order)
+            }
             None => (
                 format!("{}@blob:{oid}", display_path(root)),
                 None,
@@ -143,7 +151,7 @@ pub fn scan(root: &Path, config: &Config, matcher: &Matcher, stats: &Stats) -> O
                 l.path.clone_from(&path);
                 l.commit.clone_from(&commit);
             }
-            f.present_at_head = Some(fingerprints_at_head.contains(&f.fingerprint));
+            f.present_at_head = Some(values(&f).iter().all(|v| values_at_head.contains(v)));
             let key = (f.fingerprint.clone(), path.clone());
             match best.get(&key) {
                 Some((o, _)) if *o <= order => {}
@@ -171,6 +179,7 @@ fn scan_new_blobs(
     stats: &Stats,
 ) -> Vec<Finding> {
     let git_dir = repo.path().to_path_buf();
+    let loose = git::LooseObjects::list(&git_dir);
     let commits: Mutex<HashMap<Oid, crate::finding::CommitInfo>> = Mutex::new(HashMap::new());
     let findings: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
     blobs.par_chunks(64).for_each(|chunk| {
@@ -190,18 +199,11 @@ fn scan_new_blobs(
         };
         for blob in chunk {
             let path = display_path(&base.join(&blob.path));
-            let obj = match odb.read(blob.oid) {
-                Ok(o) => o,
-                Err(e) => {
-                    stats.error(format!("{path}: git blob {}: {}", blob.oid, e.message()));
-                    continue;
-                }
-            };
-            let data = obj.data();
-            if data.len() as u64 > config.max_file_size {
-                Stats::add(&stats.skipped_large, 1);
+            let Some(obj) = git::read_blob(&odb, &loose, blob.oid, config.max_file_size, stats)
+            else {
                 continue;
-            }
+            };
+            let data = obj.bytes();
             Stats::add(&stats.blobs, 1);
             Stats::add(&stats.blob_bytes, data.len() as u64);
             let Some(text) = text_content(data) else {
@@ -339,4 +341,19 @@ fn progress_bar(config: &Config, root: &Path) -> indicatif::ProgressBar {
     bar.set_style(style);
     bar.set_prefix(format!("keyhound: history of {}", display_path(root)));
     bar
+}
+
+/// The credential values of a finding (key ID, secret, token).
+fn values(f: &Finding) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(a) = &f.aws {
+        v.push(a.key_id.clone());
+    }
+    if let Some(s) = &f.secret {
+        v.push(s.expose().to_string());
+    }
+    if let Some(t) = &f.session_token {
+        v.push(t.expose().to_string());
+    }
+    v
 }

@@ -17,3 +17,4 @@ pub mod pair;
 pub mod report;
 pub mod rule;
 pub mod source;
+pub mod verify;

@@ -301,14 +301,76 @@ fn is_name_char(b: u8) -> bool {
 fn is_separator(b: u8) -> bool {
     matches!(
         b,
-        b' ' | b'\t' | b'"' | b'\'' | b'`' | b':' | b'=' | b'>' | b',' | b'(' | b'[' | b'{' | b'|'
+        b' ' | b'\t'
+            | b'"'
+            | b'\''
+            | b'`'
+            | b':'
+            | b'='
+            | b'>'
+            | b','
+            | b'('
+            | b')'
+            | b'['
+            | b']'
+            | b'{'
+            | b'|'
     )
+}
+
+/// Width of an XML/HTML tag (`</name>`, `<value>`, `<string>`) or character entity (`&quot;`)
+/// at `i`.
+fn markup_width(data: &[u8], i: usize) -> Option<usize> {
+    match data.get(i)? {
+        b'<' => {
+            let rest = data.get(i + 1..(i + 48).min(data.len()))?;
+            let gt = memchr::memchr(b'>', rest)?;
+            let inner = rest.get(..gt)?;
+            let tag_like = inner.iter().all(|&c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(
+                        c,
+                        b'/' | b'_' | b'-' | b'.' | b':' | b' ' | b'=' | b'"' | b'\''
+                    )
+            });
+            tag_like.then_some(gt + 2)
+        }
+        b'&' => {
+            let rest = data.get(i + 1..(i + 9).min(data.len()))?;
+            let semi = memchr::memchr(b';', rest)?;
+            let inner = rest.get(..semi)?;
+            (semi >= 2
+                && inner
+                    .iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || c == b'#'))
+            .then_some(semi + 2)
+        }
+        _ => None,
+    }
+}
+
+/// Width of a `value`/`default` keyword standing between a name and its value (skipped once).
+fn value_word_width(data: &[u8], i: usize, already: u32) -> Option<usize> {
+    if already > 0 {
+        return None;
+    }
+    for w in ["value", "Value", "VALUE", "default", "Default"] {
+        if data.get(i..i + w.len()) == Some(w.as_bytes())
+            && data
+                .get(i + w.len())
+                .is_some_and(|&c| is_separator(c) || c == b'<')
+        {
+            return Some(w.len());
+        }
+    }
+    None
 }
 
 /// Where the value assigned to a name starts: after separators (`=`, `:`, quotes, `=>`,
 /// `>` of an XML tag, escaped quotes) and at most one line break.
 fn value_start(data: &[u8], mut i: usize) -> Option<usize> {
     let mut skipped = 0;
+    let mut words_skipped = 0;
     let mut crossed_line = false;
     loop {
         let b = *data.get(i)?;
@@ -340,6 +402,14 @@ fn value_start(data: &[u8], mut i: usize) -> Option<usize> {
             )
         {
             i += 3;
+        } else if let Some(w) = markup_width(data, i) {
+            // `</name><value>`, `&quot;`: markup between a name and its value.
+            i += w;
+        } else if let Some(w) = value_word_width(data, i, words_skipped) {
+            // `name: AWS_SECRET_ACCESS_KEY\n  value: ...`, `key="AWSSecretKey" value="..."`,
+            // `variable "aws_secret_key" { default = "..." }`.
+            words_skipped += 1;
+            i += w;
         } else {
             return Some(i);
         }

@@ -63,6 +63,131 @@ pub fn all_objects(repo: &Repository) -> Result<Vec<Oid>, git2::Error> {
     Ok(oids)
 }
 
+/// The repository's loose objects, read by keyhound itself rather than libgit2: libgit2 1.9
+/// spins forever inflating a truncated loose object, and a damaged object must be an error
+/// that the scan reports and moves past.
+pub struct LooseObjects {
+    dir: PathBuf,
+    ids: HashSet<Oid>,
+}
+
+/// An object read from the object database.
+pub struct Object {
+    pub kind: ObjectType,
+    pub data: Vec<u8>,
+}
+
+impl LooseObjects {
+    /// Lists the loose objects under `git_dir/objects`.
+    pub fn list(git_dir: &Path) -> LooseObjects {
+        let dir = git_dir.join("objects");
+        let mut ids = HashSet::new();
+        if let Ok(fans) = std::fs::read_dir(&dir) {
+            for fan in fans.flatten() {
+                let name = fan.file_name();
+                let Some(prefix) = name
+                    .to_str()
+                    .filter(|n| n.len() == 2 && n.bytes().all(|b| b.is_ascii_hexdigit()))
+                else {
+                    continue;
+                };
+                let Ok(files) = std::fs::read_dir(fan.path()) else {
+                    continue;
+                };
+                for f in files.flatten() {
+                    if let Some(rest) = f.file_name().to_str() {
+                        if let Ok(oid) = Oid::from_str(&format!("{prefix}{rest}")) {
+                            ids.insert(oid);
+                        }
+                    }
+                }
+            }
+        }
+        LooseObjects { dir, ids }
+    }
+
+    pub fn contains(&self, oid: &Oid) -> bool {
+        self.ids.contains(oid)
+    }
+
+    /// Reads and inflates one loose object; `max` caps the inflated size (larger objects give
+    /// `Ok(None)` after reading only their header).
+    pub fn read(&self, oid: &Oid, max: u64) -> Result<Option<Object>, String> {
+        use std::io::Read as _;
+        let hex = oid.to_string();
+        let path = self
+            .dir
+            .join(hex.get(..2).unwrap_or_default())
+            .join(hex.get(2..).unwrap_or_default());
+        let file = std::fs::File::open(&path).map_err(|e| format!("git object {oid}: {e}"))?;
+        let mut z = flate2::read::ZlibDecoder::new(std::io::BufReader::new(file));
+        let mut header = Vec::with_capacity(32);
+        let mut byte = [0u8; 1];
+        loop {
+            match z.read(&mut byte) {
+                Ok(1) => {}
+                Ok(_) => return Err(format!("git object {oid}: truncated header")),
+                Err(e) => return Err(format!("git object {oid}: damaged ({e})")),
+            }
+            let [b] = byte;
+            if b == 0 {
+                break;
+            }
+            header.push(b);
+            if header.len() > 32 {
+                return Err(format!("git object {oid}: bad header"));
+            }
+        }
+        let header = String::from_utf8_lossy(&header).into_owned();
+        let (kind, size) = header
+            .split_once(' ')
+            .and_then(|(k, n)| Some((k, n.parse::<u64>().ok()?)))
+            .ok_or_else(|| format!("git object {oid}: bad header {header:?}"))?;
+        let kind = match kind {
+            "blob" => ObjectType::Blob,
+            "tree" => ObjectType::Tree,
+            "commit" => ObjectType::Commit,
+            "tag" => ObjectType::Tag,
+            _ => return Err(format!("git object {oid}: unknown type {kind:?}")),
+        };
+        if kind != ObjectType::Blob {
+            return Ok(Some(Object {
+                kind,
+                data: Vec::new(),
+            }));
+        }
+        if size > max {
+            return Ok(None);
+        }
+        let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        z.take(size + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| format!("git object {oid}: damaged ({e})"))?;
+        if data.len() as u64 != size {
+            return Err(format!(
+                "git object {oid}: truncated ({} of {size} bytes)",
+                data.len()
+            ));
+        }
+        Ok(Some(Object { kind, data }))
+    }
+}
+
+/// A blob's bytes, owned or held by libgit2 (no copy).
+pub enum BlobData<'o> {
+    Owned(Vec<u8>),
+    Odb(git2::OdbObject<'o>),
+}
+
+impl BlobData<'_> {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            BlobData::Owned(v) => v,
+            BlobData::Odb(o) => o.data(),
+        }
+    }
+}
+
 /// Reads every blob among `oids` in parallel and calls `visit(oid, text)` for each text blob
 /// within the size limit. Returns the ids of the blobs that were read and scanned.
 pub fn scan_blobs<F>(
@@ -77,6 +202,7 @@ where
     F: Fn(Oid, &[u8]) + Sync,
 {
     progress.set_length(oids.len() as u64);
+    let loose = LooseObjects::list(repo_path);
     let scanned: Mutex<HashSet<Oid>> = Mutex::new(HashSet::new());
     oids.par_chunks(512).for_each(|chunk| {
         let repo = match Repository::open(repo_path) {
@@ -95,28 +221,10 @@ where
         };
         let mut local = Vec::new();
         for &oid in chunk {
-            let (size, kind) = match odb.read_header(oid) {
-                Ok(h) => h,
-                Err(e) => {
-                    stats.error(format!("git object {oid}: {}", e.message()));
-                    continue;
-                }
-            };
-            if kind != ObjectType::Blob {
+            let Some(blob) = read_blob(&odb, &loose, oid, max_size, stats) else {
                 continue;
-            }
-            if size as u64 > max_size {
-                Stats::add(&stats.skipped_large, 1);
-                continue;
-            }
-            let obj = match odb.read(oid) {
-                Ok(o) => o,
-                Err(e) => {
-                    stats.error(format!("git blob {oid}: {}", e.message()));
-                    continue;
-                }
             };
-            let data = obj.data();
+            let data = blob.bytes();
             Stats::add(&stats.blobs, 1);
             Stats::add(&stats.blob_bytes, data.len() as u64);
             local.push(oid);
@@ -132,6 +240,54 @@ where
     });
     progress.finish_and_clear();
     scanned.into_inner().unwrap_or_default()
+}
+
+/// The content of `oid` if it is a blob within `max_size`. Objects of other types give `None`;
+/// oversized blobs are counted as skipped; damaged or missing objects are counted as errors.
+/// Loose objects are read by keyhound, packed ones by libgit2 (header first, so that trees,
+/// commits and oversized blobs are never inflated).
+pub fn read_blob<'o>(
+    odb: &'o git2::Odb<'_>,
+    loose: &LooseObjects,
+    oid: Oid,
+    max_size: u64,
+    stats: &Stats,
+) -> Option<BlobData<'o>> {
+    if loose.contains(&oid) {
+        return match loose.read(&oid, max_size) {
+            Ok(Some(obj)) if obj.kind == ObjectType::Blob => Some(BlobData::Owned(obj.data)),
+            Ok(Some(_)) => None,
+            Ok(None) => {
+                Stats::add(&stats.skipped_large, 1);
+                None
+            }
+            Err(e) => {
+                stats.error(e);
+                None
+            }
+        };
+    }
+    let (size, kind) = match odb.read_header(oid) {
+        Ok(h) => h,
+        Err(e) => {
+            stats.error(format!("git object {oid}: {}", e.message()));
+            return None;
+        }
+    };
+    if kind != ObjectType::Blob {
+        return None;
+    }
+    if size as u64 > max_size {
+        Stats::add(&stats.skipped_large, 1);
+        return None;
+    }
+    match odb.read(oid) {
+        Ok(o) => Some(BlobData::Odb(o)),
+        Err(e) => {
+            stats.error(format!("git blob {oid}: {}", e.message()));
+            None
+        }
+    }
 }
 
 /// Formats a git time as ISO 8601 with its offset.
@@ -201,22 +357,43 @@ fn walk_all(repo: &Repository) -> Result<git2::Revwalk<'_>, git2::Error> {
     Ok(walk)
 }
 
-/// Finds, for each of `targets`, the oldest commit whose tree holds it, and the path there.
-/// Each distinct tree is visited once; the walk stops as soon as every target is placed.
-pub fn provenance(
-    repo: &Repository,
-    targets: &HashSet<Oid>,
-    stats: &Stats,
-) -> HashMap<Oid, Provenance> {
-    let mut found: HashMap<Oid, (Oid, String, usize)> = HashMap::new();
-    if targets.is_empty() {
-        return HashMap::new();
-    }
-    let walk = match walk_all(repo) {
+/// Where a blob first appears in history: the oldest commit (by position in an oldest-first
+/// walk of every ref) whose tree holds it, and its path there.
+#[derive(Debug, Clone)]
+pub struct BlobPlace {
+    pub commit: Oid,
+    pub path: String,
+    pub order: usize,
+}
+
+/// Walks every commit reachable from any ref, oldest first, visiting each distinct tree once,
+/// and records where each blob first appears. A tree entry whose object is missing from the
+/// database is an error (the scan of the remaining blobs goes on): listing the database alone
+/// would never notice it.
+pub fn walk_history(git_dir: &Path, stats: &Stats) -> HashMap<Oid, BlobPlace> {
+    let mut places: HashMap<Oid, BlobPlace> = HashMap::new();
+    let repo = match Repository::open(git_dir) {
+        Ok(r) => r,
+        Err(e) => {
+            stats.error(format!("{}: {}", git_dir.display(), e.message()));
+            return places;
+        }
+    };
+    let odb = match repo.odb() {
+        Ok(o) => o,
+        Err(e) => {
+            stats.error(format!("{}: {}", git_dir.display(), e.message()));
+            return places;
+        }
+    };
+    let walk = match walk_all(&repo) {
         Ok(w) => w,
         Err(e) => {
-            stats.error(format!("walking history: {}", e.message()));
-            return HashMap::new();
+            // An empty repository has no refs to walk: nothing to place, not an error.
+            if e.code() != git2::ErrorCode::NotFound && e.code() != git2::ErrorCode::UnbornBranch {
+                stats.error(format!("walking history: {}", e.message()));
+            }
+            return places;
         }
     };
     let mut seen_trees: HashSet<Oid> = HashSet::new();
@@ -236,39 +413,24 @@ pub fn provenance(
             }
         };
         let mut visit = TreeVisit {
-            repo,
+            repo: &repo,
+            odb: &odb,
             seen: &mut seen_trees,
-            targets,
-            found: &mut found,
+            places: &mut places,
             commit: id,
             order,
             stats,
         };
         visit.tree(&tree, "");
-        if found.len() == targets.len() {
-            break;
-        }
     }
-    found
-        .into_iter()
-        .map(|(blob, (commit, path, order))| {
-            (
-                blob,
-                Provenance {
-                    commit: commit_info(repo, commit),
-                    path,
-                    order,
-                },
-            )
-        })
-        .collect()
+    places
 }
 
 struct TreeVisit<'a, 'r> {
     repo: &'r Repository,
+    odb: &'a git2::Odb<'r>,
     seen: &'a mut HashSet<Oid>,
-    targets: &'a HashSet<Oid>,
-    found: &'a mut HashMap<Oid, (Oid, String, usize)>,
+    places: &'a mut HashMap<Oid, BlobPlace>,
     commit: Oid,
     order: usize,
     stats: &'a Stats,
@@ -280,29 +442,54 @@ impl TreeVisit<'_, '_> {
             return;
         }
         for entry in tree.iter() {
-            let name = String::from_utf8_lossy(entry.name_bytes());
-            let path = if prefix.is_empty() {
-                name.into_owned()
-            } else {
-                format!("{prefix}/{name}")
-            };
+            let oid = entry.id();
             match entry.kind() {
                 Some(ObjectType::Blob) => {
-                    let oid = entry.id();
-                    if self.targets.contains(&oid) && !self.found.contains_key(&oid) {
-                        self.found.insert(oid, (self.commit, path, self.order));
+                    if self.places.contains_key(&oid) {
+                        continue;
+                    }
+                    let path = join(prefix, entry.name_bytes());
+                    if !self.odb.exists(oid) {
+                        self.stats.error(format!(
+                            "git blob {oid} ({path} in commit {}) is missing from the repository",
+                            self.commit
+                        ));
+                    }
+                    self.places.insert(
+                        oid,
+                        BlobPlace {
+                            commit: self.commit,
+                            path,
+                            order: self.order,
+                        },
+                    );
+                }
+                Some(ObjectType::Tree) => {
+                    if self.seen.contains(&oid) {
+                        continue;
+                    }
+                    let path = join(prefix, entry.name_bytes());
+                    match self.repo.find_tree(oid) {
+                        Ok(sub) => self.tree(&sub, &path),
+                        Err(e) => self.stats.error(format!(
+                            "git tree {oid} ({path} in commit {}): {}",
+                            self.commit,
+                            e.message()
+                        )),
                     }
                 }
-                Some(ObjectType::Tree) => match self.repo.find_tree(entry.id()) {
-                    Ok(sub) => self.tree(&sub, &path),
-                    Err(e) => {
-                        self.stats
-                            .error(format!("tree {} ({path}): {}", entry.id(), e.message()))
-                    }
-                },
                 _ => {}
             }
         }
+    }
+}
+
+fn join(prefix: &str, name: &[u8]) -> String {
+    let name = String::from_utf8_lossy(name);
+    if prefix.is_empty() {
+        name.into_owned()
+    } else {
+        format!("{prefix}/{name}")
     }
 }
 

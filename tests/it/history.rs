@@ -2,6 +2,8 @@
 //! author and date: each case names the exact findings, the commit each one must be
 //! attributed to (id, author, email, date), its path and whether it is still at HEAD.
 
+use std::path::Path;
+
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -127,9 +129,22 @@ fn summary(doc: &Value, field: &str) -> u64 {
         .unwrap_or_else(|| panic!("summary.{field} missing in {}", doc["summary"]))
 }
 
-/// `keyhound scan --no-verify --format json --show-secrets EXTRA... .` in the repository.
+/// How long one scan of a small fixture repository may take before it counts as a hang.
+const LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `keyhound scan --no-verify --format json --show-secrets EXTRA... .` in `dir`, killed (and
+/// the test failed) if it hangs.
+fn scan_in(dir: &Path, extra: &[&str]) -> Output {
+    keyhound(dir)
+        .args(["scan", "--no-verify", "--format", "json", "--show-secrets"])
+        .args(extra)
+        .args(["."])
+        .run_within(LIMIT)
+}
+
+/// `scan_in` at the top of the repository.
 fn scan(repo: &GitRepo, extra: &[&str]) -> Output {
-    scan_json(repo.path(), extra)
+    scan_in(repo.path(), extra)
 }
 
 /// The number of distinct blobs in the repository's object database.
@@ -203,7 +218,7 @@ fn history_provenance_shows_in_text_and_sarif() {
 
     let out = keyhound(repo.path())
         .args(["scan", "--no-verify", "--color", "never", "."])
-        .run();
+        .run_within(LIMIT);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let stdout = out.stdout_str();
     for needle in [
@@ -221,7 +236,7 @@ fn history_provenance_shows_in_text_and_sarif() {
 
     let out = keyhound(repo.path())
         .args(["scan", "--no-verify", "--format", "sarif", "."])
-        .run();
+        .run_within(LIMIT);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let sarif = out.json();
     let results = sarif["runs"][0]["results"].as_array().expect("results");
@@ -727,8 +742,46 @@ fn staged_paths_are_repository_relative_with_the_index_lines() {
     let out = scan(&repo, &["--staged"]);
     check("staged from the top", &out, 1, &[(e.clone(), Src::Files)]);
 
-    let out = scan_json(&repo.path().join("config"), &["--staged"]);
+    let out = scan_in(&repo.path().join("config"), &["--staged"]);
     check("staged from a subdirectory", &out, 1, &[(e, Src::Files)]);
+}
+
+#[test]
+fn staged_binary_file_and_submodule_entry_are_not_errors() {
+    let repo = GitRepo::init();
+    repo.write("README.md", "# service\n");
+    repo.commit_all("A");
+    let (text, _) = pair_file(1031, "blob.bin");
+    let mut bin = vec![0u8, 0, 1, 2];
+    bin.extend_from_slice(text.as_bytes());
+    repo.write("blob.bin", &bin);
+    repo.git(&["add", "blob.bin"]);
+    // A submodule (gitlink) entry names a commit of another repository: nothing to read here.
+    let gitlink = format!("160000,{},vendor/lib", hex(1032, 40));
+    repo.git(&["update-index", "--add", "--cacheinfo", &gitlink]);
+    let out = scan(&repo, &["--staged"]);
+    let doc = check("staged binary and gitlink", &out, 0, &[]);
+    assert_eq!(summary(&doc, "skipped_binary"), 1, "{}", doc["summary"]);
+    assert_eq!(summary(&doc, "errors"), 0, "{}", doc["summary"]);
+
+    // Committed, the gitlink is part of history, which must not fail on it either.
+    let (text, e) = pair_file(1033, "creds.env");
+    repo.write("creds.env", &text);
+    repo.git(&["add", "creds.env"]);
+    let c = repo.commit_staged_as(&ALICE, "B: gitlink, binary and credentials");
+    assert!(
+        repo.git(&["ls-tree", "HEAD", "vendor/lib"])
+            .starts_with("160000 commit"),
+        "the gitlink was not committed"
+    );
+    let out = scan(&repo, &[]);
+    let doc = check(
+        "history with a gitlink",
+        &out,
+        1,
+        &[(e, Src::History(&c, true))],
+    );
+    assert_eq!(summary(&doc, "errors"), 0, "{}", doc["summary"]);
 }
 
 #[test]
@@ -736,7 +789,7 @@ fn staged_outside_a_repository_is_an_error() {
     let tree = Tree::new();
     let (text, _) = pair_file(1030, "creds.env");
     tree.write("creds.env", &text);
-    let out = scan_json(tree.path(), &["--staged"]);
+    let out = scan_in(tree.path(), &["--staged"]);
     assert_eq!(
         out.code,
         2,
@@ -843,7 +896,7 @@ fn since_in_a_shallow_clone_asks_for_full_history() {
         "the shallow clone has the old commit"
     );
 
-    let out = scan_json(&clone, &["--since", &c1.id]);
+    let out = scan_in(&clone, &["--since", &c1.id]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("fetch-depth: 0"), "{}", out.stderr);
     assert!(out.stderr.contains(&c1.id), "{}", out.stderr);

@@ -29,6 +29,7 @@ fn try_commit(repo: &GitRepo, message: &str) -> (bool, String) {
         // Should the hook's scan ever try to verify the fake pair, it must reach nothing.
         .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env_remove("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
         .env("NO_COLOR", "1")
         .args(["commit", "-q", "-m", message])
         .stdin(Stdio::null())

@@ -1,11 +1,14 @@
 //! Integration tests for the `keyhound` binary: one test binary, split by topic.
 //!
 //! - `support`: the fake-credential generator, fixture trees, running the binary, and the
-//!   comparison of a JSON report with the exact findings a case expects.
+//!   comparison of a JSON report with the exact findings a case expects, git fixtures.
 //! - `detect`: every family of leak the scanner must find, with exact findings.
 //! - `traps`: look-alikes that must produce no finding at all.
 //! - `reports`: golden files for every format, SARIF checks, redaction, determinism.
 //! - `cli`: flags, exit codes and bad input.
+//! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
+//!   on repositories built at test time with `git` and a fixed author and date.
+//! - `hook`: `keyhound hook install|uninstall` and a real `git commit` through the hook.
 //!
 //! Every credential in these tests is generated at test time by a seeded generator; none is
 //! real and none is committed.
@@ -20,3 +23,4 @@ mod hook;
 mod reports;
 mod support;
 mod traps;
+mod verify;

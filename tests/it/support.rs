@@ -434,6 +434,61 @@ impl Run {
         self
     }
 
+    /// Like `run`, but kills the process once `limit` has passed and panics, so that a hang
+    /// fails one test instead of stalling the whole suite.
+    pub fn run_within(mut self, limit: std::time::Duration) -> Output {
+        use std::io::Read as _;
+        let what = format!("{:?}", self.cmd);
+        self.cmd
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self.cmd.spawn().expect("spawn keyhound");
+        if let Some(data) = self.stdin.take() {
+            let mut pipe = child.stdin.take().expect("stdin pipe");
+            std::thread::spawn(move || {
+                let _ = pipe.write_all(&data);
+            });
+        }
+        let mut out_pipe = child.stdout.take().expect("stdout pipe");
+        let mut err_pipe = child.stderr.take().expect("stderr pipe");
+        let out_reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = out_pipe.read_to_end(&mut buf);
+            buf
+        });
+        let err_reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = err_pipe.read_to_end(&mut buf);
+            buf
+        });
+        let deadline = std::time::Instant::now() + limit;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for keyhound") {
+                break status;
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                let stderr = err_reader.join().unwrap_or_default();
+                panic!(
+                    "keyhound did not finish within {limit:?} (killed): {what}\nstderr:\n{}",
+                    String::from_utf8_lossy(&stderr)
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        Output {
+            code: status.code().unwrap_or(-1),
+            stdout: out_reader.join().unwrap_or_default(),
+            stderr: String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned(),
+        }
+    }
+
     pub fn run(mut self) -> Output {
         self.cmd
             .stdin(if self.stdin.is_some() {

@@ -1,0 +1,565 @@
+//! Verification of AWS credentials: is a found key pair live? Each distinct (key ID, secret,
+//! token) is sent once, as a SigV4-signed STS `GetCallerIdentity` (no permission needed, changes
+//! nothing), from a few worker threads with timeouts, retries on throttling and a bounded total
+//! time. Credentials that must not or cannot be sent are `skipped` without any request:
+//! documentation examples, known canary-token accounts (their alarm fires on use), key types
+//! STS cannot check, and temporary keys without their session token. A verdict is `invalid` only
+//! when AWS says so; timeouts, throttling, server errors, clock skew and anything unexpected
+//! are `unknown`. `aws` owns the endpoint, the HTTP call and the response table; `sigv4` the
+//! signature.
+
+pub mod aws;
+pub mod sigv4;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub use aws::{classify, Endpoint, DEFAULT_ENDPOINT};
+
+use crate::finding::Secret;
+use crate::matcher::aws as keys;
+
+/// Worker threads used when the user does not say.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Connect and per-request timeout used when the user does not say.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Timeouts above this are treated as this.
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+/// Attempts per credential when throttled (the first try included).
+const THROTTLE_ATTEMPTS: u32 = 3;
+/// First backoff after throttling; doubled each time, plus jitter.
+const BACKOFF: Duration = Duration::from_millis(300);
+/// Pause before resubmitting after SignatureDoesNotMatch.
+const SIGNATURE_RETRY_DELAY: Duration = Duration::from_millis(500);
+
+/// AWS accounts known to belong to canary-token services: using one of their keys sets off an
+/// alarm, so they are never sent. The union of trufflehog's `thinkstCanaryList` and
+/// `thinkstKnockoffsCanaryList` and kingfisher's `BUILTIN_SKIP_ACCOUNT_IDS` (sorted). Not
+/// exhaustive: users add their own with `VerifyConfig::skip_accounts`.
+pub const BUILTIN_CANARY_ACCOUNTS: &[&str] = &[
+    "044858866125",
+    "052310077262",
+    "171436882533",
+    "251535659677",
+    "266735846894",
+    "344043088457",
+    "351906852752",
+    "390477818340",
+    "426127672474",
+    "427150556519",
+    "439872796651",
+    "445142720921",
+    "465867158099",
+    "528757803018",
+    "534261010715",
+    "538784191382",
+    "595918472158",
+    "637958123769",
+    "693412236332",
+    "717712589309",
+    "729780141977",
+    "730335385048",
+    "732624840810",
+    "735421457923",
+    "819147034852",
+    "893192397702",
+    "959235150393",
+    "982842642351",
+    "992382622183",
+];
+
+/// The outcome for one credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// AWS accepted the credential.
+    Live,
+    /// AWS rejected it: unknown or deactivated key ID, wrong secret, expired session.
+    Invalid,
+    /// No answer either way (network, throttling, server error, clock skew, anything odd).
+    Unknown,
+    /// Not sent (example, canary account, unverifiable key type, `--no-verify`).
+    Skipped,
+}
+
+impl Status {
+    /// Name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Live => "live",
+            Status::Invalid => "invalid",
+            Status::Unknown => "unknown",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A verification result. `account`, `arn` and `user_id` come from a live response; they are
+/// text from the network, sanitised of control characters and clipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub status: Status,
+    pub reason: String,
+    pub account: Option<String>,
+    pub arn: Option<String>,
+    pub user_id: Option<String>,
+}
+
+impl Verdict {
+    fn with(status: Status, reason: impl Into<String>) -> Verdict {
+        Verdict {
+            status,
+            reason: reason.into(),
+            account: None,
+            arn: None,
+            user_id: None,
+        }
+    }
+
+    /// An `invalid` verdict.
+    pub fn invalid(reason: impl Into<String>) -> Verdict {
+        Verdict::with(Status::Invalid, reason)
+    }
+
+    /// An `unknown` verdict.
+    pub fn unknown(reason: impl Into<String>) -> Verdict {
+        Verdict::with(Status::Unknown, reason)
+    }
+
+    /// A `skipped` verdict (no request was made).
+    pub fn skipped(reason: impl Into<String>) -> Verdict {
+        Verdict::with(Status::Skipped, reason)
+    }
+}
+
+/// A credential to verify. `Debug` redacts the secret and the token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Credential {
+    pub key_id: String,
+    pub secret: Secret,
+    pub session_token: Option<Secret>,
+}
+
+/// How to verify.
+#[derive(Debug, Clone)]
+pub struct VerifyConfig {
+    pub endpoint: Endpoint,
+    /// Worker threads (at least one is used).
+    pub concurrency: usize,
+    /// Connect timeout, and the limit for each whole request (capped at a day).
+    pub timeout: Duration,
+    /// Extra canary accounts (12 digits) never sent, besides `BUILTIN_CANARY_ACCOUNTS`.
+    pub skip_accounts: HashSet<String>,
+}
+
+/// Verifies each credential; the result has the same length and order as `creds`. Identical
+/// credentials are sent once; a long-term (AKIA) key is sent without any session token paired
+/// with it. Skips need no network; the rest run on `cfg.concurrency` threads, and an empty or
+/// all-skipped input makes no request at all. After a run of indeterminate answers (the endpoint down or throttling everything),
+/// or once the time budget (60 × timeout, at least a minute) is spent, the remaining
+/// credentials are not sent and come back `unknown`.
+pub fn verify_all(creds: &[Credential], cfg: &VerifyConfig) -> Vec<Verdict> {
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut index: HashMap<Job, usize> = HashMap::new();
+    let plan: Vec<Result<usize, Verdict>> = creds
+        .iter()
+        .map(|c| {
+            precheck(c, &cfg.skip_accounts).map(|job| {
+                *index.entry(job.clone()).or_insert_with(|| {
+                    jobs.push(job);
+                    jobs.len() - 1
+                })
+            })
+        })
+        .collect();
+    let results = run_jobs(&jobs, cfg);
+    plan.into_iter()
+        .map(|p| match p {
+            Ok(i) => results
+                .get(i)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| Verdict::unknown("internal error: verification did not run")),
+            Err(v) => v,
+        })
+        .collect()
+}
+
+/// Parses a skip-account file: one 12-digit account ID per line; `#` starts a comment; blank
+/// lines are ignored. An error names the first bad line (1-based).
+pub fn parse_skip_accounts_file(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let value = line.split('#').next().unwrap_or("").trim();
+        if value.is_empty() {
+            continue;
+        }
+        if value.len() != 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
+            let shown: String = value.chars().take(40).filter(|c| !c.is_control()).collect();
+            return Err(format!(
+                "line {}: expected a 12-digit AWS account ID, found {shown:?}",
+                n + 1
+            ));
+        }
+        out.push(value.to_string());
+    }
+    Ok(out)
+}
+
+/// A credential that will be sent, normalised (a long-term key carries no token). `Debug`
+/// redacts the secret and the token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Job {
+    key_id: String,
+    secret: Secret,
+    token: Option<Secret>,
+}
+
+/// Decides without any network whether a credential is sent, and in what form.
+fn precheck(c: &Credential, skip_accounts: &HashSet<String>) -> Result<Job, Verdict> {
+    let token = c.session_token.as_ref();
+    if keys::is_example(&c.key_id)
+        || keys::is_example(c.secret.expose())
+        || token.is_some_and(|t| keys::is_example(t.expose()))
+    {
+        return Err(Verdict::skipped("AWS documentation example"));
+    }
+    if !keys::is_key_id_shape(c.key_id.as_bytes()) {
+        return Err(Verdict::skipped("not a well-formed access key ID"));
+    }
+    if let Some(account) = keys::account_id(&c.key_id) {
+        if BUILTIN_CANARY_ACCOUNTS.contains(&account.as_str()) {
+            return Err(Verdict::skipped(format!(
+                "canary: account {account} belongs to a known canary-token service"
+            )));
+        }
+        if skip_accounts.contains(&account) {
+            return Err(Verdict::skipped(format!(
+                "canary: account {account} is in the list of accounts to skip"
+            )));
+        }
+    }
+    let token = match (c.key_id.get(..4), token) {
+        // Long-term keys take no session token; a token found near one belongs to something
+        // else, and sending it would make AWS reject a live key.
+        (Some("AKIA"), _) => None,
+        (Some("ASIA"), Some(t)) => Some(t.clone()),
+        (Some("ASIA"), None) => {
+            return Err(Verdict::skipped("temporary key without session token"));
+        }
+        _ => return Err(Verdict::skipped("key type cannot be verified")),
+    };
+    if let Some(t) = &token {
+        // It goes into a header: printable ASCII without spaces only.
+        if t.expose().is_empty() || !t.expose().bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Verdict::skipped("session token is not well-formed"));
+        }
+    }
+    Ok(Job {
+        key_id: c.key_id.clone(),
+        secret: c.secret.clone(),
+        token,
+    })
+}
+
+/// Runs the jobs on worker threads; one verdict per job, in order.
+fn run_jobs(jobs: &[Job], cfg: &VerifyConfig) -> Vec<Option<Verdict>> {
+    if jobs.is_empty() {
+        return Vec::new();
+    }
+    let workers = cfg.concurrency.clamp(1, jobs.len());
+    // Longer limits only risk overflowing instant arithmetic; nobody waits a day per request.
+    let timeout = cfg.timeout.min(MAX_TIMEOUT);
+    let budget = timeout.saturating_mul(60).max(Duration::from_secs(60));
+    let pool = Pool {
+        jobs,
+        client: aws::Client::new(&cfg.endpoint, timeout),
+        next: AtomicUsize::new(0),
+        deadline: Instant::now() + budget,
+        breaker: (2 * workers).max(5),
+        failures_in_a_row: AtomicUsize::new(0),
+        last_failure: Mutex::new(String::new()),
+    };
+    let mut results: Vec<Option<Verdict>> = vec![None; jobs.len()];
+    thread::scope(|s| {
+        let handles: Vec<_> = (0..workers).map(|_| s.spawn(|| pool.work())).collect();
+        for h in handles {
+            // A worker that panicked leaves its jobs unset; they become `unknown`.
+            for (i, v) in h.join().unwrap_or_default() {
+                if let Some(slot) = results.get_mut(i) {
+                    *slot = Some(v);
+                }
+            }
+        }
+    });
+    results
+}
+
+/// What the workers share: the job list and a cursor into it, the HTTP client, and the limits
+/// on total time.
+struct Pool<'a> {
+    jobs: &'a [Job],
+    client: aws::Client,
+    next: AtomicUsize,
+    /// No request starts after it.
+    deadline: Instant,
+    /// After this many indeterminate answers in a row (endpoint down, everything throttled,
+    /// clock skew), the remaining jobs are not sent.
+    breaker: usize,
+    failures_in_a_row: AtomicUsize,
+    last_failure: Mutex<String>,
+}
+
+impl Pool<'_> {
+    /// One worker: takes jobs until none are left; returns (job index, verdict) pairs.
+    fn work(&self) -> Vec<(usize, Verdict)> {
+        let mut done = Vec::new();
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = self.jobs.get(i) else {
+                return done;
+            };
+            let in_a_row = self.failures_in_a_row.load(Ordering::Relaxed);
+            let verdict = if in_a_row >= self.breaker {
+                let last = self
+                    .last_failure
+                    .lock()
+                    .map(|l| l.clone())
+                    .unwrap_or_default();
+                Verdict::unknown(format!(
+                    "not sent: {in_a_row} verifications in a row were indeterminate (last: {last})"
+                ))
+            } else if Instant::now() >= self.deadline {
+                Verdict::unknown("not sent: the verification time budget is spent")
+            } else {
+                let v = verify_one(&self.client, job, self.deadline);
+                if v.status == Status::Unknown {
+                    if let Ok(mut l) = self.last_failure.lock() {
+                        l.clone_from(&v.reason);
+                    }
+                    self.failures_in_a_row.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    self.failures_in_a_row.store(0, Ordering::Relaxed);
+                }
+                v
+            };
+            done.push((i, verdict));
+        }
+    }
+}
+
+/// One credential: the request, then retries on throttling (with backoff) and one resubmission
+/// after SignatureDoesNotMatch, never past `deadline`.
+fn verify_one(client: &aws::Client, job: &Job, deadline: Instant) -> Verdict {
+    let mut attempt = 1;
+    let mut resubmitted = false;
+    loop {
+        let (mut verdict, retry) =
+            client.get_caller_identity(&job.key_id, &job.secret, job.token.as_ref());
+        let pause = match retry {
+            aws::Retry::Throttled if attempt < THROTTLE_ATTEMPTS => {
+                Some(BACKOFF.saturating_mul(1 << (attempt - 1)) + jitter())
+            }
+            aws::Retry::Signature if !resubmitted => {
+                resubmitted = true;
+                Some(SIGNATURE_RETRY_DELAY)
+            }
+            _ => None,
+        };
+        let Some(pause) = pause.filter(|p| Instant::now() + *p < deadline) else {
+            if retry == aws::Retry::Throttled && attempt > 1 {
+                verdict.reason = format!("{} after {attempt} attempts", verdict.reason);
+            }
+            if job.token.is_some() && verdict.reason.starts_with("key ID does not exist") {
+                verdict
+                    .reason
+                    .push_str(", or the session token is not valid");
+            }
+            return verdict;
+        };
+        thread::sleep(pause);
+        attempt += 1;
+    }
+}
+
+/// Up to 100 ms, from the clock: enough to spread retries of concurrent workers apart.
+fn jitter() -> Duration {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    Duration::from_millis(u64::from(nanos % 100))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn cred(key: &str, secret: &str, token: Option<&str>) -> Credential {
+        Credential {
+            key_id: key.to_string(),
+            secret: Secret::new(secret),
+            session_token: token.map(Secret::new),
+        }
+    }
+
+    const SECRET: &str = "hV3kq9Zp0sLw4Rt7Yx2Bn5Mc8Vd1Fg6Hj0Kl3Qw";
+
+    #[test]
+    fn status_names() {
+        let all = [
+            Status::Live,
+            Status::Invalid,
+            Status::Unknown,
+            Status::Skipped,
+        ];
+        let names: Vec<_> = all.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, ["live", "invalid", "unknown", "skipped"]);
+        assert_eq!(Status::Live.to_string(), "live");
+    }
+
+    #[test]
+    fn canary_list_is_sorted_unique_and_decodable() {
+        let mut sorted = BUILTIN_CANARY_ACCOUNTS.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, BUILTIN_CANARY_ACCOUNTS);
+        assert!(BUILTIN_CANARY_ACCOUNTS
+            .iter()
+            .all(|a| parse_skip_accounts_file(a).is_ok()));
+        // The canarytokens.org key from trufflehog's tests decodes into the list.
+        let acc = keys::account_id("AKIASP2TPHJSQH3FJRUX").unwrap();
+        assert!(BUILTIN_CANARY_ACCOUNTS.contains(&acc.as_str()));
+    }
+
+    #[test]
+    fn skip_file() {
+        let text = "# canaries\n\n123456789012\n  210987654321  # ours\n#999\n";
+        assert_eq!(
+            parse_skip_accounts_file(text).unwrap(),
+            ["123456789012", "210987654321"]
+        );
+        let err = parse_skip_accounts_file("123456789012\n\n1234-5678-9012\n").unwrap_err();
+        assert!(err.starts_with("line 3:"), "{err}");
+        assert!(parse_skip_accounts_file("12345678901\n").is_err());
+        assert!(parse_skip_accounts_file("1234567890123").is_err());
+        assert_eq!(parse_skip_accounts_file("").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn prechecks() {
+        let none = HashSet::new();
+        let skip = |c: Credential, set: &HashSet<String>| precheck(&c, set).unwrap_err();
+        let v = skip(
+            cred(
+                "AKIAIOSFODNN7EXAMPLE",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                None,
+            ),
+            &none,
+        );
+        assert_eq!(
+            (v.status, v.reason.as_str()),
+            (Status::Skipped, "AWS documentation example")
+        );
+        let v = skip(cred("AKIASP2TPHJSQH3FJRUX", SECRET, None), &none);
+        assert!(
+            v.reason.starts_with("canary: account 171436882533"),
+            "{}",
+            v.reason
+        );
+        let v = skip(cred("ABIASP2TPHJSQH3FJRUX", SECRET, None), &none);
+        assert!(v.reason.starts_with("canary"), "{}", v.reason);
+        let v = skip(cred("ABIAQAAAAAAAGMKEM7X5", SECRET, None), &none);
+        assert_eq!(v.reason, "key type cannot be verified");
+        let v = skip(cred("A3TQAAAAAAAAGMKEM7X5", SECRET, None), &none);
+        assert_eq!(v.reason, "key type cannot be verified");
+        let v = skip(cred("AIDAQAAAAAAAGMKEM7X5", SECRET, None), &none);
+        assert_eq!(v.reason, "not a well-formed access key ID");
+        let v = skip(cred("AKIAQAAAAAAAGMKEM7X\r", SECRET, None), &none);
+        assert_eq!(v.reason, "not a well-formed access key ID");
+        let v = skip(cred("ASIAQAAAAAAAGMKEM7X5", SECRET, None), &none);
+        assert_eq!(v.reason, "temporary key without session token");
+        let v = skip(
+            cred("ASIAQAAAAAAAGMKEM7X5", SECRET, Some("FQoG ZXIv\r\nX: y")),
+            &none,
+        );
+        assert_eq!(v.reason, "session token is not well-formed");
+        let mine: HashSet<String> = ["000000000000".to_string()].into();
+        let v = skip(
+            cred("ASIAQAAAAAAAGMKEM7X5", SECRET, Some("FQoGZXIvYXdz")),
+            &mine,
+        );
+        assert!(
+            v.reason.contains("list of accounts to skip"),
+            "{}",
+            v.reason
+        );
+
+        let job = precheck(
+            &cred("AKIAQAAAAAAAGMKEM7X5", SECRET, Some("FQoGZXIvYXdz")),
+            &none,
+        )
+        .unwrap();
+        assert!(
+            job.token.is_none(),
+            "a long-term key is sent without a token"
+        );
+        let job = precheck(
+            &cred("ASIAQAAAAAAAGMKEM7X5", SECRET, Some("FQoGZXIvYXdz")),
+            &none,
+        )
+        .unwrap();
+        assert_eq!(job.token.unwrap().expose(), "FQoGZXIvYXdz");
+    }
+
+    #[test]
+    fn skips_need_no_endpoint_and_keep_order() {
+        // Port 9 on loopback: nothing is sent anyway, and nothing listens there.
+        let cfg = VerifyConfig {
+            endpoint: Endpoint::parse("http://127.0.0.1:9").unwrap(),
+            concurrency: 2,
+            timeout: Duration::from_millis(200),
+            skip_accounts: HashSet::new(),
+        };
+        let creds = [
+            cred("ASIAQAAAAAAAGMKEM7X5", SECRET, None),
+            cred("AKIAIOSFODNN7EXAMPLE", SECRET, None),
+            cred("ACCAQAAAAAAAGMKEM7X5", SECRET, None),
+        ];
+        let out = verify_all(&creds, &cfg);
+        let reasons: Vec<_> = out.iter().map(|v| v.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "temporary key without session token",
+                "AWS documentation example",
+                "key type cannot be verified"
+            ]
+        );
+        assert!(out.iter().all(|v| v.status == Status::Skipped));
+        assert!(verify_all(&[], &cfg).is_empty());
+    }
+
+    #[test]
+    fn credential_debug_redacts() {
+        let c = cred(
+            "ASIAQAAAAAAAGMKEM7X5",
+            SECRET,
+            Some("FQoGZXIvYXdzEXAMPLETOKENVALUE"),
+        );
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("Zp0sLw4Rt7"), "{dbg}");
+        assert!(!dbg.contains("EXAMPLETOKEN"), "{dbg}");
+    }
+}

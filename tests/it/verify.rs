@@ -1,0 +1,891 @@
+//! Verification (`keyhound::verify`) against a real STS implementation and against loopback
+//! servers that misbehave.
+//!
+//! - `moto_sts`: one test that starts moto's server (IAM authentication on) through
+//!   `tests/support/moto_sts.py`, in a venv under `target/moto-venv` created on first use, and
+//!   runs every moto case in sequence; the server is stopped by PID when the guard drops, even
+//!   on panic. Without Python or network the test is skipped with a message, unless
+//!   `KEYHOUND_REQUIRE_MOTO=1` (CI), where it fails.
+//! - The other tests need no Python: a refused port, a server that never answers, canned
+//!   HTTP errors, and a counting listener proving skipped credentials are never sent.
+//!
+//! Every credential is generated here or minted by moto during the test; none is real.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use keyhound::finding::Secret;
+use keyhound::matcher::aws::account_id;
+use keyhound::verify::{
+    verify_all, Credential, Endpoint, Status, Verdict, VerifyConfig, BUILTIN_CANARY_ACCOUNTS,
+};
+use serde_json::Value;
+
+// ---------------------------------------------------------------------------------------------
+// Generated credentials
+
+const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// splitmix64: deterministic test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn string(&mut self, alphabet: &[u8], len: usize) -> String {
+        (0..len)
+            .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize] as char)
+            .collect()
+    }
+}
+
+/// A key ID whose offline-decoded account is `account` (the inverse of `account_id`).
+fn key_for_account(prefix: &str, account: u64, rng: &mut Rng) -> String {
+    let x = (1u64 << 47) | (account << 7) | (rng.next() & 0x7f);
+    let v = (x << 2) | (rng.next() & 3);
+    let mut id = prefix.to_string();
+    for i in (0..10).rev() {
+        id.push(BASE32[((v >> (5 * i)) & 31) as usize] as char);
+    }
+    id.push_str(&rng.string(BASE32, 6));
+    assert_eq!(account_id(&id), Some(format!("{account:012}")), "{id}");
+    id
+}
+
+fn secret(rng: &mut Rng) -> String {
+    rng.string(B64, 40)
+}
+
+fn cred(key: &str, secret: &str, token: Option<&str>) -> Credential {
+    Credential {
+        key_id: key.to_string(),
+        secret: Secret::new(secret),
+        session_token: token.map(Secret::new),
+    }
+}
+
+fn config(endpoint: &str, timeout: Duration) -> VerifyConfig {
+    VerifyConfig {
+        endpoint: Endpoint::parse(endpoint).unwrap(),
+        concurrency: 4,
+        timeout,
+        skip_accounts: HashSet::new(),
+    }
+}
+
+fn verify_one(c: Credential, cfg: &VerifyConfig) -> Verdict {
+    let mut out = verify_all(&[c], cfg);
+    assert_eq!(out.len(), 1);
+    out.pop().unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loopback servers
+
+/// One HTTP request as a test server saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: String,
+    raw: String,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A loopback HTTP/1.1 server answering every request through `respond(path)`, closing each
+/// connection after one answer, and recording what it received.
+struct HttpServer {
+    port: u16,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl HttpServer {
+    fn start(respond: fn(&str) -> String) -> HttpServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let log = Arc::clone(&log);
+                thread::spawn(move || {
+                    if let Some(req) = read_request(&mut stream) {
+                        let answer = respond(&req.path);
+                        log.lock().unwrap().push(req);
+                        let _ = stream.write_all(answer.as_bytes());
+                    }
+                });
+            }
+        });
+        HttpServer { port, seen }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn requests_to(&self, path: &str) -> Vec<Seen> {
+        let seen = self.seen.lock().unwrap();
+        seen.iter().filter(|r| r.path == path).cloned().collect()
+    }
+}
+
+fn read_request(stream: &mut TcpStream) -> Option<Seen> {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut reader = BufReader::new(stream);
+    let mut raw = String::new();
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    raw.push_str(&request_line);
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        raw.push_str(&line);
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (n, v) = line.split_once(':')?;
+        headers.push((n.trim().to_string(), v.trim().to_string()));
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    let body = String::from_utf8_lossy(&body).into_owned();
+    raw.push_str(&body);
+    Some(Seen {
+        method,
+        path,
+        headers,
+        body,
+        raw,
+    })
+}
+
+fn http_response(status: &str, content_type: &str, body: &str, extra: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// A listener that accepts connections, counts them, and never answers.
+struct SilentServer {
+    port: u16,
+    connections: Arc<AtomicUsize>,
+}
+
+impl SilentServer {
+    fn start() -> SilentServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&connections);
+        thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming().flatten() {
+                count.fetch_add(1, Ordering::SeqCst);
+                held.push(stream);
+            }
+        });
+        SilentServer { port, connections }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// A loopback port with nothing listening on it.
+fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests without moto
+
+#[test]
+fn skipped_credentials_are_never_sent() {
+    let server = SilentServer::start();
+    let mut rng = Rng(11);
+    let canary_account: u64 = BUILTIN_CANARY_ACCOUNTS[3].parse().unwrap();
+    let canary = key_for_account("AKIA", canary_account, &mut rng);
+    let own_canary = key_for_account("ASIA", 210_987_654_321, &mut rng);
+    let normal = key_for_account("AKIA", 123_456_789_012, &mut rng);
+    let token = rng.string(B64, 200);
+    let mut cfg = config(&server.url(), Duration::from_millis(500));
+    cfg.skip_accounts.insert("210987654321".to_string());
+    let creds = [
+        cred(&canary, &secret(&mut rng), None),
+        cred(&own_canary, &secret(&mut rng), Some(&token)),
+        cred(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            None,
+        ),
+        cred(&normal, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None),
+        cred(&normal.replacen("AKIA", "ABIA", 1), &secret(&mut rng), None),
+        cred(&normal.replacen("AKIA", "ASIA", 1), &secret(&mut rng), None),
+    ];
+    let out = verify_all(&creds, &cfg);
+    let got: Vec<(Status, &str)> = out.iter().map(|v| (v.status, v.reason.as_str())).collect();
+    assert_eq!(got.len(), creds.len());
+    assert!(got.iter().all(|(s, _)| *s == Status::Skipped), "{got:?}");
+    assert!(got[0].1.starts_with("canary: account"), "{got:?}");
+    assert!(got[0].1.contains(BUILTIN_CANARY_ACCOUNTS[3]), "{got:?}");
+    assert!(got[1].1.contains("list of accounts to skip"), "{got:?}");
+    assert_eq!(got[2].1, "AWS documentation example");
+    assert_eq!(got[3].1, "AWS documentation example");
+    assert_eq!(got[4].1, "key type cannot be verified");
+    assert_eq!(got[5].1, "temporary key without session token");
+    thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        server.connections.load(Ordering::SeqCst),
+        0,
+        "a skipped key was sent"
+    );
+}
+
+#[test]
+fn refused_connection_is_unknown() {
+    let mut rng = Rng(12);
+    let port = closed_port();
+    let cfg = config(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2));
+    let key = key_for_account("AKIA", 123_456_789_012, &mut rng);
+    let started = Instant::now();
+    let v = verify_one(cred(&key, &secret(&mut rng), None), &cfg);
+    assert_eq!(v.status, Status::Unknown, "{v:?}");
+    assert!(v.reason.contains("refused"), "{v:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn tls_failure_is_unknown() {
+    // An https endpoint whose server speaks plain HTTP: the TLS handshake fails.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let mut rng = Rng(18);
+    let key = key_for_account("AKIA", 123_456_789_012, &mut rng);
+    let cfg = config(&format!("https://127.0.0.1:{port}"), Duration::from_secs(2));
+    let v = verify_one(cred(&key, &secret(&mut rng), None), &cfg);
+    assert_eq!(v.status, Status::Unknown, "{v:?}");
+    assert!(v.reason.contains("TLS"), "{v:?}");
+}
+
+#[test]
+fn extreme_timeouts_do_not_panic() {
+    let mut rng = Rng(17);
+    let port = closed_port();
+    let key = key_for_account("AKIA", 123_456_789_012, &mut rng);
+    for timeout in [Duration::MAX, Duration::ZERO] {
+        let cfg = config(&format!("http://127.0.0.1:{port}"), timeout);
+        let v = verify_one(cred(&key, &secret(&mut rng), None), &cfg);
+        assert_eq!(v.status, Status::Unknown, "{timeout:?}: {v:?}");
+        assert!(
+            v.reason.contains("refused") || v.reason.contains("timed out"),
+            "{v:?}"
+        );
+    }
+}
+
+#[test]
+fn silent_server_times_out_as_unknown() {
+    let server = SilentServer::start();
+    let mut rng = Rng(13);
+    let timeout = Duration::from_millis(700);
+    let cfg = config(&server.url(), timeout);
+    let key = key_for_account("AKIA", 123_456_789_012, &mut rng);
+    let started = Instant::now();
+    let v = verify_one(cred(&key, &secret(&mut rng), None), &cfg);
+    let took = started.elapsed();
+    assert_eq!(v.status, Status::Unknown, "{v:?}");
+    assert!(v.reason.contains("timed out"), "{v:?}");
+    assert!(took >= timeout, "{took:?}");
+    assert!(took < timeout * 3, "{took:?}");
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn many_pairs_against_a_silent_server_finish_in_bounded_time() {
+    let server = SilentServer::start();
+    let mut rng = Rng(14);
+    let timeout = Duration::from_millis(300);
+    let cfg = config(&server.url(), timeout);
+    let creds: Vec<Credential> = (0..200)
+        .map(|_| {
+            let key = key_for_account("AKIA", 123_456_789_012, &mut rng);
+            cred(&key, &secret(&mut rng), None)
+        })
+        .collect();
+    let started = Instant::now();
+    let out = verify_all(&creds, &cfg);
+    let took = started.elapsed();
+    assert_eq!(out.len(), 200);
+    assert!(out.iter().all(|v| v.status == Status::Unknown));
+    let not_sent = out
+        .iter()
+        .filter(|v| v.reason.starts_with("not sent"))
+        .count();
+    assert!(not_sent > 150, "{not_sent} not sent: {:?}", out.last());
+    assert!(
+        out.last().unwrap().reason.contains("timed out"),
+        "{:?}",
+        out.last()
+    );
+    // 200 × 300 ms would be a minute at 4 workers; the run of failures stops it early.
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+fn canned(path: &str) -> String {
+    let throttled = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>";
+    let waf = "<!DOCTYPE html>\n<html><head><title>403 Forbidden</title></head><body><h1>Request blocked</h1><p>Your request was blocked by the web application firewall.</p></body></html>";
+    match path {
+        "/500" => http_response("500 Internal Server Error", "text/plain", "oops", ""),
+        "/429" => http_response("429 Too Many Requests", "text/xml", "", ""),
+        "/throttling" => http_response("400 Bad Request", "text/xml", throttled, ""),
+        "/503" => http_response(
+            "503 Service Unavailable",
+            "text/html",
+            "<html>busy</html>",
+            "",
+        ),
+        "/waf" => http_response("403 Forbidden", "text/html", waf, ""),
+        "/html200" => http_response("200 OK", "text/html", waf, ""),
+        "/redirect" => http_response(
+            "307 Temporary Redirect",
+            "text/plain",
+            "",
+            "Location: http://127.0.0.1:9/elsewhere\r\n",
+        ),
+        "/garbage" => "this is not http\r\n\r\n".to_string(),
+        _ => http_response("404 Not Found", "text/plain", "", ""),
+    }
+}
+
+#[test]
+fn http_errors_throttling_and_waf_pages_are_unknown() {
+    let server = HttpServer::start(canned);
+    let mut rng = Rng(15);
+    let key = key_for_account("AKIA", 123_456_789_012, &mut rng);
+    let sec = secret(&mut rng);
+    // (path, expected part of the reason, requests expected: throttling is retried).
+    let cases = [
+        ("/500", "server error (HTTP 500)", 1),
+        ("/429", "throttled", 3),
+        ("/throttling", "Throttling", 3),
+        ("/503", "HTTP 503", 3),
+        ("/waf", "HTML page", 1),
+        ("/html200", "without an account ID", 1),
+        ("/redirect", "redirect", 1),
+        ("/garbage", "not an HTTP response", 1),
+    ];
+    for (path, want, requests) in cases {
+        let cfg = config(&server.url(path), Duration::from_secs(2));
+        let started = Instant::now();
+        let v = verify_one(cred(&key, &sec, None), &cfg);
+        assert_eq!(v.status, Status::Unknown, "{path}: {v:?}");
+        assert!(v.reason.contains(want), "{path}: {}", v.reason);
+        assert_eq!(server.requests_to(path).len(), requests, "{path}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{path}");
+    }
+    assert!(
+        server.requests_to("/elsewhere").is_empty(),
+        "a redirect was followed"
+    );
+}
+
+#[test]
+fn the_request_is_a_signed_sts_post() {
+    let server = HttpServer::start(canned);
+    let mut rng = Rng(16);
+    let key = key_for_account("AKIA", 123_456_789_012, &mut rng);
+    let asia = key_for_account("ASIA", 123_456_789_012, &mut rng);
+    let sec = secret(&mut rng);
+    let token = rng.string(B64, 300);
+    let cfg = config(&server.url("/500"), Duration::from_secs(2));
+    verify_all(
+        &[cred(&key, &sec, None), cred(&asia, &sec, Some(&token))],
+        &cfg,
+    );
+    let seen = server.requests_to("/500");
+    assert_eq!(seen.len(), 2);
+    for req in &seen {
+        let with_token = req.header("x-amz-security-token").is_some();
+        let id = if with_token { &asia } else { &key };
+        assert_eq!(req.method, "POST");
+        assert_eq!(req.body, "Action=GetCallerIdentity&Version=2011-06-15");
+        assert_eq!(
+            req.header("content-type"),
+            Some("application/x-www-form-urlencoded; charset=utf-8")
+        );
+        assert_eq!(
+            req.header("user-agent"),
+            Some(concat!("keyhound/", env!("CARGO_PKG_VERSION")))
+        );
+        assert_eq!(
+            req.header("host"),
+            Some(format!("127.0.0.1:{}", server.port).as_str())
+        );
+        let date = req.header("x-amz-date").unwrap();
+        assert_eq!(date.len(), 16, "{date}");
+        let auth = req.header("authorization").unwrap();
+        let headers = if with_token {
+            "content-type;host;x-amz-date;x-amz-security-token"
+        } else {
+            "content-type;host;x-amz-date"
+        };
+        let want = format!(
+            "AWS4-HMAC-SHA256 Credential={id}/{}/us-east-1/sts/aws4_request, SignedHeaders={headers}, Signature=",
+            &date[..8]
+        );
+        assert!(auth.starts_with(&want), "{auth}");
+        assert_eq!(auth.len(), want.len() + 64, "{auth}");
+        assert!(!req.raw.contains(&sec), "the secret was sent");
+        assert_eq!(req.header("x-amz-security-token").is_some(), id == &asia);
+    }
+    let asia_req = seen.iter().find(|r| r.raw.contains(&asia)).unwrap();
+    assert_eq!(
+        asia_req.header("x-amz-security-token"),
+        Some(token.as_str())
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// moto
+
+/// Requirements installed into the venv (moto 5.2.5 is what the notes were written against).
+const MOTO_SPEC: &[&str] = &["moto==5.2.5", "flask", "flask-cors", "boto3"];
+
+enum MotoError {
+    /// Python, venv or the package index is missing: skip unless CI requires moto.
+    Unavailable(String),
+    /// moto was there but misbehaved: always a failure.
+    Broken(String),
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The venv's Python, creating the venv under target/ on first use (or after MOTO_SPEC
+/// changed). Built in a temporary folder and renamed into place, so a failed install never
+/// leaves a half-made venv behind.
+fn moto_python() -> Result<PathBuf, MotoError> {
+    let venv = match std::env::var_os("KEYHOUND_MOTO_VENV") {
+        Some(v) => PathBuf::from(v),
+        None => repo_root().join("target").join("moto-venv"),
+    };
+    let python = venv.join("bin").join("python");
+    let marker = venv.join("keyhound-moto-spec.txt");
+    let spec = MOTO_SPEC.join(" ");
+    if python.exists() && std::fs::read_to_string(&marker).ok().as_deref() == Some(&spec) {
+        return Ok(python);
+    }
+    let base = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let tmp = venv.with_extension(format!("tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(tmp.parent().unwrap()).unwrap();
+    eprintln!(
+        "moto: creating {} with {spec} (once; about 20 s)",
+        venv.display()
+    );
+    let started = Instant::now();
+    let run = |cmd: &mut Command, what: &str| -> Result<(), MotoError> {
+        let out = cmd
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| MotoError::Unavailable(format!("{what}: {e}")))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            let _ = std::fs::remove_dir_all(&tmp);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let lines: Vec<&str> = stderr.trim().lines().collect();
+            Err(MotoError::Unavailable(format!(
+                "{what} failed ({}): {}",
+                out.status,
+                lines[lines.len().saturating_sub(3)..].join("\n")
+            )))
+        }
+    };
+    run(
+        Command::new(&base).args(["-m", "venv"]).arg(&tmp),
+        &format!("{base} -m venv (on Debian/Ubuntu: apt-get install python3-venv)"),
+    )?;
+    run(
+        Command::new(tmp.join("bin").join("python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(["--retries", "2", "--timeout", "30"])
+            .args(MOTO_SPEC),
+        "pip install of moto (needs the Python package index)",
+    )?;
+    std::fs::write(tmp.join("keyhound-moto-spec.txt"), &spec).unwrap();
+    let _ = std::fs::remove_dir_all(&venv);
+    std::fs::rename(&tmp, &venv).unwrap();
+    eprintln!(
+        "moto: venv ready in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(python)
+}
+
+/// moto's server, running in `tests/support/moto_sts.py`; stopped by PID on drop.
+struct Moto {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    log: PathBuf,
+    info: Value,
+}
+
+impl Moto {
+    fn start() -> Result<Moto, MotoError> {
+        let python = moto_python()?;
+        let started = Instant::now();
+        let log = repo_root().join("target").join("moto-server.log");
+        let log_file = std::fs::File::create(&log).unwrap();
+        let mut child = Command::new(&python)
+            .arg(repo_root().join("tests/support/moto_sts.py"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(log_file)
+            .spawn()
+            .map_err(|e| MotoError::Unavailable(format!("{}: {e}", python.display())))?;
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut moto = Moto {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            log,
+            info: Value::Null,
+        };
+        let first = moto
+            .lines
+            .recv_timeout(Duration::from_secs(120))
+            .map_err(|_| MotoError::Broken(format!("moto did not start:\n{}", moto.log_tail())))?;
+        moto.info = serde_json::from_str(&first)
+            .map_err(|e| MotoError::Broken(format!("moto said {first:?}: {e}")))?;
+        eprintln!(
+            "moto: server pid {} on {} ready in {:.1} s",
+            moto.child.id(),
+            moto.get("endpoint"),
+            started.elapsed().as_secs_f64()
+        );
+        Ok(moto)
+    }
+
+    fn get(&self, field: &str) -> &str {
+        self.info[field].as_str().unwrap()
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+
+    fn command(&mut self, cmd: &str) -> Value {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{cmd}").unwrap();
+        stdin.flush().unwrap();
+        let line = self.lines.recv_timeout(Duration::from_secs(10)).unwrap();
+        serde_json::from_str(&line).unwrap()
+    }
+
+    /// Requests moto received since the last reset: total and per access key ID.
+    fn counts(&mut self) -> (u64, HashMap<String, u64>) {
+        let v = self.command("counts");
+        let by_key = v["by_key"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
+            .collect();
+        (v["total"].as_u64().unwrap(), by_key)
+    }
+
+    fn reset(&mut self) {
+        assert_eq!(self.command("reset")["ok"], Value::Bool(true));
+    }
+
+    /// Closes stdin (the script then shuts the server down), waits a little, then kills the
+    /// process by its PID.
+    fn stop(&mut self) {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// moto, or `None` (with a message) when it cannot be installed and CI does not require it.
+fn moto_or_skip() -> Option<Moto> {
+    let required = std::env::var("KEYHOUND_REQUIRE_MOTO").is_ok_and(|v| v == "1");
+    match Moto::start() {
+        Ok(m) => Some(m),
+        Err(MotoError::Broken(why)) => panic!("moto test server failed: {why}"),
+        Err(MotoError::Unavailable(why)) if required => {
+            panic!("KEYHOUND_REQUIRE_MOTO=1 but moto is unavailable: {why}")
+        }
+        Err(MotoError::Unavailable(why)) => {
+            eprintln!(
+                "SKIPPED moto STS tests: moto is unavailable ({why}). \
+                 Set KEYHOUND_REQUIRE_MOTO=1 to make this a failure."
+            );
+            None
+        }
+    }
+}
+
+/// What moto minted for the test.
+struct MotoKeys {
+    akid: String,
+    secret: String,
+    /// The same secret with its last character changed.
+    wrong_secret: String,
+    /// An AKIA ID in moto's account that moto does not know.
+    unknown: String,
+    asia: String,
+    asia_secret: String,
+    asia_token: String,
+}
+
+impl MotoKeys {
+    fn of(moto: &Moto) -> MotoKeys {
+        let secret = moto.get("secret").to_string();
+        let mut wrong_secret = secret.clone();
+        let last = if secret.ends_with('A') { 'B' } else { 'A' };
+        wrong_secret.pop();
+        wrong_secret.push(last);
+        MotoKeys {
+            akid: moto.get("akid").to_string(),
+            secret,
+            wrong_secret,
+            unknown: moto.get("unknown_akid").to_string(),
+            asia: moto.get("asia_akid").to_string(),
+            asia_secret: moto.get("asia_secret").to_string(),
+            asia_token: moto.get("asia_token").to_string(),
+        }
+    }
+}
+
+/// Every moto case, in sequence, against one server started here and stopped (by PID) when
+/// `moto` drops, panics included.
+#[test]
+fn moto_sts() {
+    let Some(mut moto) = moto_or_skip() else {
+        return;
+    };
+    let keys = MotoKeys::of(&moto);
+    assert_eq!(moto.get("account"), "123456789012");
+    assert_eq!(account_id(&keys.akid).as_deref(), Some("123456789012"));
+    // The endpoint comes from the SDK variable, as CI would set it.
+    let endpoint = moto.get("endpoint").to_string();
+    let env = |name: &str| (name == "AWS_ENDPOINT_URL_STS").then(|| endpoint.clone());
+    let cfg = VerifyConfig {
+        endpoint: Endpoint::resolve(None, &env).unwrap(),
+        concurrency: 8,
+        timeout: Duration::from_secs(10),
+        skip_accounts: HashSet::new(),
+    };
+
+    moto_authentication_is_on(&mut moto, &keys, &cfg);
+    moto_live_long_term_key(&keys, &cfg);
+    moto_wrong_secret_is_invalid_and_the_key_exists(&mut moto, &keys, &cfg);
+    moto_temporary_credentials(&keys, &cfg);
+    moto_skipped_keys_are_not_sent(&mut moto, &keys, &cfg);
+    moto_each_distinct_pair_is_sent_once(&mut moto, &keys, &cfg);
+    moto.stop();
+    moto_stopped_server_is_unknown(&keys, &cfg);
+}
+
+/// With authentication off, moto accepts any key: an unknown one must be rejected.
+fn moto_authentication_is_on(moto: &mut Moto, keys: &MotoKeys, cfg: &VerifyConfig) {
+    moto.reset();
+    let v = verify_one(cred(&keys.unknown, &keys.secret, None), cfg);
+    assert_eq!(v.status, Status::Invalid, "unknown key: {v:?}");
+    assert_eq!(v.reason, "key ID does not exist or is deactivated");
+    assert_eq!(moto.counts().0, 1);
+}
+
+fn moto_live_long_term_key(keys: &MotoKeys, cfg: &VerifyConfig) {
+    let v = verify_one(cred(&keys.akid, &keys.secret, None), cfg);
+    assert_eq!(v.status, Status::Live, "live AKIA: {v:?}");
+    assert_eq!(v.account.as_deref(), Some("123456789012"));
+    assert_eq!(
+        v.arn.as_deref(),
+        Some("arn:aws:iam::123456789012:user/keyhound-test")
+    );
+    assert!(v.user_id.as_deref().is_some_and(|u| !u.is_empty()), "{v:?}");
+    // A token found next to a long-term key is not sent with it.
+    let v = verify_one(cred(&keys.akid, &keys.secret, Some(&keys.asia_token)), cfg);
+    assert_eq!(v.status, Status::Live, "AKIA + stray token: {v:?}");
+}
+
+/// Invalid, the reason says the key ID exists, and the request was resubmitted once.
+fn moto_wrong_secret_is_invalid_and_the_key_exists(
+    moto: &mut Moto,
+    keys: &MotoKeys,
+    cfg: &VerifyConfig,
+) {
+    moto.reset();
+    let v = verify_one(cred(&keys.akid, &keys.wrong_secret, None), cfg);
+    assert_eq!(v.status, Status::Invalid, "wrong secret: {v:?}");
+    assert!(v.reason.contains("key ID exists"), "{v:?}");
+    assert_eq!(moto.counts().1.get(&keys.akid), Some(&2));
+}
+
+/// ASIA credentials from AssumeRole: live with their token, invalid with a wrong one.
+fn moto_temporary_credentials(keys: &MotoKeys, cfg: &VerifyConfig) {
+    let v = verify_one(
+        cred(&keys.asia, &keys.asia_secret, Some(&keys.asia_token)),
+        cfg,
+    );
+    assert_eq!(v.status, Status::Live, "ASIA + token: {v:?}");
+    assert_eq!(v.account.as_deref(), Some("123456789012"));
+    let arn = v.arn.as_deref().unwrap_or_default();
+    assert!(
+        arn.starts_with("arn:aws:sts::123456789012:assumed-role/keyhound-test-role/"),
+        "{v:?}"
+    );
+    let mut bad_token = keys.asia_token.clone();
+    bad_token.replace_range(20..24, "ZZZZ");
+    let v = verify_one(cred(&keys.asia, &keys.asia_secret, Some(&bad_token)), cfg);
+    assert_eq!(v.status, Status::Invalid, "ASIA + wrong token: {v:?}");
+    assert!(v.reason.contains("session token"), "{v:?}");
+}
+
+/// A canary account, a documentation example and ASIA without its token: moto sees nothing.
+fn moto_skipped_keys_are_not_sent(moto: &mut Moto, keys: &MotoKeys, cfg: &VerifyConfig) {
+    moto.reset();
+    let mut rng = Rng(21);
+    let canary_account: u64 = BUILTIN_CANARY_ACCOUNTS[0].parse().unwrap();
+    let canary = key_for_account("AKIA", canary_account, &mut rng);
+    let out = verify_all(
+        &[
+            cred(&canary, &secret(&mut rng), None),
+            cred(
+                "AKIAIOSFODNN7EXAMPLE",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                None,
+            ),
+            cred(&keys.asia, &keys.asia_secret, None),
+        ],
+        cfg,
+    );
+    assert!(out.iter().all(|v| v.status == Status::Skipped), "{out:?}");
+    assert!(out[0].reason.starts_with("canary"), "{out:?}");
+    assert_eq!(out[1].reason, "AWS documentation example");
+    assert_eq!(
+        moto.counts().0,
+        0,
+        "moto received a request for a skipped key"
+    );
+}
+
+/// 200 distinct pairs, each listed twice in a shuffled input, one live: every pair reaches
+/// moto exactly once, verdicts line up with the input, and it finishes in bounded time.
+fn moto_each_distinct_pair_is_sent_once(moto: &mut Moto, keys: &MotoKeys, cfg: &VerifyConfig) {
+    moto.reset();
+    let mut rng = Rng(22);
+    let mut pairs: Vec<Credential> = (0..199)
+        .map(|_| {
+            let key = key_for_account("AKIA", 123_456_789_012, &mut rng);
+            cred(&key, &secret(&mut rng), None)
+        })
+        .collect();
+    pairs.insert(137, cred(&keys.akid, &keys.secret, None));
+    let mut input: Vec<Credential> = pairs.iter().chain(pairs.iter()).cloned().collect();
+    for i in (1..input.len()).rev() {
+        input.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+    }
+    let started = Instant::now();
+    let out = verify_all(&input, cfg);
+    let took = started.elapsed();
+    eprintln!("moto: 400 credentials (200 distinct) verified in {took:?}");
+    assert_eq!(out.len(), 400);
+    for (c, v) in input.iter().zip(&out) {
+        let want = if c.key_id == keys.akid {
+            Status::Live
+        } else {
+            Status::Invalid
+        };
+        assert_eq!(v.status, want, "{c:?}: {v:?}");
+    }
+    let (total, by_key) = moto.counts();
+    assert_eq!(total, 200, "each distinct pair must be sent once");
+    assert_eq!(by_key.len(), 200);
+    assert!(by_key.values().all(|&n| n == 1), "{by_key:?}");
+    assert!(took < Duration::from_secs(60), "{took:?}");
+}
+
+/// After the server stopped: indeterminate, not invalid.
+fn moto_stopped_server_is_unknown(keys: &MotoKeys, cfg: &VerifyConfig) {
+    let v = verify_one(cred(&keys.akid, &keys.secret, None), cfg);
+    assert_eq!(v.status, Status::Unknown, "server stopped: {v:?}");
+    assert!(v.reason.contains("refused"), "{v:?}");
+}
