@@ -16,6 +16,7 @@ use crate::pair::{self, Place};
 use crate::report::{self, sarif::encode_uri, Report};
 use crate::rule::Severity;
 use crate::source::{self, Counts, Stats};
+use crate::verify::{Credential, Status, Verdict};
 
 /// Exit status: nothing found.
 pub const EXIT_CLEAN: i32 = 0;
@@ -156,7 +157,17 @@ pub fn scan(config: &Config) -> Outcome {
 
 /// Runs a scan end to end and returns the exit status.
 pub fn run(config: &Config) -> Result<i32> {
-    let outcome = scan(config);
+    let started = Instant::now();
+    let mut outcome = scan(config);
+    verify(&mut outcome.findings, config);
+    if config.only_verified {
+        outcome.findings.retain(|f| {
+            f.verification
+                .as_ref()
+                .is_some_and(|v| v.status == Status::Live)
+        });
+    }
+    outcome.seconds = started.elapsed().as_secs_f64();
     let exit_code = outcome.exit_code();
     let base = uri_base(config);
     let uri = |path: &str| relative_uri(&base, path);
@@ -198,6 +209,46 @@ fn write_report(config: &Config, report: &Report<'_>) -> Result<()> {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
                 other => other.map_err(out_err),
             }
+        }
+    }
+}
+
+/// Checks every key pair against AWS STS (each distinct pair once) and records the verdicts.
+/// With `--no-verify` the pairs are marked skipped; a scan with no pair makes no request.
+pub fn verify(findings: &mut [Finding], config: &Config) {
+    let pairs: Vec<usize> = (0..findings.len())
+        .filter(|&i| {
+            findings
+                .get(i)
+                .is_some_and(|f| f.rule.id == crate::rule::AWS_ACCESS_KEY_PAIR.id)
+        })
+        .collect();
+    let Some(vc) = &config.verify else {
+        for &i in &pairs {
+            if let Some(f) = findings.get_mut(i) {
+                f.verification = Some(Verdict::skipped("--no-verify"));
+            }
+        }
+        return;
+    };
+    let creds: Vec<Credential> = pairs
+        .iter()
+        .filter_map(|&i| findings.get(i))
+        .filter_map(|f| {
+            Some(Credential {
+                key_id: f.aws.as_ref()?.key_id.clone(),
+                secret: f.secret.clone()?,
+                session_token: f.session_token.clone(),
+            })
+        })
+        .collect();
+    if creds.len() != pairs.len() {
+        return;
+    }
+    let verdicts = crate::verify::verify_all(&creds, vc);
+    for (&i, v) in pairs.iter().zip(verdicts) {
+        if let Some(f) = findings.get_mut(i) {
+            f.verification = Some(v);
         }
     }
 }
@@ -260,6 +311,25 @@ pub fn summary(o: &Outcome) -> String {
         .map(|&sev| format!("{} {}", by(sev), sev.as_str()))
         .collect();
         s.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    let verdicts: Vec<Status> = o
+        .findings
+        .iter()
+        .filter_map(|f| f.verification.as_ref().map(|v| v.status))
+        .collect();
+    if !verdicts.is_empty() {
+        let parts: Vec<String> = [
+            Status::Live,
+            Status::Invalid,
+            Status::Unknown,
+            Status::Skipped,
+        ]
+        .iter()
+        .map(|st| (st, verdicts.iter().filter(|v| *v == st).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(st, n)| format!("{n} {}", st.as_str()))
+        .collect();
+        s.push_str(&format!("; verification: {}", parts.join(", ")));
     }
     if c.examples > 0 {
         s.push_str(&format!(

@@ -117,6 +117,31 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_verify: bool,
 
+    /// STS endpoint for verification (default: AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL,
+    /// else https://sts.amazonaws.com; plain http only for loopback addresses).
+    #[arg(long, value_name = "URL")]
+    pub sts_endpoint: Option<String>,
+
+    /// How many verification requests run at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub verify_concurrency: usize,
+
+    /// Connect and request timeout for each verification request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub verify_timeout: f64,
+
+    /// Never send keys of this AWS account to AWS (a canary-token account); repeatable.
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub skip_aws_account: Vec<String>,
+
+    /// Read more accounts to skip from FILE (one 12-digit ID per line, # comments).
+    #[arg(long, value_name = "FILE")]
+    pub skip_aws_account_file: Option<PathBuf>,
+
+    /// Report only credentials that AWS confirmed live.
+    #[arg(long, conflicts_with = "no_verify")]
+    pub only_verified: bool,
+
     /// Show secrets in full in every report format (they are redacted by default).
     #[arg(long)]
     pub show_secrets: bool,

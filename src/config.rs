@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::cli::{ColorChoice, Format, ScanArgs};
 use crate::error::{Error, Result};
+use crate::verify::{Endpoint, VerifyConfig};
 
 /// What to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +32,9 @@ pub struct Config {
     pub staged: bool,
     /// Scan only the blobs introduced by this range.
     pub since: Option<String>,
-    pub verify: bool,
+    /// How to verify key pairs; `None` with `--no-verify`.
+    pub verify: Option<VerifyConfig>,
+    pub only_verified: bool,
     pub show_secrets: bool,
     pub color: bool,
     pub quiet: bool,
@@ -104,12 +107,61 @@ impl Config {
             history: !args.no_history,
             staged: args.staged,
             since: args.since.clone(),
-            verify: !args.no_verify,
+            verify: if args.no_verify {
+                None
+            } else {
+                Some(verify_config(args)?)
+            },
+            only_verified: args.only_verified,
             show_secrets: args.show_secrets,
             color,
             quiet: args.quiet,
         })
     }
+}
+
+/// The verification settings: endpoint (flag, then the AWS environment variables), limits and
+/// the accounts never to send.
+fn verify_config(args: &ScanArgs) -> Result<VerifyConfig> {
+    let endpoint = Endpoint::resolve(args.sts_endpoint.as_deref(), &|name| {
+        std::env::var(name).ok()
+    })
+    .map_err(Error::Config)?;
+    if args.verify_concurrency == 0 {
+        return Err(Error::Config(
+            "--verify-concurrency must be at least 1".into(),
+        ));
+    }
+    if !(args.verify_timeout.is_finite() && args.verify_timeout > 0.0) {
+        return Err(Error::Config(
+            "--verify-timeout must be a positive number of seconds".into(),
+        ));
+    }
+    let mut skip = std::collections::HashSet::new();
+    for a in &args.skip_aws_account {
+        let a = a.trim();
+        if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::Config(format!(
+                "--skip-aws-account {a:?}: an AWS account ID has 12 digits"
+            )));
+        }
+        skip.insert(a.to_string());
+    }
+    if let Some(file) = &args.skip_aws_account_file {
+        let text = std::fs::read_to_string(file).map_err(|e| Error::Io {
+            path: file.clone(),
+            source: e,
+        })?;
+        let ids = crate::verify::parse_skip_accounts_file(&text)
+            .map_err(|e| Error::Config(format!("{}: {e}", file.display())))?;
+        skip.extend(ids);
+    }
+    Ok(VerifyConfig {
+        endpoint,
+        concurrency: args.verify_concurrency,
+        timeout: std::time::Duration::from_secs_f64(args.verify_timeout.min(86_400.0)),
+        skip_accounts: skip,
+    })
 }
 
 /// Parses `1048576`, `512K`, `25M`, `1G` (binary multiples; `KB`/`MiB` spellings accepted).

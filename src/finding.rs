@@ -141,6 +141,8 @@ pub struct Finding {
     pub fingerprint: String,
     /// For findings from git history: whether the credential is still in the tree of HEAD.
     pub present_at_head: Option<bool>,
+    /// For key pairs: what AWS said about them.
+    pub verification: Option<crate::verify::Verdict>,
 }
 
 impl Finding {
@@ -169,6 +171,7 @@ impl Finding {
             locations,
             fingerprint,
             present_at_head: None,
+            verification: None,
         }
     }
 

@@ -50,6 +50,13 @@ pub fn finding(f: &Finding, report: &Report<'_>) -> Value {
         "session_token": f.session_token.as_ref().map(|s| report.secret_text(s)),
         "redacted": !report.show_secrets,
         "present_at_head": f.present_at_head,
+        "verification": f.verification.as_ref().map(|v| json!({
+            "status": v.status.as_str(),
+            "reason": v.reason,
+            "account": v.account,
+            "arn": v.arn,
+            "user_id": v.user_id,
+        })),
         "locations": f.locations.iter().map(location).collect::<Vec<_>>(),
     })
 }

@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use super::Report;
 use crate::finding::{Finding, Location};
 use crate::rule::{Rule, Severity, BUILTIN};
+use crate::verify::Status;
 
 /// Where users read about keyhound.
 pub const INFORMATION_URI: &str = "https://github.com/keyhound/keyhound";
@@ -20,6 +21,16 @@ fn level(s: Severity) -> &'static str {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
         Severity::Low => "note",
+    }
+}
+
+/// A live credential is always an error; one AWS rejected is a warning (it leaked, but no
+/// longer works); otherwise the rule's severity decides.
+fn result_level(f: &Finding) -> &'static str {
+    match f.verification.as_ref().map(|v| v.status) {
+        Some(Status::Live) => "error",
+        Some(Status::Invalid) => "warning",
+        _ => level(f.severity),
     }
 }
 
@@ -69,7 +80,11 @@ fn physical(l: &Location, report: &Report<'_>) -> Value {
 }
 
 fn message(f: &Finding) -> String {
-    let mut m = format!("{} found", f.rule.name);
+    let mut m = match f.verification.as_ref().map(|v| v.status) {
+        Some(Status::Live) => format!("Live {} found (AWS accepted it)", f.rule.name),
+        Some(Status::Invalid) => format!("{} found (AWS rejected it)", f.rule.name),
+        _ => format!("{} found", f.rule.name),
+    };
     if let Some(a) = &f.aws {
         m.push_str(&format!(": key ID {}", a.key_id));
         if let Some(acct) = &a.account_id {
@@ -106,6 +121,12 @@ fn result(f: &Finding, report: &Report<'_>) -> Option<Value> {
         props.insert("aws_key_type".into(), json!(a.key_type));
     }
     props.insert("kind".into(), json!(primary.kind.as_str()));
+    if let Some(v) = &f.verification {
+        props.insert(
+            "verification".into(),
+            json!({"status": v.status.as_str(), "reason": v.reason, "account": v.account, "arn": v.arn}),
+        );
+    }
     if let Some(at_head) = f.present_at_head {
         props.insert("present_at_head".into(), json!(at_head));
     }
@@ -119,7 +140,7 @@ fn result(f: &Finding, report: &Report<'_>) -> Option<Value> {
     let mut r = json!({
         "ruleId": f.rule.id,
         "ruleIndex": rule_index,
-        "level": level(f.severity),
+        "level": result_level(f),
         "message": {"text": message(f)},
         "locations": [{"physicalLocation": physical(primary, report)}],
         "partialFingerprints": {"keyhound/v1": f.fingerprint},

@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use super::Report;
 use crate::finding::{Finding, Location, LocationKind};
 use crate::rule::Severity;
+use crate::verify::Status;
 
 const RESET: &str = "\x1b[0m";
 const BOLD: &str = "\x1b[1m";
@@ -79,6 +80,28 @@ fn write_finding(
         st.paint(severity_style(f.severity), f.severity.as_str()),
         f.rule.name,
     )?;
+    if let Some(v) = &f.verification {
+        let status = v.status.as_str().to_uppercase();
+        let (style, line) = match v.status {
+            Status::Live => (
+                "\x1b[1;37;41m",
+                format!(
+                    "{}  {}",
+                    v.arn.as_deref().map(sanitize).unwrap_or_default(),
+                    sanitize(&v.reason)
+                ),
+            ),
+            Status::Invalid => ("\x1b[32m", sanitize(&v.reason)),
+            Status::Unknown => ("\x1b[33m", sanitize(&v.reason)),
+            Status::Skipped => (DIM, sanitize(&v.reason)),
+        };
+        writeln!(
+            out,
+            "    verified    {}  {}",
+            st.paint(style, &status),
+            line.trim()
+        )?;
+    }
     if let Some(c) = &primary.commit {
         writeln!(
             out,
@@ -138,7 +161,16 @@ fn write_finding(
 /// Writes the text report.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let st = Style { on: report.color };
-    for f in report.findings {
+    // Live credentials first: they are the ones to act on now.
+    let is_live = |f: &&Finding| {
+        f.verification
+            .as_ref()
+            .is_some_and(|v| v.status == Status::Live)
+    };
+    for f in report.findings.iter().filter(is_live) {
+        write_finding(f, report, &st, out)?;
+    }
+    for f in report.findings.iter().filter(|f| !is_live(f)) {
         write_finding(f, report, &st, out)?;
     }
     Ok(())
