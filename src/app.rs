@@ -11,8 +11,7 @@ use crate::config::{Config, Target};
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::history;
-use crate::matcher::Matcher;
-use crate::pair::{self, Place};
+use crate::pair::Place;
 use crate::report::{self, sarif::encode_uri, Report};
 use crate::rule::Severity;
 use crate::source::{self, Counts, Stats};
@@ -50,20 +49,17 @@ impl Outcome {
 /// Scans everything the configuration names and returns the sorted findings.
 pub fn scan(config: &Config) -> Outcome {
     let started = Instant::now();
-    let matcher = Matcher::new();
     let stats = Stats::default();
     let findings: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
+    let detector = &config.detector;
 
     let scan_blob = |path: &str, data: &[u8]| {
-        let candidates = matcher.scan(data);
-        if candidates.is_empty() {
-            return;
-        }
-        let paired = pair::pair(data, candidates, Place { path, commit: None });
-        Stats::add(&stats.examples, paired.examples as u64);
-        if !paired.findings.is_empty() {
+        let found = detector
+            .detect(data, Place { path, commit: None })
+            .record(&stats);
+        if !found.is_empty() {
             if let Ok(mut all) = findings.lock() {
-                all.extend(paired.findings);
+                all.extend(found);
             }
         }
     };
@@ -88,8 +84,8 @@ pub fn scan(config: &Config) -> Outcome {
     if config.staged || config.since.is_some() {
         let given = roots.first().copied().unwrap_or(Path::new("."));
         let mut found = match &config.since {
-            Some(spec) => history::scan_since(given, spec, config, &matcher, &stats),
-            None => history::scan_staged(given, config, &matcher, &stats),
+            Some(spec) => history::scan_since(given, spec, config, &stats),
+            None => history::scan_staged(given, config, &stats),
         };
         found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         return Outcome {
@@ -106,7 +102,7 @@ pub fn scan(config: &Config) -> Outcome {
             stats.error(format!("configuring git: {}", e.message()));
         }
         for root in roots.iter().filter(|r| source::git::is_repository(r)) {
-            if let Some(h) = history::scan(root, config, &matcher, &stats) {
+            if let Some(h) = history::scan(root, config, &stats) {
                 histories.push(h);
             }
         }
@@ -171,8 +167,10 @@ pub fn run(config: &Config) -> Result<i32> {
     let exit_code = outcome.exit_code();
     let base = uri_base(config);
     let uri = |path: &str| relative_uri(&base, path);
+    let rules = config.detector.rules();
     let report = Report {
         findings: &outcome.findings,
+        rules: &rules,
         counts: &outcome.counts,
         show_secrets: config.show_secrets,
         color: config.color,
@@ -330,6 +328,12 @@ pub fn summary(o: &Outcome) -> String {
         .map(|(st, n)| format!("{n} {}", st.as_str()))
         .collect();
         s.push_str(&format!("; verification: {}", parts.join(", ")));
+    }
+    if c.ignored_inline > 0 {
+        s.push_str(&format!(
+            "; {} ignored by inline comments",
+            c.ignored_inline
+        ));
     }
     if c.examples > 0 {
         s.push_str(&format!(

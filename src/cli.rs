@@ -20,10 +20,27 @@ pub enum Command {
     /// Exit status: 0 when nothing is found, 1 when findings are reported, 2 on any error
     /// (an error wins over findings, since a partial scan cannot be trusted).
     Scan(ScanArgs),
+    /// List the rules, or check rule files against their own examples.
+    Rules {
+        #[command(subcommand)]
+        action: RulesAction,
+    },
     /// Install or remove the git pre-commit hook that runs `keyhound scan --staged`.
     Hook {
         #[command(subcommand)]
         action: HookAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Print every rule: id, severity, name and the file it comes from.
+    List,
+    /// Check rule files (default: the built-in rules): unique well-formed ids, patterns with one
+    /// capture group, and every example (and no negative example) found by the real detector.
+    Check {
+        /// Rule files to check instead of the built-in rules.
+        files: Vec<PathBuf>,
     },
 }
 

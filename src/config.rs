@@ -5,7 +5,9 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::cli::{ColorChoice, Format, ScanArgs};
+use crate::detect::Detector;
 use crate::error::{Error, Result};
+use crate::rule::set::RuleSet;
 use crate::verify::{Endpoint, VerifyConfig};
 
 /// What to scan.
@@ -18,8 +20,9 @@ pub enum Target {
 }
 
 /// A validated scan configuration.
-#[derive(Debug, Clone)]
 pub struct Config {
+    /// The AWS matcher and every rule, compiled once.
+    pub detector: Detector,
     pub targets: Vec<Target>,
     pub format: Format,
     pub output: Option<PathBuf>,
@@ -96,7 +99,10 @@ impl Config {
                     && std::env::var("TERM").map_or(true, |t| t != "dumb")
             }
         };
+        let rules =
+            RuleSet::builtin().map_err(|e| Error::Config(format!("built-in rules: {e}")))?;
         Ok(Config {
+            detector: Detector::new(rules),
             targets,
             format: args.format,
             output: args.output.clone(),

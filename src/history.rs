@@ -11,8 +11,7 @@ use git2::Oid;
 
 use crate::config::Config;
 use crate::finding::Finding;
-use crate::matcher::Matcher;
-use crate::pair::{self, Place};
+use crate::pair::Place;
 use crate::source::fs::display_path;
 use crate::source::git::{self, IndexStat};
 use crate::source::{git_diff, text_content, Stats};
@@ -45,7 +44,7 @@ impl History {
 type BlobFindings = Vec<(Oid, Vec<Finding>)>;
 
 /// Scans every blob of the repository at `root`.
-pub fn scan(root: &Path, config: &Config, matcher: &Matcher, stats: &Stats) -> Option<History> {
+pub fn scan(root: &Path, config: &Config, stats: &Stats) -> Option<History> {
     let repo = match git::open(root) {
         Ok(r) => r,
         Err(e) => {
@@ -96,22 +95,19 @@ pub fn scan(root: &Path, config: &Config, matcher: &Matcher, stats: &Stats) -> O
                 stats,
                 &progress,
                 |oid, data| {
-                    let candidates = matcher.scan(data);
-                    if candidates.is_empty() {
-                        return;
-                    }
-                    let paired = pair::pair(
-                        data,
-                        candidates,
-                        Place {
-                            path: "",
-                            commit: None,
-                        },
-                    );
-                    Stats::add(&stats.examples, paired.examples as u64);
-                    if !paired.findings.is_empty() {
+                    let found = config
+                        .detector
+                        .detect(
+                            data,
+                            Place {
+                                path: "",
+                                commit: None,
+                            },
+                        )
+                        .record(stats);
+                    if !found.is_empty() {
                         if let Ok(mut v) = per_blob.lock() {
-                            v.push((oid, paired.findings));
+                            v.push((oid, found));
                         }
                     }
                 },
@@ -175,7 +171,6 @@ fn scan_new_blobs(
     blobs: &[git_diff::NewBlob],
     base: &Path,
     config: &Config,
-    matcher: &Matcher,
     stats: &Stats,
 ) -> Vec<Finding> {
     let git_dir = repo.path().to_path_buf();
@@ -210,8 +205,17 @@ fn scan_new_blobs(
                 Stats::add(&stats.skipped_binary, 1);
                 continue;
             };
-            let candidates = matcher.scan(&text);
-            if candidates.is_empty() {
+            let mut found = config
+                .detector
+                .detect(
+                    &text,
+                    Place {
+                        path: &path,
+                        commit: None,
+                    },
+                )
+                .record(stats);
+            if found.is_empty() {
                 continue;
             }
             let commit = blob.commit.map(|id| {
@@ -221,19 +225,13 @@ fn scan_new_blobs(
                     .or_insert_with(|| git::commit_info(&repo, id))
                     .clone()
             });
-            let paired = pair::pair(
-                &text,
-                candidates,
-                Place {
-                    path: &path,
-                    commit: commit.as_ref(),
-                },
-            );
-            Stats::add(&stats.examples, paired.examples as u64);
-            if !paired.findings.is_empty() {
-                if let Ok(mut all) = findings.lock() {
-                    all.extend(paired.findings);
+            for f in &mut found {
+                for l in &mut f.locations {
+                    l.commit.clone_from(&commit);
                 }
+            }
+            if let Ok(mut all) = findings.lock() {
+                all.extend(found);
             }
         }
     });
@@ -252,12 +250,7 @@ fn display_base(given: &Path, repo: &git2::Repository) -> PathBuf {
 }
 
 /// `--staged`: what the next commit will record.
-pub fn scan_staged(
-    given: &Path,
-    config: &Config,
-    matcher: &Matcher,
-    stats: &Stats,
-) -> Vec<Finding> {
+pub fn scan_staged(given: &Path, config: &Config, stats: &Stats) -> Vec<Finding> {
     let repo = match git_diff::discover(given) {
         Ok(r) => r,
         Err(e) => {
@@ -277,17 +270,11 @@ pub fn scan_staged(
         }
     };
     let base = display_base(given, &repo);
-    scan_new_blobs(&repo, &blobs, &base, config, matcher, stats)
+    scan_new_blobs(&repo, &blobs, &base, config, stats)
 }
 
 /// `--since REV` / `A..B`: what the commits of the range introduced.
-pub fn scan_since(
-    given: &Path,
-    spec: &str,
-    config: &Config,
-    matcher: &Matcher,
-    stats: &Stats,
-) -> Vec<Finding> {
+pub fn scan_since(given: &Path, spec: &str, config: &Config, stats: &Stats) -> Vec<Finding> {
     let repo = match git_diff::discover(given) {
         Ok(r) => r,
         Err(e) => {
@@ -307,7 +294,7 @@ pub fn scan_since(
         }
     };
     let base = display_base(given, &repo);
-    let mut findings = scan_new_blobs(&repo, &blobs, &base, config, matcher, stats);
+    let mut findings = scan_new_blobs(&repo, &blobs, &base, config, stats);
     // One finding per credential and path: the oldest commit of the range.
     findings.sort_by(|a, b| {
         let da = a

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod detect;
 pub mod error;
 pub mod finding;
 pub mod history;

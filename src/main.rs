@@ -3,7 +3,7 @@
 use clap::Parser;
 
 use keyhound::app::{self, EXIT_ERROR};
-use keyhound::cli::{Cli, Command, HookAction};
+use keyhound::cli::{Cli, Command, HookAction, RulesAction};
 use keyhound::config::Config;
 use keyhound::hook;
 
@@ -33,6 +33,7 @@ fn main() {
                 EXIT_ERROR
             }
         },
+        Command::Rules { action } => run_rules(action),
         Command::Hook { action } => match run_hook(action) {
             Ok(()) => 0,
             Err(e) => {
@@ -56,4 +57,53 @@ fn run_hook(action: HookAction) -> keyhound::error::Result<()> {
         },
     }
     Ok(())
+}
+
+fn run_rules(action: RulesAction) -> i32 {
+    use keyhound::rule::{check, set::RuleSet};
+    let set = match &action {
+        RulesAction::Check { files } if !files.is_empty() => {
+            let mut loaded = Vec::new();
+            for f in files {
+                match std::fs::read_to_string(f) {
+                    Ok(text) => loaded.push((f.display().to_string(), text)),
+                    Err(e) => {
+                        eprintln!("keyhound: error: {}: {e}", f.display());
+                        return EXIT_ERROR;
+                    }
+                }
+            }
+            RuleSet::from_files(&loaded)
+        }
+        _ => RuleSet::builtin(),
+    };
+    let set = match set {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("keyhound: error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    match action {
+        RulesAction::List => {
+            for line in check::list(&set) {
+                println!("{line}");
+            }
+            0
+        }
+        RulesAction::Check { .. } => {
+            let n = set.rules().len();
+            let problems = check::check(set);
+            for p in &problems {
+                println!("{p}");
+            }
+            if problems.is_empty() {
+                println!("keyhound: {n} rules checked, all examples behave");
+                0
+            } else {
+                eprintln!("keyhound: {} problem(s) in {n} rules", problems.len());
+                1
+            }
+        }
+    }
 }

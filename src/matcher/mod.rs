@@ -40,6 +40,8 @@ pub struct Candidate {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Trigger {
+    /// An inline ignore comment (`keyhound:allow` and the markers of other scanners).
+    IgnoreMarker,
     KeyPrefix,
     SecretKeyword,
     TokenKeyword,
@@ -79,6 +81,14 @@ const TOKEN_KEYWORDS: [&str; 16] = [
 
 /// Secret-key names: `secret_access_key`, `SecretAccessKey`, `AWS_SECRET`, ...
 const SECRET_KEYWORDS: [&str; 3] = ["secret", "Secret", "SECRET"];
+
+/// Inline ignore comments: keyhound's own, and those of gitleaks and detect-secrets so that
+/// teams can migrate without editing every suppression.
+pub const IGNORE_MARKERS: [&str; 3] = [
+    "keyhound:allow",
+    "gitleaks:allow",
+    "pragma: allowlist secret",
+];
 
 /// Literals whose base64 forms mark a base64 value worth decoding.
 const BASE64_LITERALS: [&str; 8] = [
@@ -121,6 +131,9 @@ impl Matcher {
     /// Builds the prefilter automaton.
     pub fn new() -> Self {
         let mut patterns: Vec<(Trigger, Vec<u8>)> = Vec::new();
+        for m in IGNORE_MARKERS {
+            patterns.push((Trigger::IgnoreMarker, m.as_bytes().to_vec()));
+        }
         for p in aws::KEY_PREFIXES {
             patterns.push((Trigger::KeyPrefix, p.as_bytes().to_vec()));
         }
@@ -148,8 +161,15 @@ impl Matcher {
 
     /// Finds every candidate in `data`, sorted by position.
     pub fn scan(&self, data: &[u8]) -> Vec<Candidate> {
+        self.scan_with_markers(data).0
+    }
+
+    /// Finds every candidate in `data`, sorted by position, and the offsets of inline ignore
+    /// markers.
+    pub fn scan_with_markers(&self, data: &[u8]) -> (Vec<Candidate>, Vec<usize>) {
         let mut out = Vec::new();
-        self.scan_into(data, 0, &mut out, None);
+        let mut markers = Vec::new();
+        self.scan_into(data, 0, &mut out, None, &mut markers);
         out.sort_by(|a, b| {
             (a.span.start, a.kind, a.span.end, &a.value).cmp(&(
                 b.span.start,
@@ -168,7 +188,7 @@ impl Matcher {
                 false
             }
         });
-        out
+        (out, markers)
     }
 
     /// Scans `data`; when `outer` is set, the data is a decoded base64 value and every
@@ -179,6 +199,7 @@ impl Matcher {
         depth: u8,
         out: &mut Vec<Candidate>,
         outer: Option<&Range<usize>>,
+        markers: &mut Vec<usize>,
     ) {
         let mut found: Vec<Candidate> = Vec::new();
         let mut decoded_runs: Vec<Range<usize>> = Vec::new();
@@ -188,6 +209,11 @@ impl Matcher {
             };
             let hit = m.start()..m.end();
             match trigger {
+                Trigger::IgnoreMarker => {
+                    if outer.is_none() {
+                        markers.push(hit.start);
+                    }
+                }
                 Trigger::KeyPrefix => {
                     if data.get(hit.clone()) == Some(pattern.as_slice()) {
                         if let Some(c) = key_id_at(data, hit.start) {
@@ -222,7 +248,7 @@ impl Matcher {
                     if mostly_text(&decoded) {
                         let span = outer.cloned().unwrap_or(run);
                         let mut inner = Vec::new();
-                        self.scan_into(&decoded, depth + 1, &mut inner, Some(&span));
+                        self.scan_into(&decoded, depth + 1, &mut inner, Some(&span), markers);
                         out.extend(inner);
                     }
                 }

@@ -15,6 +15,8 @@ use crate::source::Counts;
 /// Everything a report writer needs.
 pub struct Report<'a> {
     pub findings: &'a [Finding],
+    /// Every rule, in report order (SARIF lists them all).
+    pub rules: &'a [&'static crate::rule::Rule],
     pub counts: &'a Counts,
     pub show_secrets: bool,
     pub color: bool,

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::Report;
 use crate::finding::{Finding, Location};
-use crate::rule::{Rule, Severity, BUILTIN};
+use crate::rule::{Rule, Severity};
 use crate::verify::Status;
 
 /// Where users read about keyhound.
@@ -43,6 +43,14 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
+fn tags(r: &Rule) -> Vec<&'static str> {
+    if r.id.starts_with("aws-") {
+        vec!["security", "secret", "aws"]
+    } else {
+        vec!["security", "secret"]
+    }
+}
+
 fn rule(r: &Rule) -> Value {
     json!({
         "id": r.id,
@@ -55,7 +63,7 @@ fn rule(r: &Rule) -> Value {
         },
         "defaultConfiguration": {"level": level(r.severity)},
         "properties": {
-            "tags": ["security", "secret", "aws"],
+            "tags": tags(r),
             "precision": r.precision,
             "security-severity": security_severity(r.severity),
         },
@@ -98,7 +106,11 @@ fn message(f: &Finding) -> String {
 
 fn result(f: &Finding, report: &Report<'_>) -> Option<Value> {
     let primary = f.primary()?;
-    let rule_index = BUILTIN.iter().position(|r| r.id == f.rule.id).unwrap_or(0);
+    let rule_index = report
+        .rules
+        .iter()
+        .position(|r| r.id == f.rule.id)
+        .unwrap_or(0);
     let related: Vec<Value> = f
         .locations
         .iter()
@@ -169,7 +181,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "name": "keyhound",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": INFORMATION_URI,
-                "rules": BUILTIN.iter().map(rule).collect::<Vec<_>>(),
+                "rules": report.rules.iter().map(|r| rule(r)).collect::<Vec<_>>(),
             }},
             "automationDetails": {"id": "keyhound/"},
             "invocations": [{

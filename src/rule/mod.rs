@@ -42,7 +42,16 @@ pub struct Rule {
     pub severity: Severity,
     /// How often a finding of this rule is a real credential (SARIF `precision`).
     pub precision: &'static str,
+    /// Where the rule comes from: `built-in (aws)`, a file in `rules/`, or a user's file.
+    pub source: &'static str,
+    /// Documentation links.
+    pub references: &'static [&'static str],
 }
+
+const AWS_REFERENCES: &[&str] = &[
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html",
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-prefixes",
+];
 
 /// An AWS access key ID together with its secret access key (and session token for ASIA keys).
 pub const AWS_ACCESS_KEY_PAIR: Rule = Rule {
@@ -52,6 +61,8 @@ pub const AWS_ACCESS_KEY_PAIR: Rule = Rule {
     help: "Deactivate and delete the access key in IAM (or revoke the role session), review CloudTrail for its use, issue a new key through a secret store, and remove the secret from the file and from git history.",
     severity: Severity::Critical,
     precision: "very-high",
+    source: "built-in (aws)",
+    references: AWS_REFERENCES,
 };
 
 /// A secret access key named as such, with no key ID nearby.
@@ -62,6 +73,8 @@ pub const AWS_SECRET_ACCESS_KEY: Rule = Rule {
     help: "Find the access key this secret belongs to, deactivate and delete it in IAM, issue a new one through a secret store, and remove the secret from the file and from git history.",
     severity: Severity::High,
     precision: "high",
+    source: "built-in (aws)",
+    references: AWS_REFERENCES,
 };
 
 /// An STS session token with no key pair to attach it to.
@@ -72,6 +85,8 @@ pub const AWS_SESSION_TOKEN: Rule = Rule {
     help: "Session tokens are part of temporary credentials: revoke the role's active sessions if the key pair may also have leaked, and remove the token from the file and from git history.",
     severity: Severity::Medium,
     precision: "high",
+    source: "built-in (aws)",
+    references: AWS_REFERENCES,
 };
 
 /// An access key ID on its own.
@@ -82,17 +97,31 @@ pub const AWS_ACCESS_KEY_ID: Rule = Rule {
     help: "Check whether the secret access key of this key ID is stored elsewhere in the repository or its history; if the key is no longer used, deactivate and delete it in IAM.",
     severity: Severity::Low,
     precision: "very-high",
+    source: "built-in (aws)",
+    references: AWS_REFERENCES,
 };
 
 /// Every built-in rule, in the fixed order reports list them.
-pub const BUILTIN: &[Rule] = &[
+pub const AWS_RULES: &[Rule] = &[
     AWS_ACCESS_KEY_PAIR,
     AWS_SECRET_ACCESS_KEY,
     AWS_SESSION_TOKEN,
     AWS_ACCESS_KEY_ID,
 ];
 
-/// Looks up a built-in rule by id.
-pub fn by_id(id: &str) -> Option<&'static Rule> {
-    BUILTIN.iter().find(|r| r.id == id)
+pub mod check;
+pub mod file;
+pub mod set;
+
+impl Severity {
+    /// Parses `critical`, `high`, `medium` or `low`.
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "critical" => Some(Severity::Critical),
+            "high" => Some(Severity::High),
+            "medium" => Some(Severity::Medium),
+            "low" => Some(Severity::Low),
+            _ => None,
+        }
+    }
 }

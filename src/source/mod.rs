@@ -28,6 +28,8 @@ pub struct Stats {
     pub vanished: AtomicU64,
     pub errors: AtomicU64,
     pub examples: AtomicU64,
+    /// Findings dropped by an inline ignore comment.
+    pub ignored_inline: AtomicU64,
     warnings: Mutex<Vec<String>>,
 }
 
@@ -44,6 +46,7 @@ pub struct Counts {
     pub vanished: u64,
     pub errors: u64,
     pub examples: u64,
+    pub ignored_inline: u64,
 }
 
 impl Stats {
@@ -79,6 +82,7 @@ impl Stats {
             vanished: get(&self.vanished),
             errors: get(&self.errors),
             examples: get(&self.examples),
+            ignored_inline: get(&self.ignored_inline),
         }
     }
 }

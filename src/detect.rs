@@ -1,0 +1,126 @@
+//! Detection in one blob, as steps: the AWS matcher's candidates are paired into findings, the
+//! rule set's matches become findings of their rules, and findings on a line that carries an
+//! inline ignore comment (`keyhound:allow`, `gitleaks:allow`, `pragma: allowlist secret`) are
+//! dropped and counted.
+
+use std::collections::HashSet;
+
+use crate::finding::{Encoding, Finding, Location, LocationKind, Secret};
+use crate::matcher::text::LineIndex;
+use crate::matcher::Matcher;
+use crate::pair::{self, Place};
+use crate::rule::set::RuleSet;
+use crate::rule::{Rule, AWS_RULES};
+
+/// What detection found in one blob.
+#[derive(Debug, Default)]
+pub struct Detected {
+    pub findings: Vec<Finding>,
+    /// Not reported: AWS documentation examples.
+    pub examples: usize,
+    /// Not reported: an inline ignore comment on the line.
+    pub ignored_inline: usize,
+}
+
+impl Detected {
+    /// Adds the counts to the scan's statistics and returns the findings.
+    pub fn record(self, stats: &crate::source::Stats) -> Vec<Finding> {
+        crate::source::Stats::add(&stats.examples, self.examples as u64);
+        crate::source::Stats::add(&stats.ignored_inline, self.ignored_inline as u64);
+        self.findings
+    }
+}
+
+/// The AWS matcher and the rule set, built once and shared by every thread.
+pub struct Detector {
+    matcher: Matcher,
+    rules: RuleSet,
+}
+
+impl Detector {
+    pub fn new(rules: RuleSet) -> Detector {
+        Detector {
+            matcher: Matcher::new(),
+            rules,
+        }
+    }
+
+    /// Every rule, in report order: the AWS rules, then the rule set's, by id.
+    pub fn rules(&self) -> Vec<&'static Rule> {
+        AWS_RULES
+            .iter()
+            .chain(self.rules.rules().iter().map(|r| r.meta))
+            .collect()
+    }
+
+    /// The rule set (for `rules list` and `rules check`).
+    pub fn rule_set(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Finds the credentials in `data`.
+    pub fn detect(&self, data: &[u8], place: Place<'_>) -> Detected {
+        let (candidates, markers) = self.matcher.scan_with_markers(data);
+        let rule_matches = self.rules.matches(data);
+        let mut out = Detected::default();
+        if candidates.is_empty() && rule_matches.is_empty() {
+            return out;
+        }
+        // Step 1: AWS candidates, paired.
+        if !candidates.is_empty() {
+            let paired = pair::pair(data, candidates, place);
+            out.examples = paired.examples;
+            out.findings = paired.findings;
+        }
+        // Step 2: rule matches. Offsets are resolved in order, markers included.
+        let mut offsets: Vec<usize> = rule_matches
+            .iter()
+            .flat_map(|m| [m.span.start, m.span.end])
+            .chain(markers.iter().copied())
+            .collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        let mut index = LineIndex::new(data);
+        let resolved: Vec<(usize, (u32, u32))> =
+            offsets.iter().map(|&o| (o, index.locate(o))).collect();
+        let at = |o: usize| {
+            resolved
+                .binary_search_by_key(&o, |p| p.0)
+                .ok()
+                .and_then(|i| resolved.get(i))
+                .map_or((1, 1), |p| p.1)
+        };
+        for m in &rule_matches {
+            let Some(rule) = self.rules.get(m.rule) else {
+                continue;
+            };
+            let (line, column) = at(m.span.start);
+            let (end_line, end_column) = at(m.span.end);
+            out.findings.push(Finding::new(
+                rule.meta,
+                None,
+                Some(Secret::new(m.value.clone())),
+                None,
+                vec![Location {
+                    path: place.path.to_string(),
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    kind: LocationKind::Secret,
+                    encoding: Encoding::Plain,
+                    commit: place.commit.cloned(),
+                }],
+            ));
+        }
+        // Step 3: inline ignore comments.
+        if !markers.is_empty() {
+            let lines: HashSet<u32> = markers.iter().map(|&o| at(o).0).collect();
+            let before = out.findings.len();
+            out.findings
+                .retain(|f| !f.locations.iter().any(|l| lines.contains(&l.line)));
+            out.ignored_inline = before - out.findings.len();
+        }
+        out
+    }
+}

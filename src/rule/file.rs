@@ -1,0 +1,151 @@
+//! Rule files: the TOML syntax of `rules/*.toml` (built in, embedded in the binary) and of
+//! users' rule files, parsed strictly (unknown fields are errors) and validated: ids unique and
+//! well formed, patterns that compile with exactly one capture group, a known severity, keywords
+//! for the prefilter, and examples. Every error names the file, the rule and the field.
+
+use serde::Deserialize;
+
+use super::{Rule, Severity};
+
+/// One rule as written in a file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub severity: String,
+    /// Regular expression (Rust `regex` syntax) with exactly one capture group: the secret.
+    pub pattern: String,
+    /// Literals, matched case-insensitively; the pattern runs only where one occurs.
+    pub keywords: Vec<String>,
+    /// Minimum Shannon entropy (bits per character) of the captured secret.
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+    #[serde(default)]
+    pub allowlist: Option<AllowlistSpec>,
+}
+
+/// What a rule (or a configuration) lets through.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowlistSpec {
+    /// Case-insensitive substrings of the secret that make a match not a finding.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    /// Regular expressions matched against the secret.
+    #[serde(default)]
+    pub regexes: Vec<String>,
+}
+
+/// A rule file: `[[rules]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
+}
+
+/// Parses a rule file. `name` is used in error messages.
+pub fn parse(name: &str, text: &str) -> Result<RuleFile, String> {
+    toml::from_str::<RuleFile>(text).map_err(|e| format!("{name}: {}", e.to_string().trim_end()))
+}
+
+/// Checks a rule's fields (not its examples: `rules check` does that through the matcher).
+pub fn validate(name: &str, spec: &RuleSpec) -> Result<(), String> {
+    let at = |field: &str, msg: String| format!("{name}: rule {:?}: {field}: {msg}", spec.id);
+    let id_ok = !spec.id.is_empty()
+        && spec
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && spec
+            .id
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric());
+    if !id_ok {
+        return Err(at("id", "must be lowercase letters, digits and '-'".into()));
+    }
+    if spec.name.trim().is_empty() {
+        return Err(at("name", "must not be empty".into()));
+    }
+    if Severity::parse(&spec.severity).is_none() {
+        return Err(at(
+            "severity",
+            format!(
+                "{:?} is not one of critical, high, medium, low",
+                spec.severity
+            ),
+        ));
+    }
+    let re = regex::bytes::Regex::new(&spec.pattern).map_err(|e| at("pattern", e.to_string()))?;
+    let groups = re.captures_len() - 1;
+    if groups != 1 {
+        return Err(at(
+            "pattern",
+            format!("needs exactly one capture group (the secret), has {groups}"),
+        ));
+    }
+    if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.trim().len() < 2) {
+        return Err(at(
+            "keywords",
+            "needs at least one keyword of two or more characters".into(),
+        ));
+    }
+    if let Some(e) = spec.entropy {
+        if !(0.0..=8.0).contains(&e) {
+            return Err(at(
+                "entropy",
+                format!("{e} is outside 0..8 bits per character"),
+            ));
+        }
+    }
+    if let Some(al) = &spec.allowlist {
+        for r in &al.regexes {
+            regex::bytes::Regex::new(r).map_err(|e| at("allowlist.regexes", e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+/// The static description of a loaded rule. Rules live as long as the process, so their text is
+/// leaked once at load time and shared by every finding.
+pub fn rule_meta(spec: &RuleSpec, source: &str) -> &'static Rule {
+    let severity = Severity::parse(&spec.severity).unwrap_or(Severity::Medium);
+    let refs: Vec<&'static str> = spec.references.iter().map(|r| leak(r)).collect();
+    let description = if spec.description.trim().is_empty() {
+        spec.name.as_str()
+    } else {
+        spec.description.as_str()
+    };
+    Box::leak(Box::new(Rule {
+        id: leak(&spec.id),
+        name: leak(&spec.name),
+        description: leak(description),
+        help: leak(&format!(
+            "Revoke or rotate this {} with its provider, replace it through a secret store, and remove it from the file and from git history.",
+            spec.name
+        )),
+        severity,
+        precision: "high",
+        source: leak(source),
+        references: Box::leak(refs.into_boxed_slice()),
+    }))
+}
+
+/// The rule files built into the binary: every file in `rules/`, embedded at build time.
+pub fn embedded() -> &'static [(&'static str, &'static str)] {
+    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"))
+}

@@ -1,0 +1,286 @@
+//! `RuleSet`: the compiled rules from rule files. One case-insensitive Aho-Corasick pass over a
+//! blob finds every rule keyword; only the rules whose keywords occur run their regex, so the
+//! cost of a blob does not grow with the number of rules that cannot match it. A match becomes a
+//! `RuleMatch` only when its captured secret passes the rule's entropy floor and allowlist.
+
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::Regex;
+
+use super::file::{self, RuleSpec};
+use super::Rule;
+use crate::matcher::text::shannon_entropy;
+
+/// A rule ready to run.
+pub struct CompiledRule {
+    pub meta: &'static Rule,
+    pub spec: RuleSpec,
+    regex: Regex,
+    stopwords: Vec<String>,
+    allow: Vec<Regex>,
+}
+
+/// One rule match in a blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleMatch {
+    pub rule: usize,
+    /// Span of the captured secret.
+    pub span: Range<usize>,
+    pub value: String,
+}
+
+/// Every loaded rule, with the keyword prefilter.
+pub struct RuleSet {
+    rules: Vec<CompiledRule>,
+    keywords: Option<AhoCorasick>,
+    /// Rules triggered by each keyword pattern.
+    keyword_rules: Vec<Vec<usize>>,
+}
+
+impl RuleSet {
+    /// No rules at all.
+    pub fn empty() -> RuleSet {
+        RuleSet {
+            rules: Vec::new(),
+            keywords: None,
+            keyword_rules: Vec::new(),
+        }
+    }
+
+    /// The rules built into the binary (every file in `rules/`).
+    pub fn builtin() -> Result<RuleSet, String> {
+        let files: Vec<(String, String)> = file::embedded()
+            .iter()
+            .map(|(n, t)| ((*n).to_string(), (*t).to_string()))
+            .collect();
+        RuleSet::from_files(&files)
+    }
+
+    /// Loads and compiles rule files given as (name, text). Ids must be unique across all files
+    /// (and must not collide with the AWS rules built into the code).
+    pub fn from_files(files: &[(String, String)]) -> Result<RuleSet, String> {
+        let mut rules: Vec<CompiledRule> = Vec::new();
+        for (name, text) in files {
+            let parsed = file::parse(name, text)?;
+            for spec in parsed.rules {
+                file::validate(name, &spec)?;
+                if super::AWS_RULES.iter().any(|r| r.id == spec.id)
+                    || rules.iter().any(|r| r.meta.id == spec.id)
+                {
+                    return Err(format!("{name}: rule {:?}: id: defined twice", spec.id));
+                }
+                rules.push(compile(name, spec)?);
+            }
+        }
+        rules.sort_by(|a, b| a.meta.id.cmp(b.meta.id));
+        let mut patterns: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            for k in &r.spec.keywords {
+                let k = k.to_ascii_lowercase();
+                match patterns.iter().position(|p| *p == k) {
+                    Some(p) => {
+                        if let Some(v) = keyword_rules.get_mut(p) {
+                            v.push(i);
+                        }
+                    }
+                    None => {
+                        patterns.push(k);
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let keywords = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+                    .map_err(|e| format!("building the keyword prefilter: {e}"))?,
+            )
+        };
+        Ok(RuleSet {
+            rules,
+            keywords,
+            keyword_rules,
+        })
+    }
+
+    /// The rules, sorted by id.
+    pub fn rules(&self) -> &[CompiledRule] {
+        &self.rules
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Every accepted match in `data`, sorted by position.
+    pub fn matches(&self, data: &[u8]) -> Vec<RuleMatch> {
+        let Some(ac) = &self.keywords else {
+            return Vec::new();
+        };
+        let mut triggered = vec![false; self.rules.len()];
+        let mut any = false;
+        for m in ac.find_overlapping_iter(data) {
+            if let Some(rs) = self.keyword_rules.get(m.pattern().as_usize()) {
+                for &r in rs {
+                    if let Some(t) = triggered.get_mut(r) {
+                        *t = true;
+                        any = true;
+                    }
+                }
+            }
+        }
+        if !any {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !triggered.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            for caps in rule.regex.captures_iter(data) {
+                let Some(g) = caps.get(1) else {
+                    continue;
+                };
+                if rule.accepts(g.as_bytes()) {
+                    out.push(RuleMatch {
+                        rule: i,
+                        span: g.range(),
+                        value: String::from_utf8_lossy(g.as_bytes()).into_owned(),
+                    });
+                }
+            }
+        }
+        out.sort_by_key(|m| (m.span.start, m.rule));
+        out.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
+        out
+    }
+
+    /// The rule behind a match.
+    pub fn get(&self, i: usize) -> Option<&CompiledRule> {
+        self.rules.get(i)
+    }
+}
+
+impl CompiledRule {
+    /// Entropy floor and allowlist.
+    fn accepts(&self, secret: &[u8]) -> bool {
+        if secret.is_empty() {
+            return false;
+        }
+        if let Some(min) = self.spec.entropy {
+            if shannon_entropy(secret) < min {
+                return false;
+            }
+        }
+        if !self.stopwords.is_empty() {
+            let lower = String::from_utf8_lossy(secret).to_ascii_lowercase();
+            if self.stopwords.iter().any(|w| lower.contains(w.as_str())) {
+                return false;
+            }
+        }
+        !self.allow.iter().any(|r| r.is_match(secret))
+    }
+}
+
+fn compile(name: &str, spec: RuleSpec) -> Result<CompiledRule, String> {
+    let at = |field: &str, e: regex::Error| format!("{name}: rule {:?}: {field}: {e}", spec.id);
+    let regex = regex::bytes::RegexBuilder::new(&spec.pattern)
+        .size_limit(32 << 20)
+        .build()
+        .map_err(|e| at("pattern", e))?;
+    let (stopwords, allow) = match &spec.allowlist {
+        Some(a) => (
+            a.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
+            a.regexes
+                .iter()
+                .map(|r| Regex::new(r).map_err(|e| at("allowlist.regexes", e)))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(CompiledRule {
+        meta: file::rule_meta(&spec, name),
+        spec,
+        regex,
+        stopwords,
+        allow,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+[[rules]]
+id = "demo-token"
+name = "Demo token"
+severity = "high"
+pattern = '''\b(dmo_[A-Za-z0-9]{20})\b'''
+keywords = ["dmo_"]
+entropy = 3.0
+examples = ['''t = "dmo_Ab3De5Gh7Jk9Lm1Np2Qr"''']
+negative_examples = ['''dmo_aaaaaaaaaaaaaaaaaaaa''']
+[rules.allowlist]
+stopwords = ["example"]
+"#;
+
+    #[test]
+    fn loads_and_matches_through_prefilter() {
+        let set = RuleSet::from_files(&[("demo.toml".into(), FILE.into())])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(set.rules().len(), 1);
+        let m = set.matches(b"x = 'DMO_nope' and dmo_Ab3De5Gh7Jk9Lm1Np2Qr here");
+        assert_eq!(m.len(), 1);
+        assert_eq!(
+            m.first().map(|m| m.value.as_str()),
+            Some("dmo_Ab3De5Gh7Jk9Lm1Np2Qr")
+        );
+        assert!(
+            set.matches(b"dmo_aaaaaaaaaaaaaaaaaaaa").is_empty(),
+            "entropy floor"
+        );
+        assert!(
+            set.matches(b"dmo_exampleAb3De5Gh7Jk9").is_empty(),
+            "stopword"
+        );
+        assert!(set.matches(b"nothing here").is_empty());
+    }
+
+    #[test]
+    fn errors_name_file_rule_and_field() {
+        let bad = FILE.replace("(dmo_[A-Za-z0-9]{20})", "(dmo_[A-Z");
+        let e = RuleSet::from_files(&[("demo.toml".into(), bad)])
+            .err()
+            .unwrap_or_default();
+        assert!(
+            e.contains("demo.toml") && e.contains("demo-token") && e.contains("pattern"),
+            "{e}"
+        );
+        let two = FILE.replace(r"(dmo_[A-Za-z0-9]{20})", r"(dmo_)([A-Za-z0-9]{20})");
+        let e = RuleSet::from_files(&[("demo.toml".into(), two)])
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("exactly one capture group"), "{e}");
+        let unknown = FILE.replace("entropy = 3.0", "entropy = 3.0\ncolour = 1");
+        let e = RuleSet::from_files(&[("demo.toml".into(), unknown)])
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("demo.toml") && e.contains("colour"), "{e}");
+        let dup = format!(
+            "{FILE}\n{}",
+            FILE.replace("[rules.allowlist]\nstopwords = [\"example\"]", "")
+        );
+        let e = RuleSet::from_files(&[("demo.toml".into(), dup)])
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("defined twice"), "{e}");
+    }
+}
