@@ -15,6 +15,7 @@ use crate::pair::Place;
 use crate::report::{self, sarif::encode_uri, Report};
 use crate::rule::Severity;
 use crate::source::{self, Counts, Stats};
+use crate::suppress::{baseline_text, Suppressed};
 use crate::verify::{Credential, Status, Verdict};
 
 /// Exit status: nothing found.
@@ -29,6 +30,8 @@ pub const EXIT_ERROR: i32 = 2;
 pub struct Outcome {
     pub findings: Vec<Finding>,
     pub counts: Counts,
+    /// Findings kept out of the report by configuration and baseline.
+    pub suppressed: Suppressed,
     pub errors: Vec<String>,
     pub seconds: f64,
 }
@@ -91,6 +94,7 @@ pub fn scan(config: &Config) -> Outcome {
         return Outcome {
             findings: found,
             counts: stats.counts(),
+            suppressed: Suppressed::default(),
             errors: stats.messages(),
             seconds: started.elapsed().as_secs_f64(),
         };
@@ -146,6 +150,7 @@ pub fn scan(config: &Config) -> Outcome {
     Outcome {
         findings,
         counts: stats.counts(),
+        suppressed: Suppressed::default(),
         errors: stats.messages(),
         seconds: started.elapsed().as_secs_f64(),
     }
@@ -154,7 +159,27 @@ pub fn scan(config: &Config) -> Outcome {
 /// Runs a scan end to end and returns the exit status.
 pub fn run(config: &Config) -> Result<i32> {
     let started = Instant::now();
+    if !config.quiet {
+        for w in &config.warnings {
+            eprintln!("keyhound: warning: {}", crate::report::text::sanitize(w));
+        }
+    }
     let mut outcome = scan(config);
+    // Suppressions first, so that nothing suppressed is sent for verification.
+    let mut suppressed = Suppressed::default();
+    config
+        .suppressions
+        .apply_config(&mut outcome.findings, &mut suppressed);
+    if let Some(path) = &config.write_baseline {
+        std::fs::write(path, baseline_text(&outcome.findings)).map_err(|e| Error::Output {
+            path: Some(path.clone()),
+            source: e,
+        })?;
+    }
+    config
+        .suppressions
+        .apply_baseline(&mut outcome.findings, &mut suppressed);
+    outcome.suppressed = suppressed;
     verify(&mut outcome.findings, config);
     if config.only_verified {
         outcome.findings.retain(|f| {
@@ -168,9 +193,12 @@ pub fn run(config: &Config) -> Result<i32> {
     let base = uri_base(config);
     let uri = |path: &str| relative_uri(&base, path);
     let rules = config.detector.rules();
+    let config_name = config.config_file.as_ref().map(|p| p.display().to_string());
     let report = Report {
         findings: &outcome.findings,
         rules: &rules,
+        suppressed: outcome.suppressed,
+        config_file: config_name.as_deref(),
         counts: &outcome.counts,
         show_secrets: config.show_secrets,
         color: config.color,
@@ -329,11 +357,22 @@ pub fn summary(o: &Outcome) -> String {
         .collect();
         s.push_str(&format!("; verification: {}", parts.join(", ")));
     }
+    let sup = &o.suppressed;
+    let mut quiet_parts = Vec::new();
     if c.ignored_inline > 0 {
-        s.push_str(&format!(
-            "; {} ignored by inline comments",
-            c.ignored_inline
-        ));
+        quiet_parts.push(format!("{} by inline comments", c.ignored_inline));
+    }
+    if sup.allowlist > 0 {
+        quiet_parts.push(format!("{} by allowlists", sup.allowlist));
+    }
+    if sup.disabled > 0 {
+        quiet_parts.push(format!("{} of disabled rules", sup.disabled));
+    }
+    if sup.baseline > 0 {
+        quiet_parts.push(format!("{} by the baseline", sup.baseline));
+    }
+    if !quiet_parts.is_empty() {
+        s.push_str(&format!("; suppressed {}", quiet_parts.join(", ")));
     }
     if c.examples > 0 {
         s.push_str(&format!(

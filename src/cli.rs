@@ -15,11 +15,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan files (and, later, git history) for leaked credentials.
+    /// Scan files and git history for leaked credentials.
     ///
     /// Exit status: 0 when nothing is found, 1 when findings are reported, 2 on any error
     /// (an error wins over findings, since a partial scan cannot be trusted).
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rules, or check rule files against their own examples.
     Rules {
         #[command(subcommand)]
@@ -158,6 +158,23 @@ pub struct ScanArgs {
     /// Report only credentials that AWS confirmed live.
     #[arg(long, conflicts_with = "no_verify")]
     pub only_verified: bool,
+
+    /// Project configuration file (default: .keyhound.toml at the top of the scanned
+    /// repository or directory; a .gitleaks.toml there is read when there is none).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore .keyhound.toml and .gitleaks.toml.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Do not report findings whose fingerprints are listed in FILE.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write the fingerprints of this scan's findings to FILE (a baseline for --baseline).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 
     /// Show secrets in full in every report format (they are redacted by default).
     #[arg(long)]

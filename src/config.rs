@@ -8,6 +8,7 @@ use crate::cli::{ColorChoice, Format, ScanArgs};
 use crate::detect::Detector;
 use crate::error::{Error, Result};
 use crate::rule::set::RuleSet;
+use crate::suppress::{parse_baseline, parse_config, ConfigFile, Suppressions};
 use crate::verify::{Endpoint, VerifyConfig};
 
 /// What to scan.
@@ -41,6 +42,13 @@ pub struct Config {
     pub show_secrets: bool,
     pub color: bool,
     pub quiet: bool,
+    /// Allowlists, disabled rules and the baseline.
+    pub suppressions: Suppressions,
+    /// The project configuration file in use, if any.
+    pub config_file: Option<PathBuf>,
+    pub write_baseline: Option<PathBuf>,
+    /// Problems with the configuration that do not stop the scan.
+    pub warnings: Vec<String>,
 }
 
 impl Config {
@@ -99,10 +107,58 @@ impl Config {
                     && std::env::var("TERM").map_or(true, |t| t != "dumb")
             }
         };
-        let rules =
-            RuleSet::builtin().map_err(|e| Error::Config(format!("built-in rules: {e}")))?;
+        let root = targets
+            .iter()
+            .find_map(|t| match t {
+                Target::Path(p) => Some(p.clone()),
+                Target::Stdin => None,
+            })
+            .unwrap_or_else(|| PathBuf::from("."));
+        let (config_file, project) = load_project_config(args, &root)?;
+        let mut specs =
+            RuleSet::builtin_specs().map_err(|e| Error::Config(format!("built-in rules: {e}")))?;
+        let project_name = config_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        specs.extend(
+            project
+                .rules
+                .iter()
+                .cloned()
+                .map(|r| (project_name.clone(), r)),
+        );
+        let rules = RuleSet::from_specs(specs).map_err(Error::Config)?;
+        let detector = Detector::new(rules);
+        for id in &project.disable {
+            if !detector.rules().iter().any(|r| r.id == id) {
+                return Err(Error::Config(format!(
+                    "{project_name}: disable: no rule has the id {id:?}"
+                )));
+            }
+        }
+        let scan_root = if root.is_dir() {
+            root.clone()
+        } else {
+            root.parent().map(PathBuf::from).unwrap_or_default()
+        };
+        let mut suppressions =
+            Suppressions::new(&project_name, &project, &scan_root).map_err(Error::Config)?;
+        if let Some(b) = &args.baseline {
+            let text = std::fs::read_to_string(b).map_err(|e| Error::Io {
+                path: b.clone(),
+                source: e,
+            })?;
+            suppressions.set_baseline(
+                parse_baseline(&b.display().to_string(), &text).map_err(Error::Config)?,
+            );
+        }
         Ok(Config {
-            detector: Detector::new(rules),
+            detector,
+            suppressions,
+            config_file,
+            write_baseline: args.write_baseline.clone(),
+            warnings: project.warnings.clone(),
             targets,
             format: args.format,
             output: args.output.clone(),
@@ -124,6 +180,54 @@ impl Config {
             quiet: args.quiet,
         })
     }
+}
+
+/// The project configuration: `--config FILE`, else `.keyhound.toml` at the top of the scanned
+/// repository (or the scanned directory), else `.gitleaks.toml` there; none with `--no-config`.
+fn load_project_config(
+    args: &ScanArgs,
+    root: &std::path::Path,
+) -> Result<(Option<PathBuf>, ConfigFile)> {
+    if args.no_config {
+        return Ok((None, ConfigFile::default()));
+    }
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => {
+            let dir = if root.is_dir() {
+                root.to_path_buf()
+            } else {
+                root.parent().map(PathBuf::from).unwrap_or_default()
+            };
+            let abs = std::fs::canonicalize(&dir).unwrap_or(dir.clone());
+            let top = abs
+                .ancestors()
+                .find(|a| a.join(".git").exists())
+                .map(PathBuf::from)
+                .unwrap_or(abs);
+            [".keyhound.toml", ".gitleaks.toml"]
+                .iter()
+                .map(|n| top.join(n))
+                .find(|p| p.is_file())
+        }
+    };
+    let Some(path) = path else {
+        return Ok((None, ConfigFile::default()));
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
+        path: path.clone(),
+        source: e,
+    })?;
+    let name = path.display().to_string();
+    let is_gitleaks = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().contains("gitleaks"));
+    let config = if is_gitleaks {
+        crate::gitleaks::import(&name, &text).map_err(Error::Config)?
+    } else {
+        parse_config(&name, &text).map_err(Error::Config)?
+    };
+    Ok((Some(path), config))
 }
 
 /// The verification settings: endpoint (flag, then the AWS environment variables), limits and

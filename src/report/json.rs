@@ -80,6 +80,13 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             "vanished": c.vanished,
             "errors": c.errors,
             "examples_ignored": c.examples,
+            "suppressed": {
+                "inline": c.ignored_inline,
+                "allowlist": report.suppressed.allowlist,
+                "disabled_rules": report.suppressed.disabled,
+                "baseline": report.suppressed.baseline,
+            },
+            "config": report.config_file,
         },
     });
     serde_json::to_writer_pretty(&mut *out, &doc)?;

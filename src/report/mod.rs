@@ -17,6 +17,10 @@ pub struct Report<'a> {
     pub findings: &'a [Finding],
     /// Every rule, in report order (SARIF lists them all).
     pub rules: &'a [&'static crate::rule::Rule],
+    /// Findings kept out by configuration and baseline.
+    pub suppressed: crate::suppress::Suppressed,
+    /// The project configuration file used.
+    pub config_file: Option<&'a str>,
     pub counts: &'a Counts,
     pub show_secrets: bool,
     pub color: bool,

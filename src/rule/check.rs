@@ -44,6 +44,9 @@ pub fn check(set: RuleSet) -> Vec<String> {
     let mut problems = Vec::new();
     for (source, spec) in &specs {
         let at = |msg: String| format!("{source}: rule {:?}: {msg}", spec.id);
+        if spec.keywords.is_empty() {
+            problems.push(at("needs keywords for the prefilter".into()));
+        }
         if spec.examples.is_empty() {
             problems.push(at("needs at least one example".into()));
         }

@@ -31,6 +31,11 @@ pub struct RuleSpec {
     pub negative_examples: Vec<String>,
     #[serde(default)]
     pub allowlist: Option<AllowlistSpec>,
+    /// Which capture group is the secret when the pattern has several (0: the whole match).
+    /// Without it the pattern must have exactly one group. (`usize::MAX`: gitleaks' default,
+    /// the first group if any, else the whole match.)
+    #[serde(default)]
+    pub secret_group: Option<usize>,
 }
 
 /// What a rule (or a configuration) lets through.
@@ -88,16 +93,25 @@ pub fn validate(name: &str, spec: &RuleSpec) -> Result<(), String> {
     }
     let re = regex::bytes::Regex::new(&spec.pattern).map_err(|e| at("pattern", e.to_string()))?;
     let groups = re.captures_len() - 1;
-    if groups != 1 {
-        return Err(at(
-            "pattern",
-            format!("needs exactly one capture group (the secret), has {groups}"),
-        ));
+    match spec.secret_group {
+        None if groups != 1 => {
+            return Err(at(
+                "pattern",
+                format!("needs exactly one capture group (the secret), has {groups}"),
+            ));
+        }
+        Some(g) if g != usize::MAX && g > groups => {
+            return Err(at(
+                "secret_group",
+                format!("{g} but the pattern has {groups} groups"),
+            ));
+        }
+        _ => {}
     }
-    if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.trim().len() < 2) {
+    if spec.keywords.iter().any(|k| k.trim().len() < 2) {
         return Err(at(
             "keywords",
-            "needs at least one keyword of two or more characters".into(),
+            "keywords need two or more characters".into(),
         ));
     }
     if let Some(e) = spec.entropy {

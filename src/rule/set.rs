@@ -50,28 +50,41 @@ impl RuleSet {
 
     /// The rules built into the binary (every file in `rules/`).
     pub fn builtin() -> Result<RuleSet, String> {
-        let files: Vec<(String, String)> = file::embedded()
-            .iter()
-            .map(|(n, t)| ((*n).to_string(), (*t).to_string()))
-            .collect();
-        RuleSet::from_files(&files)
+        RuleSet::from_specs(RuleSet::builtin_specs()?)
+    }
+
+    /// The built-in rules, parsed but not compiled.
+    pub fn builtin_specs() -> Result<Vec<(String, RuleSpec)>, String> {
+        let mut specs = Vec::new();
+        for (name, text) in file::embedded() {
+            let parsed = file::parse(name, text)?;
+            specs.extend(parsed.rules.into_iter().map(|s| ((*name).to_string(), s)));
+        }
+        Ok(specs)
     }
 
     /// Loads and compiles rule files given as (name, text). Ids must be unique across all files
     /// (and must not collide with the AWS rules built into the code).
     pub fn from_files(files: &[(String, String)]) -> Result<RuleSet, String> {
-        let mut rules: Vec<CompiledRule> = Vec::new();
+        let mut specs = Vec::new();
         for (name, text) in files {
             let parsed = file::parse(name, text)?;
-            for spec in parsed.rules {
-                file::validate(name, &spec)?;
-                if super::AWS_RULES.iter().any(|r| r.id == spec.id)
-                    || rules.iter().any(|r| r.meta.id == spec.id)
-                {
-                    return Err(format!("{name}: rule {:?}: id: defined twice", spec.id));
-                }
-                rules.push(compile(name, spec)?);
+            specs.extend(parsed.rules.into_iter().map(|s| (name.clone(), s)));
+        }
+        RuleSet::from_specs(specs)
+    }
+
+    /// Compiles parsed rules given as (source name, rule).
+    pub fn from_specs(specs: Vec<(String, RuleSpec)>) -> Result<RuleSet, String> {
+        let mut rules: Vec<CompiledRule> = Vec::new();
+        for (name, spec) in specs {
+            file::validate(&name, &spec)?;
+            if super::AWS_RULES.iter().any(|r| r.id == spec.id)
+                || rules.iter().any(|r| r.meta.id == spec.id)
+            {
+                return Err(format!("{name}: rule {:?}: id: defined twice", spec.id));
             }
+            rules.push(compile(&name, spec)?);
         }
         rules.sort_by(|a, b| a.meta.id.cmp(b.meta.id));
         let mut patterns: Vec<String> = Vec::new();
@@ -121,12 +134,21 @@ impl RuleSet {
 
     /// Every accepted match in `data`, sorted by position.
     pub fn matches(&self, data: &[u8]) -> Vec<RuleMatch> {
-        let Some(ac) = &self.keywords else {
+        if self.rules.is_empty() {
             return Vec::new();
-        };
-        let mut triggered = vec![false; self.rules.len()];
-        let mut any = false;
-        for m in ac.find_overlapping_iter(data) {
+        }
+        // Rules without keywords (imported ones may have none) always run.
+        let mut triggered: Vec<bool> = self
+            .rules
+            .iter()
+            .map(|r| r.spec.keywords.is_empty())
+            .collect();
+        let mut any = triggered.iter().any(|&t| t);
+        for m in self
+            .keywords
+            .iter()
+            .flat_map(|ac| ac.find_overlapping_iter(data))
+        {
             if let Some(rs) = self.keyword_rules.get(m.pattern().as_usize()) {
                 for &r in rs {
                     if let Some(t) = triggered.get_mut(r) {
@@ -145,7 +167,12 @@ impl RuleSet {
                 continue;
             }
             for caps in rule.regex.captures_iter(data) {
-                let Some(g) = caps.get(1) else {
+                let group = match rule.spec.secret_group {
+                    None => 1,
+                    Some(usize::MAX) => usize::from(caps.len() > 1),
+                    Some(g) => g,
+                };
+                let Some(g) = caps.get(group) else {
                     continue;
                 };
                 if rule.accepts(g.as_bytes()) {

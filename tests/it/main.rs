@@ -9,6 +9,9 @@
 //! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
 //!   on repositories built at test time with `git` and a fixed author and date.
 //! - `hook`: `keyhound hook install|uninstall` and a real `git commit` through the hook.
+//! - `verify`: verification (the library) against moto's STS server and misbehaving loopback
+//!   servers; `verify_cli`: verification through the binary (flags, environment, reports).
+//! - `moto`: the moto STS server both start (a venv under `target/`, stopped by PID).
 //!
 //! Every credential in these tests is generated at test time by a seeded generator; none is
 //! real and none is committed.
@@ -20,7 +23,9 @@ mod cli;
 mod detect;
 mod history;
 mod hook;
+mod moto;
 mod reports;
 mod support;
 mod traps;
 mod verify;
+mod verify_cli;

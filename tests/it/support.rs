@@ -368,6 +368,7 @@ pub fn command(cwd: &Path) -> Command {
         .env_remove("NO_COLOR")
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_ENDPOINT_URL_STS")
+        .env_remove("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE");
     cmd

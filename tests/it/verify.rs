@@ -2,22 +2,20 @@
 //! servers that misbehave.
 //!
 //! - `moto_sts`: one test that starts moto's server (IAM authentication on) through
-//!   `tests/support/moto_sts.py`, in a venv under `target/moto-venv` created on first use, and
-//!   runs every moto case in sequence; the server is stopped by PID when the guard drops, even
-//!   on panic. Without Python or network the test is skipped with a message, unless
-//!   `KEYHOUND_REQUIRE_MOTO=1` (CI), where it fails.
+//!   `tests/support/moto_sts.py` (harness in `crate::moto`), in a venv under `target/moto-venv`
+//!   created on first use, and runs every moto case in sequence; the server is stopped by PID
+//!   when the guard drops, even on panic. Without Python or network the test is skipped with a
+//!   message, unless `KEYHOUND_REQUIRE_MOTO=1` (CI), where it fails.
 //! - The other tests need no Python: a refused port, a server that never answers, canned
 //!   HTTP errors, and a counting listener proving skipped credentials are never sent.
 //!
 //! Every credential is generated here or minted by moto during the test; none is real.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -26,7 +24,8 @@ use keyhound::matcher::aws::account_id;
 use keyhound::verify::{
     verify_all, Credential, Endpoint, Status, Verdict, VerifyConfig, BUILTIN_CANARY_ACCOUNTS,
 };
-use serde_json::Value;
+
+use crate::moto::{moto_or_skip, Moto, MotoKeys};
 
 // ---------------------------------------------------------------------------------------------
 // Generated credentials
@@ -489,255 +488,13 @@ fn the_request_is_a_signed_sts_post() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// moto
-
-/// Requirements installed into the venv (moto 5.2.5 is what the notes were written against).
-const MOTO_SPEC: &[&str] = &["moto==5.2.5", "flask", "flask-cors", "boto3"];
-
-enum MotoError {
-    /// Python, venv or the package index is missing: skip unless CI requires moto.
-    Unavailable(String),
-    /// moto was there but misbehaved: always a failure.
-    Broken(String),
-}
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The venv's Python, creating the venv under target/ on first use (or after MOTO_SPEC
-/// changed). Built in a temporary folder and renamed into place, so a failed install never
-/// leaves a half-made venv behind.
-fn moto_python() -> Result<PathBuf, MotoError> {
-    let venv = match std::env::var_os("KEYHOUND_MOTO_VENV") {
-        Some(v) => PathBuf::from(v),
-        None => repo_root().join("target").join("moto-venv"),
-    };
-    let python = venv.join("bin").join("python");
-    let marker = venv.join("keyhound-moto-spec.txt");
-    let spec = MOTO_SPEC.join(" ");
-    if python.exists() && std::fs::read_to_string(&marker).ok().as_deref() == Some(&spec) {
-        return Ok(python);
-    }
-    let base = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let tmp = venv.with_extension(format!("tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(tmp.parent().unwrap()).unwrap();
-    eprintln!(
-        "moto: creating {} with {spec} (once; about 20 s)",
-        venv.display()
-    );
-    let started = Instant::now();
-    let run = |cmd: &mut Command, what: &str| -> Result<(), MotoError> {
-        let out = cmd
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| MotoError::Unavailable(format!("{what}: {e}")))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            let _ = std::fs::remove_dir_all(&tmp);
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let lines: Vec<&str> = stderr.trim().lines().collect();
-            Err(MotoError::Unavailable(format!(
-                "{what} failed ({}): {}",
-                out.status,
-                lines[lines.len().saturating_sub(3)..].join("\n")
-            )))
-        }
-    };
-    run(
-        Command::new(&base).args(["-m", "venv"]).arg(&tmp),
-        &format!("{base} -m venv (on Debian/Ubuntu: apt-get install python3-venv)"),
-    )?;
-    run(
-        Command::new(tmp.join("bin").join("python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(["--retries", "2", "--timeout", "30"])
-            .args(MOTO_SPEC),
-        "pip install of moto (needs the Python package index)",
-    )?;
-    std::fs::write(tmp.join("keyhound-moto-spec.txt"), &spec).unwrap();
-    let _ = std::fs::remove_dir_all(&venv);
-    std::fs::rename(&tmp, &venv).unwrap();
-    eprintln!(
-        "moto: venv ready in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(python)
-}
-
-/// moto's server, running in `tests/support/moto_sts.py`; stopped by PID on drop.
-struct Moto {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: mpsc::Receiver<String>,
-    log: PathBuf,
-    info: Value,
-}
-
-impl Moto {
-    fn start() -> Result<Moto, MotoError> {
-        let python = moto_python()?;
-        let started = Instant::now();
-        let log = repo_root().join("target").join("moto-server.log");
-        let log_file = std::fs::File::create(&log).unwrap();
-        let mut child = Command::new(&python)
-            .arg(repo_root().join("tests/support/moto_sts.py"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(log_file)
-            .spawn()
-            .map_err(|e| MotoError::Unavailable(format!("{}: {e}", python.display())))?;
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut moto = Moto {
-            stdin: child.stdin.take(),
-            child,
-            lines,
-            log,
-            info: Value::Null,
-        };
-        let first = moto
-            .lines
-            .recv_timeout(Duration::from_secs(120))
-            .map_err(|_| MotoError::Broken(format!("moto did not start:\n{}", moto.log_tail())))?;
-        moto.info = serde_json::from_str(&first)
-            .map_err(|e| MotoError::Broken(format!("moto said {first:?}: {e}")))?;
-        eprintln!(
-            "moto: server pid {} on {} ready in {:.1} s",
-            moto.child.id(),
-            moto.get("endpoint"),
-            started.elapsed().as_secs_f64()
-        );
-        Ok(moto)
-    }
-
-    fn get(&self, field: &str) -> &str {
-        self.info[field].as_str().unwrap()
-    }
-
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(30)..].join("\n")
-    }
-
-    fn command(&mut self, cmd: &str) -> Value {
-        let stdin = self.stdin.as_mut().unwrap();
-        writeln!(stdin, "{cmd}").unwrap();
-        stdin.flush().unwrap();
-        let line = self.lines.recv_timeout(Duration::from_secs(10)).unwrap();
-        serde_json::from_str(&line).unwrap()
-    }
-
-    /// Requests moto received since the last reset: total and per access key ID.
-    fn counts(&mut self) -> (u64, HashMap<String, u64>) {
-        let v = self.command("counts");
-        let by_key = v["by_key"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
-            .collect();
-        (v["total"].as_u64().unwrap(), by_key)
-    }
-
-    fn reset(&mut self) {
-        assert_eq!(self.command("reset")["ok"], Value::Bool(true));
-    }
-
-    /// Closes stdin (the script then shuts the server down), waits a little, then kills the
-    /// process by its PID.
-    fn stop(&mut self) {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// moto, or `None` (with a message) when it cannot be installed and CI does not require it.
-fn moto_or_skip() -> Option<Moto> {
-    let required = std::env::var("KEYHOUND_REQUIRE_MOTO").is_ok_and(|v| v == "1");
-    match Moto::start() {
-        Ok(m) => Some(m),
-        Err(MotoError::Broken(why)) => panic!("moto test server failed: {why}"),
-        Err(MotoError::Unavailable(why)) if required => {
-            panic!("KEYHOUND_REQUIRE_MOTO=1 but moto is unavailable: {why}")
-        }
-        Err(MotoError::Unavailable(why)) => {
-            eprintln!(
-                "SKIPPED moto STS tests: moto is unavailable ({why}). \
-                 Set KEYHOUND_REQUIRE_MOTO=1 to make this a failure."
-            );
-            None
-        }
-    }
-}
-
-/// What moto minted for the test.
-struct MotoKeys {
-    akid: String,
-    secret: String,
-    /// The same secret with its last character changed.
-    wrong_secret: String,
-    /// An AKIA ID in moto's account that moto does not know.
-    unknown: String,
-    asia: String,
-    asia_secret: String,
-    asia_token: String,
-}
-
-impl MotoKeys {
-    fn of(moto: &Moto) -> MotoKeys {
-        let secret = moto.get("secret").to_string();
-        let mut wrong_secret = secret.clone();
-        let last = if secret.ends_with('A') { 'B' } else { 'A' };
-        wrong_secret.pop();
-        wrong_secret.push(last);
-        MotoKeys {
-            akid: moto.get("akid").to_string(),
-            secret,
-            wrong_secret,
-            unknown: moto.get("unknown_akid").to_string(),
-            asia: moto.get("asia_akid").to_string(),
-            asia_secret: moto.get("asia_secret").to_string(),
-            asia_token: moto.get("asia_token").to_string(),
-        }
-    }
-}
+// moto (the server and its venv: `crate::moto`)
 
 /// Every moto case, in sequence, against one server started here and stopped (by PID) when
 /// `moto` drops, panics included.
 #[test]
 fn moto_sts() {
-    let Some(mut moto) = moto_or_skip() else {
+    let Some(mut moto) = moto_or_skip("verify") else {
         return;
     };
     let keys = MotoKeys::of(&moto);
