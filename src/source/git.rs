@@ -24,16 +24,18 @@ pub struct Provenance {
     pub order: usize,
 }
 
-/// Tunes libgit2's process-wide options for reading every blob once: no blob caching (each
-/// blob is read once), at most 256 MiB of mapped pack windows so that memory stays bounded on
-/// large histories, and no SHA-1 re-hashing of every object read (a third of the CPU time;
-/// a damaged object still fails to inflate and is reported).
+/// Tunes libgit2's process-wide options for reading every object once: no object cache, at
+/// most 256 MiB of mapped pack windows so that memory stays bounded on large histories, and no
+/// SHA-1 re-hashing of every object read (a third of the CPU time; a damaged object still fails
+/// to inflate and is reported).
 pub fn configure() -> Result<(), git2::Error> {
     git2::opts::strict_hash_verification(false);
     // SAFETY: these setters are unsafe only because they must not race with other libgit2
     // calls; they run once, before any repository is opened.
     unsafe {
-        git2::opts::set_cache_object_limit(ObjectType::Blob, 0)?;
+        // Every object is read once (the history walk visits each tree once too), so
+        // libgit2's object cache would only hold memory.
+        git2::opts::enable_caching(false);
         git2::opts::set_mwindow_mapped_limit(256 << 20)?;
         git2::opts::set_mwindow_size(64 << 20)?;
     }
