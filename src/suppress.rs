@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
 use serde::Deserialize;
 
@@ -73,10 +73,11 @@ impl Allowlist {
                 } else {
                     format!("**/{pattern}")
                 };
-                let glob = Glob::new(&pattern).map_err(|e| format!("{at}.paths: {p:?}: {e}"))?;
-                b.add(glob);
+                // Gitignore style: `*` stops at `/`; `**` crosses directories.
+                let glob = |p: &str| GlobBuilder::new(p).literal_separator(true).build();
+                b.add(glob(&pattern).map_err(|e| format!("{at}.paths: {p:?}: {e}"))?);
                 if !pattern.ends_with("/**") {
-                    if let Ok(g) = Glob::new(&format!("{pattern}/**")) {
+                    if let Ok(g) = glob(&format!("{pattern}/**")) {
                         b.add(g);
                     }
                 }

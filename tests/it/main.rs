@@ -5,6 +5,9 @@
 //! - `detect`: every family of leak the scanner must find, with exact findings.
 //! - `traps`: look-alikes that must produce no finding at all.
 //! - `reports`: golden files for every format, SARIF checks, redaction, determinism.
+//! - `rules`: `keyhound rules list|check`, the embedded `rules/` files, user rules at scan time.
+//! - `suppress`: inline ignore comments, `.keyhound.toml` discovery and allowlists, disabled
+//!   rules, baselines, and the import of `.gitleaks.toml`.
 //! - `cli`: flags, exit codes and bad input.
 //! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
 //!   on repositories built at test time with `git` and a fixed author and date.
@@ -25,7 +28,9 @@ mod history;
 mod hook;
 mod moto;
 mod reports;
+mod rules;
 mod support;
+mod suppress;
 mod traps;
 mod verify;
 mod verify_cli;
