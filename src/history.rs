@@ -67,7 +67,7 @@ pub fn scan(root: &Path, config: &Config, stats: &Stats) -> Option<History> {
         }
     };
     // Step 1: every object id.
-    let oids = match git::all_objects(&repo) {
+    let oids = match git::objects_in_pack_order(&repo) {
         Ok(o) => o,
         Err(e) => {
             stats.error(format!(
