@@ -35,13 +35,21 @@ pub fn list(set: &RuleSet) -> Vec<String> {
 
 /// Checks every rule of `set`; returns the problems found (empty when all is well).
 pub fn check(set: RuleSet) -> Vec<String> {
+    let mut problems = Vec::new();
+    for r in set.rules() {
+        if r.regex().is_none() {
+            problems.push(format!(
+                "{}: rule {:?}: pattern: too large to compile",
+                r.meta.source, r.meta.id
+            ));
+        }
+    }
     let specs: Vec<(String, super::file::RuleSpec)> = set
         .rules()
         .iter()
         .map(|r| (r.meta.source.to_string(), r.spec.clone()))
         .collect();
     let detector = Detector::new(set);
-    let mut problems = Vec::new();
     for (source, spec) in &specs {
         let at = |msg: String| format!("{source}: rule {:?}: {msg}", spec.id);
         if spec.keywords.is_empty() {

@@ -91,8 +91,13 @@ pub fn validate(name: &str, spec: &RuleSpec) -> Result<(), String> {
             ),
         ));
     }
-    let re = regex::bytes::Regex::new(&spec.pattern).map_err(|e| at("pattern", e.to_string()))?;
-    let groups = re.captures_len() - 1;
+    // Parse only: compiling waits until a rule's keyword first occurs.
+    let hir = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(&spec.pattern)
+        .map_err(|e| at("pattern", e.to_string()))?;
+    let groups = hir.properties().explicit_captures_len();
     match spec.secret_group {
         None if groups != 1 => {
             return Err(at(

@@ -16,7 +16,9 @@ use crate::matcher::text::shannon_entropy;
 pub struct CompiledRule {
     pub meta: &'static Rule,
     pub spec: RuleSpec,
-    regex: Regex,
+    /// Compiled on first use: most runs (a pre-commit hook above all) trigger few rules, and
+    /// compiling every pattern up front would cost more than the scan.
+    regex: std::sync::OnceLock<Option<Regex>>,
     stopwords: Vec<String>,
     allow: Vec<Regex>,
 }
@@ -166,7 +168,10 @@ impl RuleSet {
             if !triggered.get(i).copied().unwrap_or(false) {
                 continue;
             }
-            for caps in rule.regex.captures_iter(data) {
+            let Some(regex) = rule.regex() else {
+                continue;
+            };
+            for caps in regex.captures_iter(data) {
                 let group = match rule.spec.secret_group {
                     None => 1,
                     Some(usize::MAX) => usize::from(caps.len() > 1),
@@ -196,6 +201,19 @@ impl RuleSet {
 }
 
 impl CompiledRule {
+    /// The rule's regex, compiled on first use (`None` if it is too large to compile; its
+    /// syntax was checked at load time).
+    pub fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| {
+                regex::bytes::RegexBuilder::new(&self.spec.pattern)
+                    .size_limit(32 << 20)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+
     /// Entropy floor and allowlist.
     fn accepts(&self, secret: &[u8]) -> bool {
         if secret.is_empty() {
@@ -218,10 +236,6 @@ impl CompiledRule {
 
 fn compile(name: &str, spec: RuleSpec) -> Result<CompiledRule, String> {
     let at = |field: &str, e: regex::Error| format!("{name}: rule {:?}: {field}: {e}", spec.id);
-    let regex = regex::bytes::RegexBuilder::new(&spec.pattern)
-        .size_limit(32 << 20)
-        .build()
-        .map_err(|e| at("pattern", e))?;
     let (stopwords, allow) = match &spec.allowlist {
         Some(a) => (
             a.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
@@ -235,7 +249,7 @@ fn compile(name: &str, spec: RuleSpec) -> Result<CompiledRule, String> {
     Ok(CompiledRule {
         meta: file::rule_meta(&spec, name),
         spec,
-        regex,
+        regex: std::sync::OnceLock::new(),
         stopwords,
         allow,
     })
