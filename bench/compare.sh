@@ -10,7 +10,8 @@
 # wall relative to keyhound, throughput (MB/s, MB = 10^6 bytes of regular files).
 #
 # Tools (each skipped with a message if not found):
-#   keyhound    $KEYHOUND, else `cargo build --release` and target/release/keyhound
+#   keyhound    $KEYHOUND, else `cargo build --release` and target/release/keyhound;
+#               run twice: with every rule, and as keyhound-aws with --no-builtin-rules
 #   ripgrep     $RG or `rg` on PATH       (single AWS key-id regex: the I/O + regex floor)
 #   gitleaks    $GITLEAKS or `gitleaks`   (`gitleaks dir`, 8.x)
 #   kingfisher  $KINGFISHER or `kingfisher` (2.x, --git-history none, no validation)
@@ -59,6 +60,8 @@ if want keyhound; then
         print_versions keyhound "$KEYHOUND_BIN"
         # keyhound exits 1 when it reports findings.
         bench_tool keyhound "0 1" "$KEYHOUND_BIN" scan --no-history --no-verify --format json -o "$(report_path keyhound)" "$CORPUS"
+        # The same scan with the AWS detection only: what the rules of rules/*.toml cost.
+        bench_tool keyhound-aws "0 1" "$KEYHOUND_BIN" scan --no-history --no-verify --no-builtin-rules --format json -o "$(report_path keyhound-aws)" "$CORPUS"
     else
         record_skip keyhound "not available (set KEYHOUND=path or fix the build)"
     fi
@@ -116,4 +119,6 @@ RGW=$(wall_of rg)
 if [[ -n $KH ]]; then
     echo "keyhound throughput: $(ratio "$MB" "$KH") MB/s"
     echo "keyhound / rg wall:  $(ratio "$KH" "$RGW") (how far keyhound is from the single-regex floor)"
+    KHA=$(wall_of keyhound-aws)
+    echo "all rules / AWS only: $(ratio "$KH" "$KHA") (wall; target <= 1.5)"
 fi

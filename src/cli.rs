@@ -164,6 +164,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
 
+    /// Use only the AWS detection (and the project configuration's own rules), not the
+    /// built-in rules of rules/*.toml.
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+
     /// Ignore .keyhound.toml and .gitleaks.toml.
     #[arg(long)]
     pub no_config: bool,

@@ -115,8 +115,11 @@ impl Config {
             })
             .unwrap_or_else(|| PathBuf::from("."));
         let (config_file, project) = load_project_config(args, &root)?;
-        let mut specs =
-            RuleSet::builtin_specs().map_err(|e| Error::Config(format!("built-in rules: {e}")))?;
+let mut specs = if args.no_builtin_rules {
+            Vec::new()
+        } else {
+            RuleSet::builtin_specs().map_err(|e| Error::Config(format!("built-in rules: {e}")))?
+        };
         let project_name = config_file
             .as_ref()
             .map(|p| p.display().to_string())
