@@ -115,7 +115,7 @@ impl Config {
             })
             .unwrap_or_else(|| PathBuf::from("."));
         let (config_file, project) = load_project_config(args, &root)?;
-let mut specs = if args.no_builtin_rules {
+        let mut specs = if args.no_builtin_rules {
             Vec::new()
         } else {
             RuleSet::builtin_specs().map_err(|e| Error::Config(format!("built-in rules: {e}")))?
