@@ -218,7 +218,11 @@ fn golden_sarif_and_structure() {
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     // The AWS rules first, in a fixed order, then the rules of rules/*.toml sorted by id.
-    assert_eq!(rules[..4], [PAIR, SECRET, TOKEN, KEY], "AWS rules first, in fixed order");
+    assert_eq!(
+        rules[..4],
+        [PAIR, SECRET, TOKEN, KEY],
+        "AWS rules first, in fixed order"
+    );
     let rest: Vec<&str> = rules[4..].to_vec();
     let mut sorted = rest.clone();
     sorted.sort();
