@@ -210,7 +210,14 @@ pub fn run(config: &Config) -> Result<i32> {
         eprintln!("keyhound: error: {}", crate::report::text::sanitize(e));
     }
     if !config.quiet {
-        eprintln!("{}", summary(&outcome));
+        let mut line = summary(&outcome);
+        if let Some(c) = &config.config_file {
+            line.push_str(&format!(
+                "; config {}",
+                crate::report::text::sanitize(&c.display().to_string())
+            ));
+        }
+        eprintln!("{line}");
     }
     Ok(exit_code)
 }

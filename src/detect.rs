@@ -61,7 +61,8 @@ impl Detector {
     /// Finds the credentials in `data`.
     pub fn detect(&self, data: &[u8], place: Place<'_>) -> Detected {
         let (candidates, markers) = self.matcher.scan_with_markers(data);
-        let rule_matches = self.rules.matches(data);
+        let path = Some(place.path).filter(|p| !p.is_empty());
+        let rule_matches = self.rules.matches_at(data, path);
         let mut out = Detected::default();
         if candidates.is_empty() && rule_matches.is_empty() {
             return out;

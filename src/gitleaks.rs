@@ -73,11 +73,9 @@ pub fn import(name: &str, text: &str) -> Result<ConfigFile, String> {
         };
         for (k, _) in t.iter() {
             match k.as_str() {
-                "id" | "regex" | "secretGroup" | "entropy" | "keywords" | "description" | "allowlist"
-                | "allowlists" | "tags" => {}
-                "path" => warn(format!(
-                    "{at}: `path` (limit the rule to matching paths) is not supported; the rule runs on every path"
-                )),
+                "id" | "regex" | "secretGroup" | "entropy" | "keywords" | "description"
+                | "allowlist" | "allowlists" | "tags" => {}
+                "path" => {}
                 other => warn(format!("{at}: `{other}` is not supported; ignored")),
             }
         }
@@ -132,6 +130,7 @@ pub fn import(name: &str, text: &str) -> Result<ConfigFile, String> {
             allowlist: (!rule_allow.stopwords.is_empty() || !rule_allow.regexes.is_empty())
                 .then_some(rule_allow),
             secret_group: Some(secret_group.unwrap_or(usize::MAX)),
+            path: t.get("path").and_then(Value::as_str).map(str::to_string),
         });
     }
     global.rule = per_rule;

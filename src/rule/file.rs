@@ -36,6 +36,10 @@ pub struct RuleSpec {
     /// the first group if any, else the whole match.)
     #[serde(default)]
     pub secret_group: Option<usize>,
+    /// A regex on the file path: the rule runs only on matching paths (in git history, where
+    /// a blob's path is known only later, it runs everywhere).
+    #[serde(default)]
+    pub path: Option<String>,
 }
 
 /// What a rule (or a configuration) lets through.
@@ -118,6 +122,9 @@ pub fn validate(name: &str, spec: &RuleSpec) -> Result<(), String> {
             "keywords",
             "keywords need two or more characters".into(),
         ));
+    }
+    if let Some(p) = &spec.path {
+        regex::Regex::new(p).map_err(|e| at("path", e.to_string()))?;
     }
     if let Some(e) = spec.entropy {
         if !(0.0..=8.0).contains(&e) {

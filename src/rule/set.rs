@@ -19,6 +19,8 @@ pub struct CompiledRule {
     /// Compiled on first use: most runs (a pre-commit hook above all) trigger few rules, and
     /// compiling every pattern up front would cost more than the scan.
     regex: std::sync::OnceLock<Option<Regex>>,
+    /// Paths the rule is limited to.
+    path: Option<regex::Regex>,
     stopwords: Vec<String>,
     allow: Vec<Regex>,
 }
@@ -216,6 +218,11 @@ impl RuleSet {
 
     /// Every accepted match in `data`, sorted by position.
     pub fn matches(&self, data: &[u8]) -> Vec<RuleMatch> {
+        self.matches_at(data, None)
+    }
+
+    /// Like `matches`, for a blob at `path` (rules limited to other paths do not run).
+    pub fn matches_at(&self, data: &[u8], path: Option<&str>) -> Vec<RuleMatch> {
         if self.rules.is_empty() {
             return Vec::new();
         }
@@ -245,6 +252,11 @@ impl RuleSet {
         for (i, rule) in self.rules.iter().enumerate() {
             if !triggered.get(i).copied().unwrap_or(false) {
                 continue;
+            }
+            if let (Some(only), Some(p)) = (&rule.path, path) {
+                if !only.is_match(p) {
+                    continue;
+                }
             }
             let Some(regex) = rule.regex() else {
                 continue;
@@ -324,10 +336,15 @@ fn compile(name: &str, spec: RuleSpec) -> Result<CompiledRule, String> {
         ),
         None => (Vec::new(), Vec::new()),
     };
+    let path = match &spec.path {
+        Some(p) => Some(regex::Regex::new(p).map_err(|e| at("path", e))?),
+        None => None,
+    };
     Ok(CompiledRule {
         meta: file::rule_meta(&spec, name),
         spec,
         regex: std::sync::OnceLock::new(),
+        path,
         stopwords,
         allow,
     })
