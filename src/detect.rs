@@ -73,6 +73,35 @@ impl Detector {
             out.examples = paired.examples;
             out.findings = paired.findings;
         }
+        // A rule match that holds a reported AWS value (a URL password that is a secret access
+        // key) would report the same secret twice: the AWS finding says more.
+        let aws_values: Vec<&str> = out
+            .findings
+            .iter()
+            .flat_map(|f| {
+                [
+                    f.secret.as_ref().map(Secret::expose),
+                    f.aws.as_ref().map(|a| a.key_id.as_str()),
+                ]
+            })
+            .flatten()
+            .collect();
+        let rule_matches: Vec<_> = if aws_values.is_empty() {
+            rule_matches
+        } else {
+            rule_matches
+                .into_iter()
+                .filter(|m| {
+                    let decoded = m
+                        .value
+                        .replace("%2F", "/")
+                        .replace("%2f", "/")
+                        .replace("%2B", "+")
+                        .replace("%2b", "+");
+                    !aws_values.iter().any(|v| decoded.contains(v))
+                })
+                .collect()
+        };
         // Step 2: rule matches. Offsets are resolved in order, markers included.
         let mut offsets: Vec<usize> = rule_matches
             .iter()
@@ -123,5 +152,49 @@ impl Detector {
             out.ignored_inline = before - out.findings.len();
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_in_a_url_is_reported_once() {
+        let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let d = Detector::new(rules);
+        for secret in [
+            "h3Jq9Vt0Yd/5Lk2Rb8MwZx+4PnC7sGfE1aTuQ6oW",
+            "h3Jq9Vt0Yd%2F5Lk2Rb8MwZx%2B4PnC7sGfE1aTuQ6oW",
+        ] {
+            let text =
+                format!("s3 = https://AKIAQWERTYUIOPASDFGH:{secret}@bucket.s3.amazonaws.com/key\n");
+            let found = d
+                .detect(
+                    text.as_bytes(),
+                    Place {
+                        path: "f",
+                        commit: None,
+                    },
+                )
+                .findings;
+            let ids: Vec<&str> = found.iter().map(|f| f.rule.id).collect();
+            assert_eq!(ids, ["aws-access-key-pair"], "{secret}");
+        }
+        // The same URL with a non-AWS password is the basic-auth rule's.
+        let text = "u = https://deploy:Zq8vN2kL5pR7tW3xY6bC@registry.example.net/v2\n";
+        let found = d
+            .detect(
+                text.as_bytes(),
+                Place {
+                    path: "f",
+                    commit: None,
+                },
+            )
+            .findings;
+        assert!(
+            found.iter().all(|f| !f.rule.id.starts_with("aws-")),
+            "{found:?}"
+        );
     }
 }
