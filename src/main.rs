@@ -86,8 +86,13 @@ fn run_rules(action: RulesAction) -> i32 {
     };
     match action {
         RulesAction::List => {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
             for line in check::list(&set) {
-                println!("{line}");
+                // A closed pipe (`keyhound rules list | head`) ends the listing quietly.
+                if writeln!(out, "{line}").is_err() {
+                    break;
+                }
             }
             0
         }
