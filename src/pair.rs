@@ -246,7 +246,8 @@ fn match_pairs(located: &[Located], keys: &[usize], secrets: &[usize]) -> Vec<(u
     };
     let (n, m) = (keys.len(), secrets.len());
     if n.saturating_mul(m) > DP_LIMIT {
-        return greedy_pairs(keys, secrets, cost);
+        let line = |i: usize| get(i).map_or(0, |l| l.line);
+        return greedy_pairs(keys, secrets, cost, line);
     }
     // best[i][j]: (pairs, -cost) using keys[i..] and secrets[j..].
     let w = m + 1;
@@ -301,14 +302,23 @@ fn match_pairs(located: &[Located], keys: &[usize], secrets: &[usize]) -> Vec<(u
     pairs
 }
 
+/// Nearest-first pairing for blobs with too many candidates for the ordered matching. Only
+/// secrets within the pairing window of a key are considered (secrets are sorted by position,
+/// so by line), which keeps a file of thousands of pairs linear.
 fn greedy_pairs(
     keys: &[usize],
     secrets: &[usize],
     cost: impl Fn(usize, usize) -> Option<u64>,
+    line: impl Fn(usize) -> u32,
 ) -> Vec<(usize, usize)> {
     let mut all: Vec<(u64, usize, usize)> = Vec::new();
     for &k in keys {
-        for &s in secrets {
+        let kl = line(k);
+        let from = secrets.partition_point(|&s| line(s) + PAIR_LINES < kl);
+        for &s in secrets.get(from..).unwrap_or_default() {
+            if line(s) > kl + PAIR_LINES {
+                break;
+            }
             if let Some(c) = cost(k, s) {
                 all.push((c, k, s));
             }
