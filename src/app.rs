@@ -218,6 +218,13 @@ pub fn run(config: &Config) -> Result<i32> {
             ));
         }
         eprintln!("{line}");
+        if config.staged && exit_code == EXIT_FINDINGS {
+            eprintln!(
+                "keyhound: this commit would record the credentials above. Remove them from the \
+                 staged files (and rotate any that were ever pushed); for a false positive, add \
+                 `keyhound:allow` in a comment on its line or an allowlist entry in .keyhound.toml."
+            );
+        }
     }
     Ok(exit_code)
 }
@@ -296,7 +303,16 @@ pub fn summary(o: &Outcome) -> String {
         human_bytes(c.bytes),
         o.seconds
     );
-    if c.blobs > 0 {
+    if c.blobs > 0 && c.files == 0 {
+        // `--staged`, `--since`, or a bare repository: only git blobs were read.
+        s = format!(
+            "keyhound: scanned {} git blob{} ({}) in {:.2}s",
+            c.blobs,
+            if c.blobs == 1 { "" } else { "s" },
+            human_bytes(c.blob_bytes),
+            o.seconds
+        );
+    } else if c.blobs > 0 {
         s = s.replacen(
             &format!(" in {:.2}s", o.seconds),
             &format!(
