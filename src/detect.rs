@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::finding::{Encoding, Finding, Location, LocationKind, Secret};
-use crate::matcher::text::LineIndex;
+use crate::matcher::text::Positions;
 use crate::matcher::Matcher;
 use crate::pair::{self, Place};
 use crate::rule::set::RuleSet;
@@ -103,23 +103,14 @@ impl Detector {
                 .collect()
         };
         // Step 2: rule matches. Offsets are resolved in order, markers included.
-        let mut offsets: Vec<usize> = rule_matches
-            .iter()
-            .flat_map(|m| [m.span.start, m.span.end])
-            .chain(markers.iter().copied())
-            .collect();
-        offsets.sort_unstable();
-        offsets.dedup();
-        let mut index = LineIndex::new(data);
-        let resolved: Vec<(usize, (u32, u32))> =
-            offsets.iter().map(|&o| (o, index.locate(o))).collect();
-        let at = |o: usize| {
-            resolved
-                .binary_search_by_key(&o, |p| p.0)
-                .ok()
-                .and_then(|i| resolved.get(i))
-                .map_or((1, 1), |p| p.1)
-        };
+        let positions = Positions::resolve(
+            data,
+            rule_matches
+                .iter()
+                .flat_map(|m| [m.span.start, m.span.end])
+                .chain(markers.iter().copied()),
+        );
+        let at = |o: usize| positions.at(o);
         for m in &rule_matches {
             let Some(rule) = self.rules.get(m.rule) else {
                 continue;

@@ -6,7 +6,7 @@
 
 use crate::finding::{AwsKey, CommitInfo, Finding, Location, LocationKind, Secret};
 use crate::matcher::aws::{self, NameStrength};
-use crate::matcher::text::{line_end, line_start, LineIndex};
+use crate::matcher::text::{line_end, line_start, Positions};
 use crate::matcher::{Candidate, CandidateKind, NEAR_LINES};
 use crate::rule;
 
@@ -188,22 +188,11 @@ fn indices(located: &[Located], kind: CandidateKind) -> Vec<usize> {
 
 /// Resolves lines and columns of every candidate in one forward pass.
 fn locate(data: &[u8], candidates: Vec<Candidate>) -> Vec<Located> {
-    let mut offsets: Vec<usize> = candidates
-        .iter()
-        .flat_map(|c| [c.span.start, c.span.end])
-        .collect();
-    offsets.sort_unstable();
-    offsets.dedup();
-    let mut index = LineIndex::new(data);
-    let positions: Vec<(usize, (u32, u32))> =
-        offsets.iter().map(|&o| (o, index.locate(o))).collect();
-    let find = |o: usize| {
-        positions
-            .binary_search_by_key(&o, |p| p.0)
-            .ok()
-            .and_then(|i| positions.get(i))
-            .map_or((1, 1), |p| p.1)
-    };
+    let positions = Positions::resolve(
+        data,
+        candidates.iter().flat_map(|c| [c.span.start, c.span.end]),
+    );
+    let find = |o: usize| positions.at(o);
     candidates
         .into_iter()
         .map(|cand| {

@@ -308,6 +308,29 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// Lines and columns of a set of offsets, resolved in one forward pass and then looked up.
+pub struct Positions(Vec<(usize, (u32, u32))>);
+
+impl Positions {
+    /// Resolves every offset of `offsets` in `data`.
+    pub fn resolve(data: &[u8], offsets: impl IntoIterator<Item = usize>) -> Positions {
+        let mut sorted: Vec<usize> = offsets.into_iter().collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut index = LineIndex::new(data);
+        Positions(sorted.into_iter().map(|o| (o, index.locate(o))).collect())
+    }
+
+    /// The (line, column) of an offset given to `resolve` ((1, 1) for any other).
+    pub fn at(&self, offset: usize) -> (u32, u32) {
+        self.0
+            .binary_search_by_key(&offset, |p| p.0)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map_or((1, 1), |p| p.1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,17 @@ pub fn check(set: RuleSet) -> Vec<String> {
         .map(|r| (r.meta.source.to_string(), r.spec.clone()))
         .collect();
     let detector = Detector::new(set);
+    let run = |text: &str| {
+        detector
+            .detect(
+                text.as_bytes(),
+                Place {
+                    path: "example",
+                    commit: None,
+                },
+            )
+            .findings
+    };
     for (source, spec) in &specs {
         let at = |msg: String| format!("{source}: rule {:?}: {msg}", spec.id);
         if spec.keywords.is_empty() {
@@ -74,15 +85,7 @@ pub fn check(set: RuleSet) -> Vec<String> {
                     spec.keywords
                 )));
             }
-            let found = detector
-                .detect(
-                    ex.as_bytes(),
-                    Place {
-                        path: "example",
-                        commit: None,
-                    },
-                )
-                .findings;
+            let found = run(ex);
             let mine = found.iter().filter(|f| f.rule.id == spec.id).count();
             if mine != 1 {
                 problems.push(at(format!(
@@ -99,15 +102,7 @@ pub fn check(set: RuleSet) -> Vec<String> {
             }
         }
         for (n, ex) in spec.negative_examples.iter().enumerate() {
-            let found = detector
-                .detect(
-                    ex.as_bytes(),
-                    Place {
-                        path: "example",
-                        commit: None,
-                    },
-                )
-                .findings;
+            let found = run(ex);
             let mine = found.iter().filter(|f| f.rule.id == spec.id).count();
             if mine != 0 {
                 problems.push(at(format!(
