@@ -121,6 +121,7 @@ pub fn import(name: &str, text: &str) -> Result<ConfigFile, String> {
             severity: "high".into(),
             pattern: regex.to_string(),
             keywords: strings(t.get("keywords")),
+            case_sensitive_keywords: false,
             entropy: t
                 .get("entropy")
                 .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64))),

@@ -167,9 +167,42 @@ impl Matcher {
     /// Finds every candidate in `data`, sorted by position, and the offsets of inline ignore
     /// markers.
     pub fn scan_with_markers(&self, data: &[u8]) -> (Vec<Candidate>, Vec<usize>) {
+        self.scan_found(data, None)
+    }
+
+    /// The literals this matcher searches for, by pattern index (for a caller that searches
+    /// them together with literals of its own; see `scan_found`).
+    pub fn literals(&self) -> impl Iterator<Item = &[u8]> {
+        self.patterns.iter().map(|(_, p)| p.as_slice())
+    }
+
+    /// Like `scan_with_markers`, with the occurrences of `literals` in `data` found by the
+    /// caller, as (pattern index, start): every occurrence, overlapping ones included, in any
+    /// order. They are taken as this matcher's own search would: leftmost first, the earliest
+    /// pattern first among those at one position, each match skipping those it overlaps.
+    pub fn scan_found(
+        &self,
+        data: &[u8],
+        found: Option<Vec<(usize, usize)>>,
+    ) -> (Vec<Candidate>, Vec<usize>) {
+        let hits = found.map(|mut all| {
+            all.sort_unstable_by_key(|&(p, start)| (start, p));
+            let mut taken = Vec::new();
+            let mut end = 0;
+            for (p, start) in all {
+                let Some((_, bytes)) = self.patterns.get(p) else {
+                    continue;
+                };
+                if start >= end {
+                    end = start + bytes.len();
+                    taken.push((p, start..end));
+                }
+            }
+            taken
+        });
         let mut out = Vec::new();
         let mut markers = Vec::new();
-        self.scan_into(data, 0, &mut out, None, &mut markers);
+        self.scan_into(data, 0, &mut out, None, &mut markers, hits);
         out.sort_by(|a, b| {
             (a.span.start, a.kind, a.span.end, &a.value).cmp(&(
                 b.span.start,
@@ -200,14 +233,20 @@ impl Matcher {
         out: &mut Vec<Candidate>,
         outer: Option<&Range<usize>>,
         markers: &mut Vec<usize>,
+        hits: Option<Vec<(usize, Range<usize>)>>,
     ) {
         let mut found: Vec<Candidate> = Vec::new();
         let mut decoded_runs: Vec<Range<usize>> = Vec::new();
-        for m in self.ac.find_iter(data) {
-            let Some((trigger, pattern)) = self.patterns.get(m.pattern().as_usize()) else {
+        let hits = hits.unwrap_or_else(|| {
+            self.ac
+                .find_iter(data)
+                .map(|m| (m.pattern().as_usize(), m.start()..m.end()))
+                .collect()
+        });
+        for (p, hit) in hits {
+            let Some((trigger, pattern)) = self.patterns.get(p) else {
                 continue;
             };
-            let hit = m.start()..m.end();
             match trigger {
                 Trigger::IgnoreMarker => {
                     if outer.is_none() {
@@ -248,7 +287,7 @@ impl Matcher {
                     if mostly_text(&decoded) {
                         let span = outer.cloned().unwrap_or(run);
                         let mut inner = Vec::new();
-                        self.scan_into(&decoded, depth + 1, &mut inner, Some(&span), markers);
+                        self.scan_into(&decoded, depth + 1, &mut inner, Some(&span), markers, None);
                         out.extend(inner);
                     }
                 }

@@ -73,12 +73,7 @@ pub fn check(set: RuleSet) -> Vec<String> {
             problems.push(at("needs at least one negative example".into()));
         }
         for (n, ex) in spec.examples.iter().enumerate() {
-            let lower = ex.to_ascii_lowercase();
-            if !spec
-                .keywords
-                .iter()
-                .any(|k| lower.contains(&k.to_ascii_lowercase()))
-            {
+            if !spec.keyword_in(ex) {
                 problems.push(at(format!(
                     "example {}: holds none of the keywords {:?}, so the prefilter would skip it",
                     n + 1,

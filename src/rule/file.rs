@@ -20,6 +20,10 @@ pub struct RuleSpec {
     pub pattern: String,
     /// Literals, matched case-insensitively; the pattern runs only where one occurs.
     pub keywords: Vec<String>,
+    /// Keywords match only as written (for keywords that are context, not part of the match:
+    /// list the spellings that count, such as `twilio`, `Twilio`, `TWILIO`).
+    #[serde(default)]
+    pub case_sensitive_keywords: bool,
     /// Minimum Shannon entropy (bits per character) of the captured secret.
     #[serde(default)]
     pub entropy: Option<f64>,
@@ -40,6 +44,38 @@ pub struct RuleSpec {
     /// a blob's path is known only later, it runs everywhere).
     #[serde(default)]
     pub path: Option<String>,
+}
+
+impl RuleSpec {
+    /// Whether the prefilter may search the keywords as written, on the blob itself: when the
+    /// rule says so, or when every match of the pattern contains one of them as written (then
+    /// a blob without that spelling cannot give a finding; see `literal`).
+    pub fn exact_keywords(&self) -> bool {
+        self.case_sensitive_keywords || {
+            let needles: Vec<&[u8]> = self.keywords.iter().map(|k| k.as_bytes()).collect();
+            super::literal::always_contains_any(&self.pattern, &needles)
+        }
+    }
+
+    /// `exact_keywords`, with the pattern already parsed.
+    pub fn exact_keywords_in(&self, hir: &regex_syntax::hir::Hir) -> bool {
+        self.case_sensitive_keywords || {
+            let needles: Vec<&[u8]> = self.keywords.iter().map(|k| k.as_bytes()).collect();
+            super::literal::hir_contains_any(hir, &needles)
+        }
+    }
+
+    /// Whether `text` holds one of the keywords, as the prefilter would see it.
+    pub fn keyword_in(&self, text: &str) -> bool {
+        if self.exact_keywords() {
+            self.keywords.iter().any(|k| text.contains(k.as_str()))
+        } else {
+            let lower = text.to_ascii_lowercase();
+            self.keywords
+                .iter()
+                .any(|k| lower.contains(&k.to_ascii_lowercase()))
+        }
+    }
 }
 
 /// What a rule (or a configuration) lets through.
@@ -67,8 +103,9 @@ pub fn parse(name: &str, text: &str) -> Result<RuleFile, String> {
     toml::from_str::<RuleFile>(text).map_err(|e| format!("{name}: {}", e.to_string().trim_end()))
 }
 
-/// Checks a rule's fields (not its examples: `rules check` does that through the matcher).
-pub fn validate(name: &str, spec: &RuleSpec) -> Result<(), String> {
+/// Checks a rule's fields (not its examples: `rules check` does that through the matcher) and
+/// returns its parsed pattern.
+pub fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir::Hir, String> {
     let at = |field: &str, msg: String| format!("{name}: rule {:?}: {field}: {msg}", spec.id);
     let id_ok = !spec.id.is_empty()
         && spec
@@ -123,9 +160,6 @@ pub fn validate(name: &str, spec: &RuleSpec) -> Result<(), String> {
             "keywords need two or more characters".into(),
         ));
     }
-    if let Some(p) = &spec.path {
-        regex::Regex::new(p).map_err(|e| at("path", e.to_string()))?;
-    }
     if let Some(e) = spec.entropy {
         if !(0.0..=8.0).contains(&e) {
             return Err(at(
@@ -134,12 +168,8 @@ pub fn validate(name: &str, spec: &RuleSpec) -> Result<(), String> {
             ));
         }
     }
-    if let Some(al) = &spec.allowlist {
-        for r in &al.regexes {
-            regex::bytes::Regex::new(r).map_err(|e| at("allowlist.regexes", e.to_string()))?;
-        }
-    }
-    Ok(())
+    // `path` and `allowlist.regexes` are checked where they are compiled (`set::compile`).
+    Ok(hir)
 }
 
 fn leak(s: &str) -> &'static str {

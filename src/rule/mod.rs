@@ -111,6 +111,8 @@ pub const AWS_RULES: &[Rule] = &[
 
 pub mod check;
 pub mod file;
+pub mod literal;
+pub mod needles;
 pub mod set;
 
 impl Severity {

@@ -4,11 +4,12 @@
 //! `RuleMatch` only when its captured secret passes the rule's entropy floor and allowlist.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::Regex;
 
 use super::file::{self, RuleSpec};
+use super::needles::Needles;
 use super::Rule;
 use crate::matcher::text::shannon_entropy;
 
@@ -23,72 +24,62 @@ pub struct CompiledRule {
     path: Option<regex::Regex>,
     stopwords: Vec<String>,
     allow: Vec<Regex>,
+    /// Its keywords are searched as written (`RuleSpec::exact_keywords`).
+    exact: bool,
 }
 
-/// The keyword prefilter. Keywords match case-insensitively; the fast path searches a
-/// lowercased copy of the blob with SIMD "Teddy" searchers (groups of at most 64 keywords,
-/// several GB/s), which a case-insensitive automaton over a hundred keywords cannot match
-/// (about 200 MB/s). Where Teddy is unavailable, an Aho-Corasick DFA does the same job.
-enum Keywords {
-    Packed(Vec<(aho_corasick::packed::Searcher, Vec<usize>)>),
-    Automaton(AhoCorasick),
+/// The keyword prefilter: every occurrence of every keyword, in one search per group of
+/// needles (see `needles`). Keywords are case-insensitive, but a keyword that every match of its
+/// rule's pattern contains in its written spelling (`ghp_`, `-----BEGIN RSA PRIVATE KEY`: see
+/// `literal`) is searched exactly as written, on the blob itself; only the others are searched
+/// in a lowercased copy, made only when there are such keywords.
+struct Keywords {
+    /// The exact needles as (bytes, keyword index), for a caller that searches them together
+    /// with needles of its own (`Detector`).
+    exact_list: Vec<(Vec<u8>, usize)>,
+    /// Their own search, built on first use: a caller that searches them itself never needs
+    /// it. (If it cannot be built, every exact keyword counts as found: no rule goes unrun.)
+    exact: OnceLock<Result<Option<Needles>, String>>,
+    folded: Option<Needles>,
 }
 
 impl Keywords {
-    fn build(patterns: &[String]) -> Result<Keywords, String> {
-        // Teddy fingerprints the first one to three bytes of each pattern: keywords shorter than
-        // four bytes get a group of their own so that they do not weaken the others' filter,
-        // and groups of at most 32 keep to the faster "slim" variant.
-        let len = |i: &usize| patterns.get(*i).map_or(0, String::len);
-        let (short, long): (Vec<usize>, Vec<usize>) = (0..patterns.len()).partition(|i| len(i) < 4);
-        let chunks = short.chunks(32).chain(long.chunks(32));
-        let mut groups = Vec::new();
-        for chunk in chunks {
-            let mut b = aho_corasick::packed::Config::new()
-                .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
-                .builder();
-            for &i in chunk {
-                if let Some(p) = patterns.get(i) {
-                    b.add(p.as_bytes());
-                }
-            }
-            match b.build() {
-                Some(searcher) => groups.push((searcher, chunk.to_vec())),
-                None => {
-                    groups.clear();
-                    break;
-                }
+    /// `keywords` are (keyword as written, searched exactly).
+    fn build(keywords: &[(String, bool)]) -> Result<Keywords, String> {
+        let (mut exact, mut folded) = (Vec::new(), Vec::new());
+        for (i, (k, is_exact)) in keywords.iter().enumerate() {
+            if *is_exact {
+                exact.push((k.as_bytes().to_vec(), i));
+            } else {
+                folded.push((k.to_ascii_lowercase().into_bytes(), i));
             }
         }
-        if !groups.is_empty() {
-            return Ok(Keywords::Packed(groups));
-        }
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .match_kind(MatchKind::Standard)
-            .build(patterns)
-            .map(Keywords::Automaton)
-            .map_err(|e| format!("building the keyword prefilter: {e}"))
+        Ok(Keywords {
+            exact_list: exact,
+            exact: OnceLock::new(),
+            folded: Needles::build(folded, true)?,
+        })
     }
 
-    /// Calls `hit(pattern index)` for each keyword occurrence found.
-    fn each(&self, data: &[u8], mut hit: impl FnMut(usize)) {
-        match self {
-            Keywords::Packed(groups) => {
-                let lower = data.to_ascii_lowercase();
-                for (searcher, ids) in groups {
-                    for m in searcher.find_iter(&lower) {
-                        if let Some(&p) = ids.get(m.pattern().as_usize()) {
-                            hit(p);
-                        }
-                    }
-                }
+    /// Calls `hit(keyword index)` for each keyword occurrence found; the exact keywords only
+    /// when `exact` is set.
+    fn each(&self, data: &[u8], exact: bool, mut hit: impl FnMut(usize)) {
+        if exact {
+            let search = self
+                .exact
+                .get_or_init(|| Needles::build(self.exact_list.clone(), false));
+            match search {
+                Ok(Some(n)) => n.each(data, &mut |k, _, _| hit(k)),
+                Ok(None) => {}
+                Err(_) => self.exact_list.iter().for_each(|(_, k)| hit(*k)),
             }
-            Keywords::Automaton(ac) => {
-                for m in ac.find_overlapping_iter(data) {
-                    hit(m.pattern().as_usize());
-                }
+        }
+        if let Some(n) = &self.folded {
+            let mut hit = |k: usize, _: usize, _: usize| hit(k);
+            if n.needs_lowercase() {
+                n.each(&data.to_ascii_lowercase(), &mut hit);
+            } else {
+                n.each(data, &mut hit);
             }
         }
     }
@@ -151,50 +142,41 @@ impl RuleSet {
     pub fn from_specs(specs: Vec<(String, RuleSpec)>) -> Result<RuleSet, String> {
         let mut rules: Vec<CompiledRule> = Vec::new();
         for (name, spec) in specs {
-            file::validate(&name, &spec)?;
+            let hir = file::validate(&name, &spec)?;
+            let exact = spec.exact_keywords_in(&hir);
             if super::AWS_RULES.iter().any(|r| r.id == spec.id)
                 || rules.iter().any(|r| r.meta.id == spec.id)
             {
                 return Err(format!("{name}: rule {:?}: id: defined twice", spec.id));
             }
-            rules.push(compile(&name, spec)?);
+            rules.push(compile(&name, spec, exact)?);
         }
         rules.sort_by(|a, b| a.meta.id.cmp(b.meta.id));
-        let mut patterns: Vec<String> = Vec::new();
+        // Distinct (keyword, exact) pairs: a keyword one rule proves exact and another does not
+        // is searched both ways, each triggering its own rules.
+        let mut patterns: Vec<(String, bool)> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         for (i, r) in rules.iter().enumerate() {
+            let is_exact = r.exact;
             for k in &r.spec.keywords {
-                let k = k.to_ascii_lowercase();
-                match patterns.iter().position(|p| *p == k) {
+                let key = if is_exact {
+                    (k.clone(), true)
+                } else {
+                    (k.to_ascii_lowercase(), false)
+                };
+                match patterns.iter().position(|p| *p == key) {
                     Some(p) => {
                         if let Some(v) = keyword_rules.get_mut(p) {
                             v.push(i);
                         }
                     }
                     None => {
-                        patterns.push(k);
+                        patterns.push(key);
                         keyword_rules.push(vec![i]);
                     }
                 }
             }
         }
-        // A keyword that holds another keyword also triggers that keyword's rules: the search
-        // reports non-overlapping matches, and the shorter one may be the one it reports.
-        let expanded: Vec<Vec<usize>> = patterns
-            .iter()
-            .map(|b| {
-                let mut rs: Vec<usize> = Vec::new();
-                for (a, r) in patterns.iter().zip(&keyword_rules) {
-                    if a.contains(b.as_str()) {
-                        rs.extend(r);
-                    }
-                }
-                rs.sort_unstable();
-                rs.dedup();
-                rs
-            })
-            .collect();
-        let keyword_rules = expanded;
         let keywords = if patterns.is_empty() {
             None
         } else {
@@ -223,6 +205,25 @@ impl RuleSet {
 
     /// Like `matches`, for a blob at `path` (rules limited to other paths do not run).
     pub fn matches_at(&self, data: &[u8], path: Option<&str>) -> Vec<RuleMatch> {
+        self.matches_with(data, path, None)
+    }
+
+    /// The keywords searched as written, as (bytes, keyword index): a caller that finds them
+    /// itself passes the indices found to `matches_with`.
+    pub fn exact_needles(&self) -> &[(Vec<u8>, usize)] {
+        self.keywords
+            .as_ref()
+            .map_or(&[], |k| k.exact_list.as_slice())
+    }
+
+    /// Like `matches_at`; with `exact_found`, the exact keywords found in `data` (indices of
+    /// `exact_needles`) are taken from there instead of being searched again.
+    pub fn matches_with(
+        &self,
+        data: &[u8],
+        path: Option<&str>,
+        exact_found: Option<&[usize]>,
+    ) -> Vec<RuleMatch> {
         if self.rules.is_empty() {
             return Vec::new();
         }
@@ -233,17 +234,21 @@ impl RuleSet {
             .map(|r| r.spec.keywords.is_empty())
             .collect();
         let mut any = triggered.iter().any(|&t| t);
-        if let Some(k) = &self.keywords {
-            k.each(data, |p| {
-                if let Some(rs) = self.keyword_rules.get(p) {
-                    for &r in rs {
-                        if let Some(t) = triggered.get_mut(r) {
-                            *t = true;
-                            any = true;
-                        }
+        let mut trigger = |p: usize| {
+            if let Some(rs) = self.keyword_rules.get(p) {
+                for &r in rs {
+                    if let Some(t) = triggered.get_mut(r) {
+                        *t = true;
+                        any = true;
                     }
                 }
-            });
+            }
+        };
+        if let Some(found) = exact_found {
+            found.iter().for_each(|&p| trigger(p));
+        }
+        if let Some(k) = &self.keywords {
+            k.each(data, exact_found.is_none(), &mut trigger);
         }
         if !any {
             return Vec::new();
@@ -293,13 +298,23 @@ impl RuleSet {
 impl CompiledRule {
     /// The rule's regex, compiled on first use (`None` if it is too large to compile; its
     /// syntax was checked at load time).
+    ///
+    /// Patterns run in ASCII mode where they allow it (as in gitleaks' Go regexes, `\b`, `\w`
+    /// and `\d` are ASCII; a negated class matches any byte): a class such as `[^@/]{3,128}`
+    /// in Unicode mode compiles to an automaton over every UTF-8 sequence, which made
+    /// compiling the built-in rules cost more than scanning a 200 MB tree. Patterns that need
+    /// Unicode (`\p{L}`, non-ASCII classes) run in Unicode mode.
     pub fn regex(&self) -> Option<&Regex> {
         self.regex
             .get_or_init(|| {
-                regex::bytes::RegexBuilder::new(&self.spec.pattern)
-                    .size_limit(32 << 20)
-                    .build()
-                    .ok()
+                let build = |unicode: bool| {
+                    regex::bytes::RegexBuilder::new(&self.spec.pattern)
+                        .unicode(unicode)
+                        .size_limit(32 << 20)
+                        .build()
+                        .ok()
+                };
+                build(false).or_else(|| build(true))
             })
             .as_ref()
     }
@@ -324,7 +339,7 @@ impl CompiledRule {
     }
 }
 
-fn compile(name: &str, spec: RuleSpec) -> Result<CompiledRule, String> {
+fn compile(name: &str, spec: RuleSpec, exact: bool) -> Result<CompiledRule, String> {
     let at = |field: &str, e: regex::Error| format!("{name}: rule {:?}: {field}: {e}", spec.id);
     let (stopwords, allow) = match &spec.allowlist {
         Some(a) => (
@@ -347,6 +362,7 @@ fn compile(name: &str, spec: RuleSpec) -> Result<CompiledRule, String> {
         path,
         stopwords,
         allow,
+        exact,
     })
 }
 
@@ -418,5 +434,23 @@ stopwords = ["example"]
             .err()
             .unwrap_or_default();
         assert!(e.contains("defined twice"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod prefilter_tests {
+    use super::*;
+
+    /// Every built-in keyword is searched in its written spelling: a keyword that needs the
+    /// lowercased copy of every blob would make the default scan pay for it.
+    #[test]
+    fn builtin_keywords_are_exact() {
+        let specs = RuleSet::builtin_specs().unwrap_or_else(|e| panic!("{e}"));
+        let folded: Vec<String> = specs
+            .iter()
+            .filter(|(_, s)| !s.exact_keywords())
+            .map(|(_, s)| format!("{}: {:?}", s.id, s.keywords))
+            .collect();
+        assert!(folded.is_empty(), "keywords not proven exact: {folded:#?}");
     }
 }

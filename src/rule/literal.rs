@@ -1,0 +1,171 @@
+//! What a pattern proves about its matches. Keywords are documented as case-insensitive, but
+//! searching them case-insensitively costs a lowercased copy of every blob and a prefilter that
+//! cannot tell `ghp_` from `GHP_`. When every match of a rule's pattern necessarily contains a
+//! keyword spelled exactly as written, searching the exact spelling finds every blob in which
+//! the rule can report anything, so the prefilter may search it case-sensitively.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// Whether every match of `pattern` contains `needle` byte for byte. Conservative: `false`
+/// when the pattern cannot be parsed or when the proof is beyond this analysis.
+#[cfg(test)]
+pub fn always_contains(pattern: &str, needle: &[u8]) -> bool {
+    always_contains_any(pattern, &[needle])
+}
+
+/// Whether every match of `pattern` contains at least one of `needles` byte for byte
+/// (`(?:mysql|mariadb)://` holds `mysql` or `mariadb`). Conservative, like `always_contains`.
+pub fn always_contains_any(pattern: &str, needles: &[&[u8]]) -> bool {
+    if needles.is_empty() {
+        return false;
+    }
+    if needles.iter().any(|n| n.is_empty()) {
+        return true;
+    }
+    // As the rule runs it: ASCII mode where the pattern allows it (see `CompiledRule::regex`).
+    let parse = |unicode: bool| {
+        regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .unicode(unicode)
+            .build()
+            .parse(pattern)
+            .ok()
+    };
+    match parse(false).or_else(|| parse(true)) {
+        Some(hir) => hir_contains_any(&hir, needles),
+        None => false,
+    }
+}
+
+/// `always_contains_any` for a parsed pattern. Literal bytes are the same whether the pattern
+/// was parsed in Unicode or ASCII mode, and only literals prove anything here, so either parse
+/// will do.
+pub fn hir_contains_any(hir: &Hir, needles: &[&[u8]]) -> bool {
+    if needles.is_empty() {
+        return false;
+    }
+    needles.iter().any(|n| n.is_empty()) || must_contain(hir, needles)
+}
+
+fn must_contain(hir: &Hir, needle: &[&[u8]]) -> bool {
+    if let Some(s) = exact(hir) {
+        return contains(&s, needle);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => must_contain(&c.sub, needle),
+        HirKind::Repetition(r) => r.min >= 1 && must_contain(&r.sub, needle),
+        HirKind::Alternation(alts) => alts.iter().all(|a| must_contain(a, needle)),
+        HirKind::Concat(parts) => {
+            // Adjacent parts that each match one fixed string form one run of known bytes;
+            // zero-width assertions (`\b`, `^`) between them keep the run together.
+            let mut run: Vec<u8> = Vec::new();
+            for part in parts {
+                if let Some(s) = exact(part) {
+                    run.extend_from_slice(&s);
+                    continue;
+                }
+                if matches!(part.kind(), HirKind::Look(_)) {
+                    continue;
+                }
+                if contains(&run, needle) || must_contain(part, needle) {
+                    return true;
+                }
+                run.clear();
+            }
+            contains(&run, needle)
+        }
+        _ => false,
+    }
+}
+
+/// The one string `hir` matches, if it matches exactly one.
+fn exact(hir: &Hir) -> Option<Vec<u8>> {
+    match hir.kind() {
+        HirKind::Empty => Some(Vec::new()),
+        HirKind::Literal(l) => Some(l.0.to_vec()),
+        HirKind::Class(Class::Bytes(c)) => {
+            let r = c.ranges();
+            match r {
+                [one] if one.start() == one.end() => Some(vec![one.start()]),
+                _ => None,
+            }
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            let r = c.ranges();
+            match r {
+                [one] if one.start() == one.end() => {
+                    let mut buf = [0u8; 4];
+                    Some(one.start().encode_utf8(&mut buf).as_bytes().to_vec())
+                }
+                _ => None,
+            }
+        }
+        HirKind::Capture(c) => exact(&c.sub),
+        HirKind::Repetition(r) if r.max == Some(r.min) => {
+            let s = exact(&r.sub)?;
+            let n = usize::try_from(r.min).ok()?;
+            if s.len().checked_mul(n)? > 1024 {
+                return None;
+            }
+            Some(s.repeat(n))
+        }
+        HirKind::Concat(parts) => {
+            let mut out = Vec::new();
+            for p in parts {
+                if matches!(p.kind(), HirKind::Look(_)) {
+                    // A zero-width assertion matches no bytes, but the string is still fixed.
+                    continue;
+                }
+                out.extend(exact(p)?);
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+fn contains(hay: &[u8], needles: &[&[u8]]) -> bool {
+    needles
+        .iter()
+        .any(|n| hay.len() >= n.len() && hay.windows(n.len()).any(|w| w == *n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{always_contains, always_contains_any};
+
+    #[test]
+    fn literal_prefixes_and_inner_literals() {
+        assert!(always_contains(r"\b(ghp_[A-Za-z0-9]{36})\b", b"ghp_"));
+        assert!(always_contains(r"\b(ghp_[A-Za-z0-9]{36})\b", b"hp_"));
+        assert!(!always_contains(r"\b(ghp_[A-Za-z0-9]{36})\b", b"GHP_"));
+        assert!(always_contains(r"sk-[a-z]{4}T3BlbkFJ[a-z]{4}", b"T3BlbkFJ"));
+        assert!(always_contains(
+            r"(?:https?)://hooks\.slack\.com/x",
+            b"hooks.slack.com/"
+        ));
+        // Every branch holds it.
+        assert!(always_contains(r"(?:postgres|postgresql)://", b"postgres"));
+        assert!(always_contains(r"(?:xoxb|xoxp)-[0-9]+", b"xox"));
+        assert!(!always_contains(r"(?:xoxb|abcd)-[0-9]+", b"xox"));
+        // Optional parts prove nothing.
+        assert!(!always_contains(r"(?:ghp_)?[A-Z]{4}", b"ghp_"));
+        assert!(always_contains(r"(?:ghp_){1,3}[A-Z]{4}", b"ghp_"));
+        // Case-insensitive text is not an exact spelling.
+        assert!(!always_contains(r"(?i)twilio[a-z]{4}", b"twilio"));
+        assert!(!always_contains(r"(?i:Account)Key=", b"AccountKey"));
+        assert!(always_contains(r"(?i:Account)Key=", b"Key="));
+        // A run spans zero-width assertions.
+        assert!(always_contains(r"foo\b:bar", b"o:b"));
+        assert!(always_contains(
+            r"-----BEGIN RSA PRIVATE KEY-----",
+            b"BEGIN RSA"
+        ));
+        assert!(!always_contains(r"[unclosed", b"x"));
+        // One of several keywords.
+        let db = r"\b(?:mysql|mariadb)(?:x)?://[a-z]+:([a-z]+)@";
+        assert!(!always_contains(db, b"mysql"));
+        assert!(always_contains_any(db, &[b"mysql", b"mariadb"]));
+        assert!(!always_contains_any(db, &[b"mysql", b"MARIADB"]));
+    }
+}
