@@ -260,7 +260,7 @@ pub fn verify(findings: &mut [Finding], config: &Config) {
         .filter(|&i| {
             findings
                 .get(i)
-                .is_some_and(|f| f.rule.id == crate::rule::AWS_ACCESS_KEY_PAIR.id)
+                .is_some_and(|f| f.rule.id == crate::rule::aws::aws().pair.id)
         })
         .collect();
     let Some(vc) = &config.verify else {

@@ -11,7 +11,7 @@ use crate::matcher::Matcher;
 use crate::pair::{self, Place};
 use crate::rule::needles::Needles;
 use crate::rule::set::RuleSet;
-use crate::rule::{Rule, AWS_RULES};
+use crate::rule::{aws_rules, Rule};
 
 /// What detection found in one blob.
 #[derive(Debug, Default)]
@@ -76,8 +76,8 @@ impl Detector {
 
     /// Every rule, in report order: the AWS rules, then the rule set's, by id.
     pub fn rules(&self) -> Vec<&'static Rule> {
-        AWS_RULES
-            .iter()
+        aws_rules()
+            .into_iter()
             .chain(self.rules.rules().iter().map(|r| r.meta))
             .collect()
     }

@@ -60,7 +60,7 @@ fn run_hook(action: HookAction) -> keyhound::error::Result<()> {
 }
 
 fn run_rules(action: RulesAction) -> i32 {
-    use keyhound::rule::{check, set::RuleSet};
+    use keyhound::rule::{self, check, set::RuleSet};
     let set = match &action {
         RulesAction::Check { files } if !files.is_empty() => {
             let mut loaded = Vec::new();
@@ -96,9 +96,10 @@ fn run_rules(action: RulesAction) -> i32 {
             }
             0
         }
-        RulesAction::Check { .. } => {
-            let n = set.rules().len();
-            let problems = check::check(set);
+        RulesAction::Check { files } => {
+            let aws = files.is_empty();
+            let n = set.rules().len() + if aws { rule::aws_rules().len() } else { 0 };
+            let problems = check::check(set, aws);
             for p in &problems {
                 println!("{p}");
             }

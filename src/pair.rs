@@ -7,11 +7,19 @@
 use crate::finding::{AwsKey, CommitInfo, Finding, Location, LocationKind, Secret};
 use crate::matcher::aws::{self, NameStrength};
 use crate::matcher::text::{line_end, line_start, Positions};
-use crate::matcher::{Candidate, CandidateKind, NEAR_LINES};
+use crate::matcher::{Candidate, CandidateKind};
 use crate::rule;
 
-/// A secret assigned to a secret-key name pairs with a key ID at most this many lines away.
-pub const PAIR_LINES: u32 = 50;
+/// A named secret pairs with a key ID at most this many lines away (`rules/aws.toml`).
+fn pair_lines() -> u32 {
+    rule::aws::aws().params.pair_lines
+}
+
+/// A nameless secret pairs with a key ID at most this many lines away (`rules/aws.toml`).
+fn near_lines() -> u32 {
+    u32::try_from(rule::aws::aws().params.near_lines).unwrap_or(u32::MAX)
+}
+
 /// Lines searched on each side of a lone generic-name secret for a sign that it is AWS's.
 const CONTEXT_LINES: usize = 10;
 /// Above this many key×secret combinations in one blob, pairing falls back to greedy.
@@ -81,7 +89,7 @@ pub fn pair(data: &[u8], candidates: Vec<Candidate>, place: Place<'_>) -> Paired
         let (Some(key), Some(secret)) = (located.get(k), located.get(s)) else {
             continue;
         };
-        let token = if key.cand.value.starts_with("ASIA") {
+        let token = if rule::aws::aws().params.is_temporary(&key.cand.value) {
             nearest_token(&located, &tokens, &token_used, key.line)
         } else {
             None
@@ -98,7 +106,7 @@ pub fn pair(data: &[u8], candidates: Vec<Candidate>, place: Place<'_>) -> Paired
             continue;
         }
         findings.push(Finding::new(
-            &rule::AWS_ACCESS_KEY_PAIR,
+            rule::aws::aws().pair,
             Some(aws_key(&key.cand.value)),
             Some(Secret::new(secret.cand.value.clone())),
             token_value,
@@ -117,7 +125,7 @@ pub fn pair(data: &[u8], candidates: Vec<Candidate>, place: Place<'_>) -> Paired
             continue;
         }
         findings.push(Finding::new(
-            &rule::AWS_ACCESS_KEY_ID,
+            rule::aws::aws().key_id,
             Some(aws_key(&key.cand.value)),
             None,
             None,
@@ -144,7 +152,7 @@ pub fn pair(data: &[u8], candidates: Vec<Candidate>, place: Place<'_>) -> Paired
             continue;
         }
         findings.push(Finding::new(
-            &rule::AWS_SECRET_ACCESS_KEY,
+            rule::aws::aws().secret,
             None,
             Some(Secret::new(secret.cand.value.clone())),
             None,
@@ -163,7 +171,7 @@ pub fn pair(data: &[u8], candidates: Vec<Candidate>, place: Place<'_>) -> Paired
             continue;
         }
         findings.push(Finding::new(
-            &rule::AWS_SESSION_TOKEN,
+            rule::aws::aws().token,
             None,
             None,
             Some(Secret::new(token.cand.value.clone())),
@@ -211,9 +219,9 @@ fn locate(data: &[u8], candidates: Vec<Candidate>) -> Vec<Located> {
 
 fn eligible(key: &Located, secret: &Located) -> Option<u64> {
     let window = if secret.cand.name.is_some() {
-        PAIR_LINES
+        pair_lines()
     } else {
-        NEAR_LINES as u32
+        near_lines()
     };
     let lines = key.line.abs_diff(secret.line);
     if lines > window || key.cand.example != secret.cand.example {
@@ -303,9 +311,9 @@ fn greedy_pairs(
     let mut all: Vec<(u64, usize, usize)> = Vec::new();
     for &k in keys {
         let kl = line(k);
-        let from = secrets.partition_point(|&s| line(s) + PAIR_LINES < kl);
+        let from = secrets.partition_point(|&s| line(s) + pair_lines() < kl);
         for &s in secrets.get(from..).unwrap_or_default() {
-            if line(s) > kl + PAIR_LINES {
+            if line(s) > kl + pair_lines() {
                 break;
             }
             if let Some(c) = cost(k, s) {
@@ -334,7 +342,7 @@ fn nearest_token(located: &[Located], tokens: &[usize], used: &[bool], line: u32
         .copied()
         .filter(|&t| !used.get(t).copied().unwrap_or(true))
         .filter_map(|t| located.get(t).map(|l| (l.line.abs_diff(line), t)))
-        .filter(|&(d, _)| d <= PAIR_LINES)
+        .filter(|&(d, _)| d <= pair_lines())
         .min()
         .map(|(_, t)| t)
 }
@@ -392,7 +400,7 @@ fn merge_same(mut findings: Vec<Finding>) -> Vec<Finding> {
     // A key ID or secret that also stands in a pair is a location of the pair, not a finding.
     let paired: Vec<(String, String)> = out
         .iter()
-        .filter(|f| f.rule.id == rule::AWS_ACCESS_KEY_PAIR.id)
+        .filter(|f| f.rule.id == rule::aws::aws().pair.id)
         .map(|f| {
             (
                 f.aws.as_ref().map(|a| a.key_id.clone()).unwrap_or_default(),
@@ -408,10 +416,10 @@ fn merge_same(mut findings: Vec<Finding>) -> Vec<Finding> {
         let key = f.aws.as_ref().map(|a| a.key_id.as_str());
         let secret = f.secret.as_ref().map(Secret::expose);
         let target = match (f.rule.id, key, secret) {
-            (id, Some(k), None) if id == rule::AWS_ACCESS_KEY_ID.id => {
+            (id, Some(k), None) if id == rule::aws::aws().key_id.id => {
                 paired.iter().position(|p| p.0 == k)
             }
-            (id, None, Some(s)) if id == rule::AWS_SECRET_ACCESS_KEY.id => {
+            (id, None, Some(s)) if id == rule::aws::aws().secret.id => {
                 paired.iter().position(|p| p.1 == s)
             }
             _ => None,
@@ -427,7 +435,7 @@ fn merge_same(mut findings: Vec<Finding>) -> Vec<Finding> {
     let mut pair_findings: Vec<usize> = (0..out.len())
         .filter(|&i| {
             out.get(i)
-                .is_some_and(|f| f.rule.id == rule::AWS_ACCESS_KEY_PAIR.id)
+                .is_some_and(|f| f.rule.id == rule::aws::aws().pair.id)
         })
         .collect();
     pair_findings.truncate(paired.len());

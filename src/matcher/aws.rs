@@ -11,29 +11,32 @@ pub const SECRET_LEN: usize = 40;
 /// Shortest value accepted as a session token.
 pub const MIN_TOKEN_LEN: usize = 64;
 
-/// Credential prefixes (`A3T` is followed by one more character of the prefix).
-pub const KEY_PREFIXES: [&str; 5] = ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"];
-
 #[inline]
 fn is_base32(b: u8) -> bool {
     b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)
 }
 
-/// Checks that `id` (exactly 20 bytes) is a credential key ID: a credential prefix and a
-/// base32 body. IAM unique IDs (`AIDA`, `AROA`, ...) fail here by construction.
+/// Checks that `id` (exactly 20 bytes) is a credential key ID: a credential prefix from
+/// `rules/aws.toml` (a three-character one takes one more letter or digit) and a base32 body.
+/// IAM unique IDs (`AIDA`, `AROA`, ...) fail here by construction.
 pub fn is_key_id_shape(id: &[u8]) -> bool {
     if id.len() != KEY_ID_LEN {
         return false;
     }
-    let (body_from, ok_prefix) = match id.get(..4) {
-        Some(b"AKIA") | Some(b"ASIA") | Some(b"ABIA") | Some(b"ACCA") => (4, true),
-        Some([b'A', b'3', b'T', c]) => (4, c.is_ascii_uppercase() || c.is_ascii_digit()),
-        _ => (4, false),
-    };
-    ok_prefix
-        && id
-            .get(body_from..)
-            .is_some_and(|b| b.iter().all(|&c| is_base32(c)))
+    let prefix_ok = crate::rule::aws::aws()
+        .params
+        .key_id_prefixes
+        .iter()
+        .any(|p| match p.len() {
+            4 => id.starts_with(p.as_bytes()),
+            _ => {
+                id.starts_with(p.as_bytes())
+                    && id
+                        .get(p.len())
+                        .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            }
+        });
+    prefix_ok && id.get(4..).is_some_and(|b| b.iter().all(|&c| is_base32(c)))
 }
 
 /// The kind of credential a key ID prefix stands for.

@@ -48,8 +48,6 @@ enum Trigger {
     Base64Marker,
 }
 
-/// Lines on each side of a key ID searched for a secret with no keyword.
-pub const NEAR_LINES: usize = 4;
 /// Bytes on each side of a key ID searched for a secret with no keyword, at most.
 const NEAR_BYTES: usize = 1024;
 /// Longest base64 value decoded and searched.
@@ -57,42 +55,12 @@ const MAX_BASE64: usize = 1 << 20;
 /// How deep base64 inside base64 is followed.
 const MAX_DEPTH: u8 = 2;
 
-/// Session-token names, in the case spellings found in configs, code and HTTP headers. The
-/// prefilter is case-sensitive (which keeps it on the fast SIMD path), so each spelling is
-/// listed.
-const TOKEN_KEYWORDS: [&str; 16] = [
-    "session_token",
-    "SESSION_TOKEN",
-    "sessionToken",
-    "SessionToken",
-    "sessiontoken",
-    "session-token",
-    "Session-Token",
-    "security_token",
-    "SECURITY_TOKEN",
-    "securityToken",
-    "SecurityToken",
-    "securitytoken",
-    "security-token",
-    "Security-Token",
-    "SECURITY-TOKEN",
-    "SESSION-TOKEN",
-];
-
-/// Secret-key names: `secret_access_key`, `SecretAccessKey`, `AWS_SECRET`, ...
-const SECRET_KEYWORDS: [&str; 3] = ["secret", "Secret", "SECRET"];
-
 /// Inline ignore comments: keyhound's own, and those of gitleaks and detect-secrets so that
 /// teams can migrate without editing every suppression.
 pub const IGNORE_MARKERS: [&str; 3] = [
     "keyhound:allow",
     "gitleaks:allow",
     "pragma: allowlist secret",
-];
-
-/// Literals whose base64 forms mark a base64 value worth decoding.
-const BASE64_LITERALS: [&str; 8] = [
-    "AKIA", "ASIA", "ABIA", "ACCA", "A3T", "secret", "Secret", "SECRET",
 ];
 
 /// Compiled literal prefilter. Build once, share across threads.
@@ -134,17 +102,25 @@ impl Matcher {
         for m in IGNORE_MARKERS {
             patterns.push((Trigger::IgnoreMarker, m.as_bytes().to_vec()));
         }
-        for p in aws::KEY_PREFIXES {
+        // Key ID prefixes, and secret and session-token names, from `rules/aws.toml`; the
+        // prefilter is case-sensitive (which keeps it on the fast SIMD path), so the file lists
+        // each spelling of a name.
+        let params = &crate::rule::aws::aws().params;
+        for p in &params.key_id_prefixes {
             patterns.push((Trigger::KeyPrefix, p.as_bytes().to_vec()));
         }
-        for k in SECRET_KEYWORDS {
+        for k in &params.secret_names {
             patterns.push((Trigger::SecretKeyword, k.as_bytes().to_vec()));
         }
-        for k in TOKEN_KEYWORDS {
+        for k in &params.token_names {
             patterns.push((Trigger::TokenKeyword, k.as_bytes().to_vec()));
         }
-        let mut markers: Vec<String> = BASE64_LITERALS
+        // Base64 values worth decoding are marked by the base64 forms of the prefixes and the
+        // secret names.
+        let mut markers: Vec<String> = params
+            .key_id_prefixes
             .iter()
+            .chain(&params.secret_names)
             .flat_map(|lit| base64_markers(lit.as_bytes()))
             .collect();
         markers.sort();
@@ -621,14 +597,15 @@ fn in_wrapped_block(data: &[u8], start: usize, end: usize) -> bool {
 /// The lines around a key ID where a secret with no keyword may stand.
 fn near_region(data: &[u8], key: &Range<usize>) -> Range<usize> {
     let mut start = line_start(data, key.start);
-    for _ in 0..NEAR_LINES {
+    let near = crate::rule::aws::aws().params.near_lines;
+    for _ in 0..near {
         if start == 0 {
             break;
         }
         start = line_start(data, start - 1);
     }
     let mut end = line_end(data, key.end);
-    for _ in 0..NEAR_LINES {
+    for _ in 0..near {
         if end >= data.len() {
             break;
         }

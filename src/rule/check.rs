@@ -8,7 +8,7 @@ use crate::pair::Place;
 
 /// One line per rule: id, severity, name, source.
 pub fn list(set: &RuleSet) -> Vec<String> {
-    let mut out: Vec<String> = super::AWS_RULES
+    let mut out: Vec<String> = super::aws_rules()
         .iter()
         .map(|r| {
             format!(
@@ -33,8 +33,9 @@ pub fn list(set: &RuleSet) -> Vec<String> {
     out
 }
 
-/// Checks every rule of `set`; returns the problems found (empty when all is well).
-pub fn check(set: RuleSet) -> Vec<String> {
+/// Checks every rule of `set`, and with `aws` the AWS rules of `rules/aws.toml` too; returns
+/// the problems found (empty when all is well).
+pub fn check(set: RuleSet, aws: bool) -> Vec<String> {
     let mut problems = Vec::new();
     for r in set.rules() {
         if r.regex().is_none() {
@@ -61,6 +62,38 @@ pub fn check(set: RuleSet) -> Vec<String> {
             )
             .findings
     };
+    // The AWS rules: each example gives exactly one finding of its rule and no other, each
+    // negative example none of its rule.
+    let aws_specs = if aws {
+        super::aws::aws().specs.clone()
+    } else {
+        Vec::new()
+    };
+    for spec in &aws_specs {
+        let at = |msg: String| format!("{}: rule {:?}: {msg}", super::aws::FILE, spec.id);
+        if spec.examples.is_empty() || spec.negative_examples.is_empty() {
+            problems.push(at("needs examples and negative examples".into()));
+        }
+        for (n, ex) in spec.examples.iter().enumerate() {
+            let found = run(ex);
+            let ids: Vec<&str> = found.iter().map(|f| f.rule.id).collect();
+            if ids != [spec.id.as_str()] {
+                problems.push(at(format!(
+                    "example {}: expected 1 finding of this rule, got {ids:?}",
+                    n + 1
+                )));
+            }
+        }
+        for (n, ex) in spec.negative_examples.iter().enumerate() {
+            let mine = run(ex).iter().filter(|f| f.rule.id == spec.id).count();
+            if mine != 0 {
+                problems.push(at(format!(
+                    "negative example {}: expected no finding, got {mine}",
+                    n + 1
+                )));
+            }
+        }
+    }
     for (source, spec) in &specs {
         let at = |msg: String| format!("{source}: rule {:?}: {msg}", spec.id);
         if spec.keywords.is_empty() {

@@ -121,6 +121,10 @@ impl RuleSet {
     pub fn builtin_specs() -> Result<Vec<(String, RuleSpec)>, String> {
         let mut specs = Vec::new();
         for (name, text) in file::embedded() {
+            if *name == super::aws::FILE {
+                // Rules of their own kind (see `aws`).
+                continue;
+            }
             let parsed = file::parse(name, text)?;
             specs.extend(parsed.rules.into_iter().map(|s| ((*name).to_string(), s)));
         }
@@ -132,7 +136,18 @@ impl RuleSet {
     pub fn from_files(files: &[(String, String)]) -> Result<RuleSet, String> {
         let mut specs = Vec::new();
         for (name, text) in files {
-            let parsed = file::parse(name, text)?;
+            let parsed = file::parse(name, text).map_err(|e| {
+                if toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("aws")) {
+                    format!(
+                        "{name}: AWS rules ([aws]) are built into keyhound and cannot be loaded \
+                         from a file; `keyhound rules check` without a file checks the built-in \
+                         {}",
+                        super::aws::FILE
+                    )
+                } else {
+                    e
+                }
+            })?;
             specs.extend(parsed.rules.into_iter().map(|s| (name.clone(), s)));
         }
         RuleSet::from_specs(specs)
@@ -144,7 +159,7 @@ impl RuleSet {
         for (name, spec) in specs {
             let hir = file::validate(&name, &spec)?;
             let exact = spec.exact_keywords_in(&hir);
-            if super::AWS_RULES.iter().any(|r| r.id == spec.id)
+            if super::aws::IDS.contains(&spec.id.as_str())
                 || rules.iter().any(|r| r.meta.id == spec.id)
             {
                 return Err(format!("{name}: rule {:?}: id: defined twice", spec.id));
