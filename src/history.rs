@@ -142,7 +142,14 @@ pub fn scan(root: &Path, config: &Config, stats: &Stats) -> Option<History> {
                 usize::MAX,
             ),
         };
+        let rules = config.detector.rule_set();
         for mut f in findings {
+            // A rule limited to some paths ran on every blob: its path is known only now.
+            if let Some(p) = places.get(&oid) {
+                if !rules.path_allows(f.rule.id, &p.path) {
+                    continue;
+                }
+            }
             for l in &mut f.locations {
                 l.path.clone_from(&path);
                 l.commit.clone_from(&commit);

@@ -41,7 +41,8 @@ pub struct RuleSpec {
     #[serde(default)]
     pub secret_group: Option<usize>,
     /// A regex on the file path: the rule runs only on matching paths (in git history, where
-    /// a blob's path is known only later, it runs everywhere).
+    /// a blob's path is known only later, it runs everywhere and its findings in blobs first
+    /// committed at other paths are dropped).
     #[serde(default)]
     pub path: Option<String>,
 }

@@ -304,6 +304,18 @@ impl RuleSet {
         out
     }
 
+    /// Whether rule `id` may report a finding in a file at `path`: false only for a rule
+    /// limited to other paths. For git history, where a blob's path is known only after it
+    /// was matched (see `history`).
+    pub fn path_allows(&self, id: &str, path: &str) -> bool {
+        match self.rules.iter().find(|r| r.meta.id == id) {
+            Some(CompiledRule {
+                path: Some(only), ..
+            }) => only.is_match(path),
+            _ => true,
+        }
+    }
+
     /// The rule behind a match.
     pub fn get(&self, i: usize) -> Option<&CompiledRule> {
         self.rules.get(i)

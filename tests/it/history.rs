@@ -913,3 +913,49 @@ fn since_ignores_the_work_tree_and_the_index() {
     let out = scan(&repo, &["--since", "HEAD"]);
     check("--since HEAD with local changes", &out, 0, &[]);
 }
+
+/// A rule limited to some paths (`path`) runs on every blob of history, where a blob's path is
+/// known only after matching; its findings in blobs first seen at other paths are dropped then.
+#[test]
+fn rule_path_limit_applies_to_history_blobs() {
+    let repo = GitRepo::init();
+    repo.write(
+        ".keyhound.toml",
+        "[[rules]]\n\
+         id = \"acme-deploy-token\"\n\
+         name = \"Acme deploy token\"\n\
+         severity = \"high\"\n\
+         pattern = '''\\b(acmedeploy_[A-Za-z0-9]{24})\\b'''\n\
+         keywords = [\"acmedeploy_\"]\n\
+         path = '''\\.env$'''\n",
+    );
+    let mut rng = Rng::new(4711);
+    let in_env = format!("acmedeploy_{}", rng.string(b"ABCDEFGHabcdefgh23456789", 24));
+    let in_doc = format!("acmedeploy_{}", rng.string(b"ABCDEFGHabcdefgh23456789", 24));
+    repo.write("deploy/prod.env", format!("TOKEN={in_env}\n"));
+    repo.write("docs/deploy.md", format!("Set TOKEN, e.g. `{in_doc}`.\n"));
+    repo.commit_all("A: deploy token");
+    repo.git(&["rm", "-q", "deploy/prod.env", "docs/deploy.md"]);
+    repo.commit_all("B: remove");
+
+    let out = scan(&repo, &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc = out.json();
+    let found: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["secret"].as_str().unwrap_or_default().to_string(),
+                f["locations"][0]["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "{doc:#}");
+    assert_eq!(found[0].0, in_env, "{doc:#}");
+    assert!(found[0].1.ends_with("deploy/prod.env"), "{doc:#}");
+}
