@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use crate::finding::{Encoding, Finding, Location, LocationKind, Secret};
 use crate::matcher::text::Positions;
-use crate::matcher::Matcher;
+use crate::matcher::{found_hit, Matcher};
 use crate::pair::{self, Place};
 use crate::rule::needles::Needles;
 use crate::rule::set::RuleSet;
@@ -40,7 +40,8 @@ pub struct Detector {
     /// searched once for both (ids: AWS pattern `i` is `i`, rule keyword `k` is `aws + k`).
     /// Teddy, the SIMD search behind it, costs about the same per pass whatever it holds up to
     /// a point, and the AWS literals alone fill half a pass.
-    together: Option<(Needles, usize)>,
+    /// The third field is the number of rule keywords (an upper bound of their indices).
+    together: Option<(Needles, usize, usize)>,
 }
 
 impl Detector {
@@ -52,7 +53,7 @@ impl Detector {
             .map(|(i, l)| (l.to_vec(), i))
             .collect();
         let n = aws.len();
-        let together = if rules.exact_needles().is_empty() {
+        let together = if rules.exact_needles().is_empty() || !matcher.packable() {
             None
         } else {
             let all = aws
@@ -65,7 +66,16 @@ impl Detector {
                 )
                 .collect();
             // A search that cannot be built leaves each part to search for itself.
-            Needles::build(all, false).ok().flatten().map(|s| (s, n))
+            let keywords = rules
+                .exact_needles()
+                .iter()
+                .map(|(_, k)| k + 1)
+                .max()
+                .unwrap_or(0);
+            Needles::build(all, false)
+                .ok()
+                .flatten()
+                .map(|s| (s, n, keywords))
         };
         Detector {
             matcher,
@@ -91,14 +101,20 @@ impl Detector {
     pub fn detect(&self, data: &[u8], place: Place<'_>) -> Detected {
         let path = Some(place.path).filter(|p| !p.is_empty());
         let ((candidates, markers), rule_matches) = match &self.together {
-            Some((search, n)) => {
-                let (mut aws, mut keywords) = (Vec::new(), Vec::new());
+            Some((search, n, keywords)) => {
+                let mut aws = Vec::new();
+                let mut seen = vec![false; *keywords];
                 search.each(data, &mut |id, start, _| match id.checked_sub(*n) {
-                    None => aws.push((id, start)),
-                    Some(k) => keywords.push(k),
+                    None => aws.push(found_hit(id, start)),
+                    Some(k) => {
+                        if let Some(s) = seen.get_mut(k) {
+                            *s = true;
+                        }
+                    }
                 });
-                keywords.sort_unstable();
-                keywords.dedup();
+                let keywords: Vec<usize> = (0..seen.len())
+                    .filter(|&k| seen.get(k).copied().unwrap_or(false))
+                    .collect();
                 (
                     self.matcher.scan_found(data, Some(aws)),
                     self.rules.matches_with(data, path, Some(&keywords)),

@@ -63,6 +63,22 @@ pub const IGNORE_MARKERS: [&str; 3] = [
     "pragma: allowlist secret",
 ];
 
+/// Bits of a packed hit (`found_hit`) that hold the pattern index.
+const HIT_PATTERN_BITS: u32 = 8;
+
+/// One occurrence of pattern `pattern` at `start`, packed so that hits sort by position first,
+/// then by pattern.
+pub fn found_hit(pattern: usize, start: usize) -> u64 {
+    ((start as u64) << HIT_PATTERN_BITS) | (pattern as u64 & ((1 << HIT_PATTERN_BITS) - 1))
+}
+
+fn unpack_hit(h: u64) -> (usize, usize) {
+    (
+        usize::try_from(h >> HIT_PATTERN_BITS).unwrap_or(usize::MAX),
+        (h & ((1 << HIT_PATTERN_BITS) - 1)) as usize,
+    )
+}
+
 /// Compiled literal prefilter. Build once, share across threads.
 pub struct Matcher {
     ac: AhoCorasick,
@@ -153,29 +169,46 @@ impl Matcher {
     }
 
     /// Like `scan_with_markers`, with the occurrences of `literals` in `data` found by the
-    /// caller, as (pattern index, start): every occurrence, overlapping ones included, in any
-    /// order. They are taken as this matcher's own search would: leftmost first, the earliest
-    /// pattern first among those at one position, each match skipping those it overlaps.
-    pub fn scan_found(
+    /// caller, each packed as `found_hit(pattern, start)`: every occurrence, overlapping ones
+    /// included, in any order. They are taken as this matcher's own search would: leftmost
+    /// first, the earliest pattern first among those at one position, each match skipping those
+    /// it overlaps. (Packed into one word each, a blob made of nothing but literals costs at
+    /// most 8 bytes per occurrence.)
+    pub fn scan_found(&self, data: &[u8], found: Option<Vec<u64>>) -> (Vec<Candidate>, Vec<usize>) {
+        match found {
+            Some(mut all) => {
+                all.sort_unstable();
+                let mut end = 0;
+                let hits = all.into_iter().filter_map(move |h| {
+                    let (start, p) = unpack_hit(h);
+                    let (_, bytes) = self.patterns.get(p)?;
+                    (start >= end).then(|| {
+                        end = start + bytes.len();
+                        (p, start..end)
+                    })
+                });
+                self.scan_sorted(data, hits)
+            }
+            None => self.scan_sorted(data, self.own_hits(data)),
+        }
+    }
+
+    /// Whether `scan_found` can take this many patterns' hits packed.
+    pub fn packable(&self) -> bool {
+        self.patterns.len() <= 1 << HIT_PATTERN_BITS
+    }
+
+    fn own_hits<'a>(&'a self, data: &'a [u8]) -> impl Iterator<Item = (usize, Range<usize>)> + 'a {
+        self.ac
+            .find_iter(data)
+            .map(|m| (m.pattern().as_usize(), m.start()..m.end()))
+    }
+
+    fn scan_sorted(
         &self,
         data: &[u8],
-        found: Option<Vec<(usize, usize)>>,
+        hits: impl Iterator<Item = (usize, Range<usize>)>,
     ) -> (Vec<Candidate>, Vec<usize>) {
-        let hits = found.map(|mut all| {
-            all.sort_unstable_by_key(|&(p, start)| (start, p));
-            let mut taken = Vec::new();
-            let mut end = 0;
-            for (p, start) in all {
-                let Some((_, bytes)) = self.patterns.get(p) else {
-                    continue;
-                };
-                if start >= end {
-                    end = start + bytes.len();
-                    taken.push((p, start..end));
-                }
-            }
-            taken
-        });
         let mut out = Vec::new();
         let mut markers = Vec::new();
         self.scan_into(data, 0, &mut out, None, &mut markers, hits);
@@ -209,16 +242,10 @@ impl Matcher {
         out: &mut Vec<Candidate>,
         outer: Option<&Range<usize>>,
         markers: &mut Vec<usize>,
-        hits: Option<Vec<(usize, Range<usize>)>>,
+        hits: impl Iterator<Item = (usize, Range<usize>)>,
     ) {
         let mut found: Vec<Candidate> = Vec::new();
         let mut decoded_runs: Vec<Range<usize>> = Vec::new();
-        let hits = hits.unwrap_or_else(|| {
-            self.ac
-                .find_iter(data)
-                .map(|m| (m.pattern().as_usize(), m.start()..m.end()))
-                .collect()
-        });
         for (p, hit) in hits {
             let Some((trigger, pattern)) = self.patterns.get(p) else {
                 continue;
@@ -263,7 +290,14 @@ impl Matcher {
                     if mostly_text(&decoded) {
                         let span = outer.cloned().unwrap_or(run);
                         let mut inner = Vec::new();
-                        self.scan_into(&decoded, depth + 1, &mut inner, Some(&span), markers, None);
+                        self.scan_into(
+                            &decoded,
+                            depth + 1,
+                            &mut inner,
+                            Some(&span),
+                            markers,
+                            self.own_hits(&decoded),
+                        );
                         out.extend(inner);
                     }
                 }
