@@ -9,6 +9,7 @@
 //! signature.
 
 pub mod aws;
+pub mod endpoint;
 pub mod sigv4;
 
 use std::collections::{HashMap, HashSet};
@@ -18,7 +19,8 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-pub use aws::{classify, Endpoint, DEFAULT_ENDPOINT};
+pub use aws::classify;
+pub use endpoint::{Endpoint, DEFAULT_ENDPOINT};
 
 use crate::finding::Secret;
 use crate::matcher::aws as keys;
@@ -249,14 +251,16 @@ fn precheck(c: &Credential, skip_accounts: &HashSet<String>) -> Result<Job, Verd
             )));
         }
     }
-    let token = match (c.key_id.get(..4), token) {
-        // Long-term keys take no session token; a token found near one belongs to something
-        // else, and sending it would make AWS reject a live key.
-        (Some("AKIA"), _) => None,
-        (Some("ASIA"), Some(t)) => Some(t.clone()),
-        (Some("ASIA"), None) => {
+    let temporary = crate::rule::aws::aws().params.is_temporary(&c.key_id);
+    let token = match (c.key_id.get(..4), temporary, token) {
+        // Temporary keys (`temporary_prefixes` of rules/aws.toml) are signed with their token.
+        (_, true, Some(t)) => Some(t.clone()),
+        (_, true, None) => {
             return Err(Verdict::skipped("temporary key without session token"));
         }
+        // Long-term keys take no session token; a token found near one belongs to something
+        // else, and sending it would make AWS reject a live key.
+        (Some("AKIA"), false, _) => None,
         _ => return Err(Verdict::skipped("key type cannot be verified")),
     };
     if let Some(t) = &token {
