@@ -36,12 +36,19 @@ impl Detected {
 pub struct Detector {
     matcher: Matcher,
     rules: RuleSet,
-    /// The AWS literals and the rules' exact keywords in one search, so that a blob is
-    /// searched once for both (ids: AWS pattern `i` is `i`, rule keyword `k` is `aws + k`).
-    /// Teddy, the SIMD search behind it, costs about the same per pass whatever it holds up to
-    /// a point, and the AWS literals alone fill half a pass.
-    /// The third field is the number of rule keywords (an upper bound of their indices).
-    together: Option<(Needles, usize, usize)>,
+    together: Option<Together>,
+}
+
+/// The AWS literals and the rules' exact keywords in one search, so that a blob is searched
+/// once for both. Teddy, the SIMD search behind it, costs about the same per pass whatever it
+/// holds up to a point, and the AWS literals alone fill half a pass.
+struct Together {
+    /// Ids: AWS pattern `i` is `i`, rule keyword `k` is `aws + k`.
+    search: Needles,
+    /// The number of AWS patterns.
+    aws: usize,
+    /// One more than the largest rule keyword index.
+    keywords: usize,
 }
 
 impl Detector {
@@ -53,29 +60,23 @@ impl Detector {
             .map(|(i, l)| (l.to_vec(), i))
             .collect();
         let n = aws.len();
-        let together = if rules.exact_needles().is_empty() || !matcher.packable() {
+        let exact = rules.exact_needles();
+        let together = if exact.is_empty() || !matcher.packable() {
             None
         } else {
             let all = aws
                 .into_iter()
-                .chain(
-                    rules
-                        .exact_needles()
-                        .iter()
-                        .map(|(b, k)| (b.clone(), n + k)),
-                )
+                .chain(exact.iter().map(|(b, k)| (b.clone(), n + k)))
                 .collect();
             // A search that cannot be built leaves each part to search for itself.
-            let keywords = rules
-                .exact_needles()
-                .iter()
-                .map(|(_, k)| k + 1)
-                .max()
-                .unwrap_or(0);
             Needles::build(all, false)
                 .ok()
                 .flatten()
-                .map(|s| (s, n, keywords))
+                .map(|search| Together {
+                    search,
+                    aws: n,
+                    keywords: exact.iter().map(|(_, k)| k + 1).max().unwrap_or(0),
+                })
         };
         Detector {
             matcher,
@@ -101,17 +102,18 @@ impl Detector {
     pub fn detect(&self, data: &[u8], place: Place<'_>) -> Detected {
         let path = Some(place.path).filter(|p| !p.is_empty());
         let ((candidates, markers), rule_matches) = match &self.together {
-            Some((search, n, keywords)) => {
+            Some(t) => {
                 let mut aws = Vec::new();
-                let mut seen = vec![false; *keywords];
-                search.each(data, &mut |id, start, _| match id.checked_sub(*n) {
-                    None => aws.push(found_hit(id, start)),
-                    Some(k) => {
-                        if let Some(s) = seen.get_mut(k) {
-                            *s = true;
+                let mut seen = vec![false; t.keywords];
+                t.search
+                    .each(data, &mut |id, start, _| match id.checked_sub(t.aws) {
+                        None => aws.push(found_hit(id, start)),
+                        Some(k) => {
+                            if let Some(s) = seen.get_mut(k) {
+                                *s = true;
+                            }
                         }
-                    }
-                });
+                    });
                 let keywords: Vec<usize> = (0..seen.len())
                     .filter(|&k| seen.get(k).copied().unwrap_or(false))
                     .collect();
