@@ -114,10 +114,7 @@ pub fn pair(data: &[u8], candidates: Vec<Candidate>, place: Place<'_>) -> Paired
         ));
     }
     for &k in &keys {
-        let Some(key) = located
-            .get(k)
-            .filter(|_| !used.get(k).copied().unwrap_or(true))
-        else {
+        let Some(key) = unused(&located, &used, k) else {
             continue;
         };
         if key.cand.example {
@@ -133,10 +130,7 @@ pub fn pair(data: &[u8], candidates: Vec<Candidate>, place: Place<'_>) -> Paired
         ));
     }
     for &s in &secrets {
-        let Some(secret) = located
-            .get(s)
-            .filter(|_| !used.get(s).copied().unwrap_or(true))
-        else {
+        let Some(secret) = unused(&located, &used, s) else {
             continue;
         };
         let reportable = match secret.cand.name {
@@ -160,10 +154,7 @@ pub fn pair(data: &[u8], candidates: Vec<Candidate>, place: Place<'_>) -> Paired
         ));
     }
     for &t in &tokens {
-        let Some(token) = located
-            .get(t)
-            .filter(|_| !token_used.get(t).copied().unwrap_or(true))
-        else {
+        let Some(token) = unused(&located, &token_used, t) else {
             continue;
         };
         if token.cand.example {
@@ -180,6 +171,13 @@ pub fn pair(data: &[u8], candidates: Vec<Candidate>, place: Place<'_>) -> Paired
     }
     out.findings = merge_same(findings);
     out
+}
+
+/// Candidate `i`, if no pair took it.
+fn unused<'a>(located: &'a [Located], used: &[bool], i: usize) -> Option<&'a Located> {
+    located
+        .get(i)
+        .filter(|_| !used.get(i).copied().unwrap_or(true))
 }
 
 fn mark(v: &mut [bool], i: usize) {
