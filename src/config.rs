@@ -8,7 +8,7 @@ use crate::cli::{ColorChoice, Format, ScanArgs};
 use crate::detect::Detector;
 use crate::error::{Error, Result};
 use crate::rule::set::RuleSet;
-use crate::suppress::{parse_baseline, parse_config, ConfigFile, Suppressions};
+use crate::suppress::{parse_baseline, parse_config, with_line, ConfigFile, Suppressions};
 use crate::verify::{Endpoint, VerifyConfig};
 
 /// What to scan.
@@ -114,7 +114,7 @@ impl Config {
                 Target::Stdin => None,
             })
             .unwrap_or_else(|| PathBuf::from("."));
-        let (config_file, project) = load_project_config(args, &root)?;
+        let (config_file, project, project_text) = load_project_config(args, &root)?;
         let mut specs = if args.no_builtin_rules {
             Vec::new()
         } else {
@@ -131,11 +131,12 @@ impl Config {
                 .cloned()
                 .map(|r| (project_name.clone(), r)),
         );
-        let rules = RuleSet::from_specs(specs).map_err(Error::Config)?;
+        let located = |e: String| Error::Config(with_line(&project_name, &project_text, e));
+        let rules = RuleSet::from_specs(specs).map_err(located)?;
         let detector = Detector::new(rules);
         for id in &project.disable {
             if !detector.rules().iter().any(|r| r.id == id) {
-                return Err(Error::Config(format!(
+                return Err(located(format!(
                     "{project_name}: disable: no rule has the id {id:?}"
                 )));
             }
@@ -146,7 +147,7 @@ impl Config {
             root.parent().map(PathBuf::from).unwrap_or_default()
         };
         let mut suppressions =
-            Suppressions::new(&project_name, &project, &scan_root).map_err(Error::Config)?;
+            Suppressions::new(&project_name, &project, &scan_root).map_err(located)?;
         if let Some(b) = &args.baseline {
             let text = std::fs::read_to_string(b).map_err(|e| Error::Io {
                 path: b.clone(),
@@ -187,12 +188,13 @@ impl Config {
 
 /// The project configuration: `--config FILE`, else `.keyhound.toml` at the top of the scanned
 /// repository (or the scanned directory), else `.gitleaks.toml` there; none with `--no-config`.
+/// Also returns the file's text, for the lines of errors found after parsing.
 fn load_project_config(
     args: &ScanArgs,
     root: &std::path::Path,
-) -> Result<(Option<PathBuf>, ConfigFile)> {
+) -> Result<(Option<PathBuf>, ConfigFile, String)> {
     if args.no_config {
-        return Ok((None, ConfigFile::default()));
+        return Ok((None, ConfigFile::default(), String::new()));
     }
     let path = match &args.config {
         Some(p) => Some(p.clone()),
@@ -215,22 +217,24 @@ fn load_project_config(
         }
     };
     let Some(path) = path else {
-        return Ok((None, ConfigFile::default()));
+        return Ok((None, ConfigFile::default(), String::new()));
     };
     let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
         path: path.clone(),
         source: e,
     })?;
     let name = path.display().to_string();
+    // By name (`.gitleaks.toml`), or by content for `--config` with any name.
     let is_gitleaks = path
         .file_name()
-        .is_some_and(|n| n.to_string_lossy().contains("gitleaks"));
+        .is_some_and(|n| n.to_string_lossy().contains("gitleaks"))
+        || crate::gitleaks::looks_like(&text);
     let config = if is_gitleaks {
         crate::gitleaks::import(&name, &text).map_err(Error::Config)?
     } else {
         parse_config(&name, &text).map_err(Error::Config)?
     };
-    Ok((Some(path), config))
+    Ok((Some(path), config, text))
 }
 
 /// The verification settings: endpoint (flag, then the AWS environment variables), limits and

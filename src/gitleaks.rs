@@ -12,6 +12,32 @@ use toml::Value;
 use crate::rule::file::{AllowlistSpec, RuleSpec};
 use crate::suppress::{AllowSpec, ConfigFile};
 
+/// Whether `text` is a gitleaks configuration rather than a `.keyhound.toml`: keys only
+/// gitleaks uses (`title`, `[extend]`, `[[allowlists]]`, a rule's `regex`, an allowlist's
+/// `regexTarget`, `description` or `commits`).
+pub fn looks_like(text: &str) -> bool {
+    let Ok(t) = toml::from_str::<toml::Table>(text) else {
+        return false;
+    };
+    let rule_regex = t
+        .get("rules")
+        .and_then(Value::as_array)
+        .is_some_and(|rs| rs.iter().any(|r| r.get("regex").is_some()));
+    let allowlist_keys = t
+        .get("allowlist")
+        .and_then(Value::as_table)
+        .is_some_and(|a| {
+            ["regexTarget", "description", "commits"]
+                .iter()
+                .any(|k| a.contains_key(*k))
+        });
+    ["title", "extend", "allowlists"]
+        .iter()
+        .any(|k| t.contains_key(*k))
+        || rule_regex
+        || allowlist_keys
+}
+
 /// Converts a gitleaks configuration into keyhound's.
 pub fn import(name: &str, text: &str) -> Result<ConfigFile, String> {
     let doc: toml::Table =

@@ -151,6 +151,61 @@ pub fn parse_config(name: &str, text: &str) -> Result<ConfigFile, String> {
     toml::from_str::<ConfigFile>(text).map_err(|e| format!("{name}: {}", e.to_string().trim_end()))
 }
 
+/// Adds the line to an error about a field of config file `name` (`NAME: rule "ID": FIELD:
+/// ...` or `NAME: FIELD: ...`, as the rule and allowlist compilers write them): the first line
+/// that sets the field, after the rule's `id` line or the field's table header. An error that
+/// names no field of this file, or a field not found, comes back as it was.
+pub fn with_line(name: &str, text: &str, err: String) -> String {
+    let Some(rest) = err.strip_prefix(&format!("{name}: ")) else {
+        return err;
+    };
+    if rest.starts_with("TOML parse error") || rest.starts_with("line ") {
+        return err;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let sets = |l: &str, key: &str| {
+        l.trim_start()
+            .strip_prefix(key)
+            .is_some_and(|r| r.trim_start().starts_with('='))
+    };
+    let (from, field) = match rest.strip_prefix("rule \"") {
+        Some(r) => {
+            let Some((id, after)) = r.split_once("\": ") else {
+                return err;
+            };
+            let Some(from) = lines.iter().position(|l| {
+                sets(l, "id")
+                    && l.split_once('=')
+                        .is_some_and(|(_, v)| v.trim().trim_matches(['"', '\'']) == id)
+            }) else {
+                return err;
+            };
+            (from, after.split(": ").next().unwrap_or(""))
+        }
+        None => {
+            let field = rest.split(": ").next().unwrap_or("");
+            // `allowlist.rule.ID.paths` is set under `[allowlist.rule.ID]`.
+            let from = field.rsplit_once('.').map_or(Some(0), |(table, _)| {
+                lines.iter().position(|l| l.trim() == format!("[{table}]"))
+            });
+            let Some(from) = from else {
+                return err;
+            };
+            (from, field)
+        }
+    };
+    let key = field.rsplit('.').next().unwrap_or(field);
+    match lines
+        .iter()
+        .enumerate()
+        .skip(from)
+        .find(|(_, l)| !key.is_empty() && sets(l, key))
+    {
+        Some((i, _)) => format!("{name}: line {}: {rest}", i + 1),
+        None => err,
+    }
+}
+
 impl Suppressions {
     /// Compiles the configuration's allowlists and disabled rules. `root` is the scanned
     /// directory: path globs are relative to it.
@@ -277,6 +332,33 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(e.contains("allowlist.regexes"), "{e}");
+        let text = "[allowlist]\nregexes = ['(']\n";
+        assert!(with_line("c", text, e).starts_with("c: line 2: allowlist.regexes"));
+    }
+
+    #[test]
+    fn errors_after_parsing_get_their_line() {
+        let text = "disable = [\"nope\"]\n\n[[rules]]\nid = \"a\"\npattern = '(x'\n\n[[rules]]\nid = \"b\"\nname = \"B\"\npattern = '(y'\n\n[allowlist.rule.b]\npaths = ['[']\n";
+        let at = |e: &str| with_line("f", text, e.to_string());
+        assert_eq!(
+            at("f: rule \"b\": pattern: bad"),
+            "f: line 10: rule \"b\": pattern: bad"
+        );
+        assert_eq!(
+            at("f: rule \"a\": pattern: bad"),
+            "f: line 5: rule \"a\": pattern: bad"
+        );
+        assert_eq!(at("f: disable: no rule"), "f: line 1: disable: no rule");
+        assert_eq!(
+            at("f: allowlist.rule.b.paths: bad"),
+            "f: line 13: allowlist.rule.b.paths: bad"
+        );
+        // Nothing to find: unchanged.
+        assert_eq!(
+            at("f: rule \"c\": pattern: bad"),
+            "f: rule \"c\": pattern: bad"
+        );
+        assert_eq!(at("g: disable: x"), "g: disable: x");
     }
 
     #[test]

@@ -677,7 +677,7 @@ fn bad_allowlist_regex_is_a_clear_error() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr.contains(".keyhound.toml")
-            && out.stderr.contains("allowlist.regexes")
+            && out.stderr.contains("line 2: allowlist.regexes")
             && out.stderr.contains("(unclosed"),
         "{}",
         out.stderr
@@ -691,14 +691,15 @@ fn bad_allowlist_regex_is_a_clear_error() {
         out.stderr.contains(".keyhound.toml")
             && out
                 .stderr
-                .contains("allowlist.rule.aws-access-key-id.regexes"),
+                .contains("line 2: allowlist.rule.aws-access-key-id.regexes"),
         "{}",
         out.stderr
     );
     let out = scan_with_config("[allowlist]\npath_regexes = ['''***''']\n");
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr.contains(".keyhound.toml") && out.stderr.contains("allowlist.path_regexes"),
+        out.stderr.contains(".keyhound.toml")
+            && out.stderr.contains("line 2: allowlist.path_regexes"),
         "{}",
         out.stderr
     );
@@ -713,8 +714,9 @@ fn bad_user_rule_regex_is_a_clear_error() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr.contains(".keyhound.toml")
-            && out.stderr.contains("widget-token")
-            && out.stderr.contains("pattern"),
+            && out
+                .stderr
+                .contains("line 5: rule \"widget-token\": pattern"),
         "{}",
         out.stderr
     );
@@ -1164,6 +1166,13 @@ fn gitleaks_config_is_discovered_and_imported() {
     assert_eq!(out2.code, 1, "{}", out2.stderr);
     assert_eq!(rule_values(&out2.json()), rule_values(&doc));
     assert_eq!(warnings(&out2.stderr).len(), 3, "{}", out2.stderr);
+
+    // A gitleaks configuration under another name is recognised by its content.
+    tree.write("ci/secret-scanning.toml", GITLEAKS_TOML);
+    let out4 = scan_json(tree.path(), &["--config", "ci/secret-scanning.toml"]);
+    assert_eq!(out4.code, 1, "{}", out4.stderr);
+    assert_eq!(rule_values(&out4.json()), rule_values(&doc));
+    assert_eq!(warnings(&out4.stderr).len(), 3, "{}", out4.stderr);
 
     // `--quiet` silences the warnings, not the result.
     let out3 = scan_json(tree.path(), &["--quiet"]);
