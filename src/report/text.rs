@@ -113,10 +113,15 @@ fn write_finding(
         )?;
     }
     if let Some(a) = &f.aws {
-        let account = a
-            .account_id
-            .as_deref()
-            .unwrap_or("unknown (key predates the encoding)");
+        // Key IDs with I or J after the prefix predate the account encoding; others that
+        // decode to no 12-digit account do not hold one either.
+        let account = a.account_id.as_deref().unwrap_or(
+            if matches!(a.key_id.as_bytes().get(4), Some(b'I' | b'J')) {
+                "unknown (key predates the encoding)"
+            } else {
+                "unknown (not encoded in this key ID)"
+            },
+        );
         writeln!(
             out,
             "    key id      {}  account {account}, {}",
