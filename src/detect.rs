@@ -61,7 +61,7 @@ impl Detector {
             .collect();
         let n = aws.len();
         let exact = rules.exact_needles();
-        let together = if exact.is_empty() || !matcher.packable() {
+        let together = if exact.is_empty() {
             None
         } else {
             let all = aws

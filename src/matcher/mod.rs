@@ -9,7 +9,7 @@ pub mod text;
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use crate::rule::needles::Needles;
 
 use crate::finding::Encoding;
 use aws::{NameStrength, Strictness};
@@ -63,8 +63,9 @@ pub const IGNORE_MARKERS: [&str; 3] = [
     "pragma: allowlist secret",
 ];
 
-/// Bits of a packed hit (`found_hit`) that hold the pattern index.
-const HIT_PATTERN_BITS: u32 = 8;
+/// Bits of a packed hit (`found_hit`) that hold the pattern index (`rule::aws` keeps the
+/// number of patterns far below this).
+const HIT_PATTERN_BITS: u32 = 16;
 
 /// One occurrence of pattern `pattern` at `start`, packed so that hits sort by position first,
 /// then by pattern.
@@ -81,7 +82,8 @@ fn unpack_hit(h: u64) -> (usize, usize) {
 
 /// Compiled literal prefilter. Build once, share across threads.
 pub struct Matcher {
-    ac: AhoCorasick,
+    /// Every occurrence of every pattern (see `rule::needles`).
+    search: Option<Needles>,
     /// Trigger and exact pattern bytes, by pattern index.
     patterns: Vec<(Trigger, Vec<u8>)>,
 }
@@ -144,11 +146,15 @@ impl Matcher {
         for m in markers {
             patterns.push((Trigger::Base64Marker, m.into_bytes()));
         }
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(patterns.iter().map(|(_, p)| p))
-            .unwrap_or_else(|_| empty_automaton());
-        Matcher { ac, patterns }
+        let needles = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, (_, p))| (p.clone(), i))
+            .collect();
+        // Building fails only if the automaton fallback cannot be built for these few dozen
+        // literals; the matcher then finds nothing rather than stopping the scan.
+        let search = Needles::build(needles, false).ok().flatten();
+        Matcher { search, patterns }
     }
 
     /// Finds every candidate in `data`, sorted by position.
@@ -175,33 +181,36 @@ impl Matcher {
     /// it overlaps. (Packed into one word each, a blob made of nothing but literals costs at
     /// most 8 bytes per occurrence.)
     pub fn scan_found(&self, data: &[u8], found: Option<Vec<u64>>) -> (Vec<Candidate>, Vec<usize>) {
-        match found {
-            Some(mut all) => {
-                all.sort_unstable();
-                let mut end = 0;
-                let hits = all.into_iter().filter_map(move |h| {
-                    let (start, p) = unpack_hit(h);
-                    let (_, bytes) = self.patterns.get(p)?;
-                    (start >= end).then(|| {
-                        end = start + bytes.len();
-                        (p, start..end)
-                    })
-                });
-                self.scan_sorted(data, hits)
-            }
-            None => self.scan_sorted(data, self.own_hits(data)),
+        let found = found.unwrap_or_else(|| self.find(data));
+        self.scan_sorted(data, self.leftmost_first(found))
+    }
+
+    /// Every occurrence of the patterns in `data`, packed.
+    fn find(&self, data: &[u8]) -> Vec<u64> {
+        let mut found = Vec::new();
+        if let Some(s) = &self.search {
+            s.each(data, &mut |p, start, _| found.push(found_hit(p, start)));
         }
+        found
     }
 
-    /// Whether `scan_found` can take this many patterns' hits packed.
-    pub fn packable(&self) -> bool {
-        self.patterns.len() <= 1 << HIT_PATTERN_BITS
-    }
-
-    fn own_hits<'a>(&'a self, data: &'a [u8]) -> impl Iterator<Item = (usize, Range<usize>)> + 'a {
-        self.ac
-            .find_iter(data)
-            .map(|m| (m.pattern().as_usize(), m.start()..m.end()))
+    /// The occurrences an Aho-Corasick leftmost-first search would report, in order: the
+    /// leftmost; among those at one position, the earliest pattern; then the next one that
+    /// starts after it ends.
+    fn leftmost_first(
+        &self,
+        mut all: Vec<u64>,
+    ) -> impl Iterator<Item = (usize, Range<usize>)> + '_ {
+        all.sort_unstable();
+        let mut end = 0;
+        all.into_iter().filter_map(move |h| {
+            let (start, p) = unpack_hit(h);
+            let (_, bytes) = self.patterns.get(p)?;
+            (start >= end).then(|| {
+                end = start + bytes.len();
+                (p, start..end)
+            })
+        })
     }
 
     fn scan_sorted(
@@ -296,7 +305,7 @@ impl Matcher {
                             &mut inner,
                             Some(&span),
                             markers,
-                            self.own_hits(&decoded),
+                            self.leftmost_first(self.find(&decoded)),
                         );
                         out.extend(inner);
                     }
@@ -326,13 +335,6 @@ impl Matcher {
             out.push(c);
         }
     }
-}
-
-#[cold]
-fn empty_automaton() -> AhoCorasick {
-    // The pattern set is fixed and small, so building it does not fail; if it ever did, an
-    // automaton built from no patterns is the only fallback that cannot fail either.
-    AhoCorasick::new(Vec::<&str>::new()).unwrap_or_else(|_| std::process::abort())
 }
 
 /// A key-ID candidate at `start`, if the text there is one.

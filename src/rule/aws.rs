@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
+use super::file::leak;
 use super::{Rule, Severity};
 
 /// Where the AWS rules come from (also their `source` in `rules list`).
@@ -132,6 +133,12 @@ pub fn parse(name: &str, text: &str) -> Result<Aws, String> {
             return bad(field, "need four or more characters each");
         }
     }
+    if p.key_id_prefixes.len() + p.secret_names.len() + p.token_names.len() > 1000 {
+        return bad(
+            "token_names",
+            "the lists hold more than 1000 literals in all",
+        );
+    }
     if p.near_lines == 0 || p.near_lines as u64 > u64::from(p.pair_lines) {
         return bad("near_lines", "must be from 1 to pair_lines");
     }
@@ -188,10 +195,6 @@ pub fn parse(name: &str, text: &str) -> Result<Aws, String> {
         key_id,
         specs,
     })
-}
-
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
 }
 
 #[cfg(test)]

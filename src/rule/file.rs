@@ -173,7 +173,8 @@ pub fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir::Hir, S
     Ok(hir)
 }
 
-fn leak(s: &str) -> &'static str {
+/// A string that lives as long as the program (rule metadata is built once per run).
+pub(crate) fn leak(s: &str) -> &'static str {
     Box::leak(s.to_string().into_boxed_str())
 }
 
