@@ -1,7 +1,8 @@
 //! What keyhound reports: a `Finding` is one credential (a key pair, a lone secret, a lone key
-//! ID, a lone session token) with every place it was seen. `Secret` holds secret text and
-//! redacts itself everywhere unless read explicitly. Fingerprints hash the rule and the secret
-//! value, never the path or line, so they survive code moving around.
+//! ID, a lone session token) with every place it was seen and, for a key pair, the `Verdict`
+//! of its verification. `Secret` holds secret text and redacts itself everywhere unless read
+//! explicitly. Fingerprints hash the rule and the secret value, never the path or line, so they
+//! survive code moving around. This module depends only on the rule metadata.
 
 use std::fmt;
 
@@ -142,7 +143,7 @@ pub struct Finding {
     /// For findings from git history: whether the credential is still in the tree of HEAD.
     pub present_at_head: Option<bool>,
     /// For key pairs: what AWS said about them.
-    pub verification: Option<crate::verify::Verdict>,
+    pub verification: Option<Verdict>,
 }
 
 impl Finding {
@@ -183,6 +184,75 @@ impl Finding {
     /// Sort key: path, line, column, rule, fingerprint. Independent of thread scheduling.
     pub fn sort_key(&self) -> (Option<&Location>, &'static str, &str) {
         (self.primary(), self.rule.id, &self.fingerprint)
+    }
+}
+
+/// The outcome of verifying one credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// AWS accepted the credential.
+    Live,
+    /// AWS rejected it: unknown or deactivated key ID, wrong secret, expired session.
+    Invalid,
+    /// No answer either way (network, throttling, server error, clock skew, anything odd).
+    Unknown,
+    /// Not sent (example, canary account, unverifiable key type, `--no-verify`).
+    Skipped,
+}
+
+impl Status {
+    /// Name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Live => "live",
+            Status::Invalid => "invalid",
+            Status::Unknown => "unknown",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A verification result. `account`, `arn` and `user_id` come from a live response; they are
+/// text from the network, sanitised of control characters and clipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub status: Status,
+    pub reason: String,
+    pub account: Option<String>,
+    pub arn: Option<String>,
+    pub user_id: Option<String>,
+}
+
+impl Verdict {
+    fn with(status: Status, reason: impl Into<String>) -> Verdict {
+        Verdict {
+            status,
+            reason: reason.into(),
+            account: None,
+            arn: None,
+            user_id: None,
+        }
+    }
+
+    /// An `invalid` verdict.
+    pub fn invalid(reason: impl Into<String>) -> Verdict {
+        Verdict::with(Status::Invalid, reason)
+    }
+
+    /// An `unknown` verdict.
+    pub fn unknown(reason: impl Into<String>) -> Verdict {
+        Verdict::with(Status::Unknown, reason)
+    }
+
+    /// A `skipped` verdict (no request was made).
+    pub fn skipped(reason: impl Into<String>) -> Verdict {
+        Verdict::with(Status::Skipped, reason)
     }
 }
 

@@ -1,23 +1,29 @@
-//! keyhound: a secret-leak scanner. It walks files (and git history) in parallel, finds AWS
-//! access key IDs, secret access keys and session tokens, pairs them into credentials, and
-//! reports them as text, JSON, JSONL or SARIF.
+//! keyhound: a secret-leak scanner. It walks files and git history in parallel, finds AWS
+//! access key IDs, secret access keys and session tokens (and other credentials described by
+//! rule files), pairs them into credentials, verifies live pairs against AWS STS, and reports
+//! them as text, JSON, JSONL or SARIF.
 //!
-//! The scan is a pipeline: `cli` → `config` → `source` (blobs) → `matcher` (candidates) →
-//! `pair` (findings) → `report`; `app` runs it as a list of steps.
+//! The scan is a pipeline, one module per stage: `cli` (flags) → `config` (settings and the
+//! project configuration) → `app` (the commands as steps, and the `Scanner` they build) →
+//! `source` (`Blob`s with their `Origin`: files, standard input, git objects, history, the
+//! index) → `extract` (text out of what was read) → `detect` (the prefilter, pattern rules and
+//! inline ignores, with `aws` for AWS key IDs, secrets, tokens and their pairing) → `suppress`
+//! (allowlists, baseline) → `verify` (STS) → `report`. Data types sit at the bottom and depend
+//! on nothing above them: `rule` (rules as data), `finding`, `location`, `error`.
+//!
+//! The library exists for the binary and the integration tests; only what they use is public.
 
 pub mod app;
+pub mod aws;
 pub mod cli;
-pub mod config;
-pub mod detect;
+mod config;
+mod detect;
 pub mod error;
+mod extract;
 pub mod finding;
-pub mod gitleaks;
-pub mod history;
-pub mod hook;
-pub mod matcher;
-pub mod pair;
-pub mod report;
+mod location;
+mod report;
 pub mod rule;
-pub mod source;
-pub mod suppress;
+mod source;
+mod suppress;
 pub mod verify;

@@ -1,12 +1,14 @@
 //! Reports: one module per format. Each writer takes the sorted findings and the summary
 //! counts and writes the whole report to a `Write`. Secrets are redacted unless the user asked
-//! to see them, in every format.
+//! to see them, in every format. `summary` is the one paragraph printed on standard error.
 
 pub mod json;
 pub mod sarif;
+pub mod summary;
 pub mod text;
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use crate::cli::Format;
 use crate::finding::{Finding, Secret};
@@ -24,8 +26,8 @@ pub struct Report<'a> {
     pub counts: &'a Counts,
     pub show_secrets: bool,
     pub color: bool,
-    /// Turns a location's display path into a repository-relative URI (SARIF).
-    pub uri: &'a dyn Fn(&str) -> String,
+    /// The directory SARIF URIs are relative to (see `sarif::uri_base`).
+    pub uri_base: &'a Path,
     /// The exit status the scan will end with (SARIF `invocations`).
     pub exit_code: i32,
 }

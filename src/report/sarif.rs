@@ -5,13 +5,14 @@
 //! ID and the account only).
 
 use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
 use super::Report;
-use crate::finding::{Finding, Location};
+use crate::finding::{Finding, Location, Status};
 use crate::rule::{Rule, Severity};
-use crate::verify::Status;
+use crate::source::STDIN_NAME;
 
 /// Where users read about keyhound.
 pub const INFORMATION_URI: &str = "https://github.com/keyhound/keyhound";
@@ -77,7 +78,7 @@ fn physical(l: &Location, report: &Report<'_>) -> Value {
         l.end_column.max(1)
     };
     json!({
-        "artifactLocation": {"uri": (report.uri)(&l.path)},
+        "artifactLocation": {"uri": relative_uri(report.uri_base, &l.path)},
         "region": {
             "startLine": l.line.max(1),
             "startColumn": l.column.max(1),
@@ -207,6 +208,58 @@ pub fn encode_uri(path: &str) -> String {
         }
     }
     out
+}
+
+/// Lexically normalises an absolute path (`.` and `..` resolved without touching the disk).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    normalize(&cwd.join(p))
+}
+
+/// The directory SARIF URIs are relative to: the git repository holding the first scanned
+/// path, else that path (its directory, for a file).
+pub fn uri_base(first: &Path) -> PathBuf {
+    let first = absolute(first);
+    let dir = if first.is_dir() {
+        first.clone()
+    } else {
+        first.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    dir.ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(dir)
+}
+
+/// A location's path as a URI relative to `base` (absolute `file://` URI when outside it).
+fn relative_uri(base: &Path, path: &str) -> String {
+    if path == STDIN_NAME {
+        return "stdin".to_string();
+    }
+    let abs = absolute(Path::new(path));
+    match abs.strip_prefix(base) {
+        Ok(rel) if !rel.as_os_str().is_empty() => {
+            encode_uri(&rel.to_string_lossy().replace('\\', "/"))
+        }
+        _ => format!(
+            "file://{}",
+            encode_uri(&abs.to_string_lossy().replace('\\', "/"))
+        ),
+    }
 }
 
 #[cfg(test)]

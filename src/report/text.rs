@@ -6,9 +6,8 @@
 use std::io::{self, Write};
 
 use super::Report;
-use crate::finding::{Finding, Location, LocationKind};
+use crate::finding::{Finding, Location, LocationKind, Status};
 use crate::rule::Severity;
-use crate::verify::Status;
 
 const RESET: &str = "\x1b[0m";
 const BOLD: &str = "\x1b[1m";

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use super::{Rule, Severity};
+use crate::error::{Error, Result};
 
 /// One rule as written in a file.
 #[derive(Debug, Clone, Deserialize)]
@@ -47,38 +48,6 @@ pub struct RuleSpec {
     pub path: Option<String>,
 }
 
-impl RuleSpec {
-    /// Whether the prefilter may search the keywords as written, on the blob itself: when the
-    /// rule says so, or when every match of the pattern contains one of them as written (then
-    /// a blob without that spelling cannot give a finding; see `literal`).
-    pub fn exact_keywords(&self) -> bool {
-        self.case_sensitive_keywords || {
-            let needles: Vec<&[u8]> = self.keywords.iter().map(|k| k.as_bytes()).collect();
-            super::literal::always_contains_any(&self.pattern, &needles)
-        }
-    }
-
-    /// `exact_keywords`, with the pattern already parsed.
-    pub fn exact_keywords_in(&self, hir: &regex_syntax::hir::Hir) -> bool {
-        self.case_sensitive_keywords || {
-            let needles: Vec<&[u8]> = self.keywords.iter().map(|k| k.as_bytes()).collect();
-            super::literal::hir_contains_any(hir, &needles)
-        }
-    }
-
-    /// Whether `text` holds one of the keywords, as the prefilter would see it.
-    pub fn keyword_in(&self, text: &str) -> bool {
-        if self.exact_keywords() {
-            self.keywords.iter().any(|k| text.contains(k.as_str()))
-        } else {
-            let lower = text.to_ascii_lowercase();
-            self.keywords
-                .iter()
-                .any(|k| lower.contains(&k.to_ascii_lowercase()))
-        }
-    }
-}
-
 /// What a rule (or a configuration) lets through.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,14 +69,14 @@ pub struct RuleFile {
 }
 
 /// Parses a rule file. `name` is used in error messages.
-pub fn parse(name: &str, text: &str) -> Result<RuleFile, String> {
-    toml::from_str::<RuleFile>(text).map_err(|e| format!("{name}: {}", e.to_string().trim_end()))
+pub fn parse(name: &str, text: &str) -> Result<RuleFile> {
+    toml::from_str::<RuleFile>(text).map_err(|e| Error::toml(name, &e))
 }
 
 /// Checks a rule's fields (not its examples: `rules check` does that through the matcher) and
 /// returns its parsed pattern.
-pub fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir::Hir, String> {
-    let at = |field: &str, msg: String| format!("{name}: rule {:?}: {field}: {msg}", spec.id);
+pub fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir::Hir> {
+    let at = |field: &'static str, msg: String| Error::rule(name, &spec.id, field, msg);
     let id_ok = !spec.id.is_empty()
         && spec
             .id
@@ -169,7 +138,7 @@ pub fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir::Hir, S
             ));
         }
     }
-    // `path` and `allowlist.regexes` are checked where they are compiled (`set::compile`).
+    // `path` and `allowlist.regexes` are checked where they are compiled (`detect::patterns`).
     Ok(hir)
 }
 
@@ -203,7 +172,4 @@ pub fn rule_meta(spec: &RuleSpec, source: &str) -> &'static Rule {
     }))
 }
 
-/// The rule files built into the binary: every file in `rules/`, embedded at build time.
-pub fn embedded() -> &'static [(&'static str, &'static str)] {
-    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"))
-}
+

@@ -1,7 +1,12 @@
-//! Rule metadata: the id, name, severity and help text of every kind of finding keyhound can
-//! report. The AWS rules come from `rules/aws.toml` (see `aws`): their detection (key IDs,
-//! secrets, session tokens and the pairing of the three) is code driven by that file; every
-//! other rule is a pattern in a rule file (see `file` and `set`).
+//! Rules as data: the metadata of every kind of finding keyhound can report (`Rule`,
+//! `Severity`), the syntax of rule files (`file`), the rule files built into the binary
+//! (`builtin`), and the checks of `keyhound rules check` (`check`). Nothing here depends on the
+//! detection engine: `detect` compiles these rules, and `aws` reads the AWS rules of
+//! `rules/aws.toml`, whose detection is code driven by that file.
+
+pub mod builtin;
+pub mod check;
+pub mod file;
 
 use serde::Serialize;
 
@@ -25,6 +30,17 @@ impl Severity {
             Severity::Low => "low",
         }
     }
+
+    /// Parses `critical`, `high`, `medium` or `low`.
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "critical" => Some(Severity::Critical),
+            "high" => Some(Severity::High),
+            "medium" => Some(Severity::Medium),
+            "low" => Some(Severity::Low),
+            _ => None,
+        }
+    }
 }
 
 /// Static description of one rule.
@@ -42,33 +58,52 @@ pub struct Rule {
     pub severity: Severity,
     /// How often a finding of this rule is a real credential (SARIF `precision`).
     pub precision: &'static str,
-    /// Where the rule comes from: `built-in (aws)`, a file in `rules/`, or a user's file.
+    /// Where the rule comes from: `rules/aws.toml`, another file in `rules/`, or a user's file.
     pub source: &'static str,
     /// Documentation links.
     pub references: &'static [&'static str],
 }
 
-/// The AWS rules (from `rules/aws.toml`), in the fixed order reports list them.
-pub fn aws_rules() -> [&'static Rule; 4] {
-    aws::aws().rules()
+/// Inline ignore comments: a finding on a line holding one is not reported. keyhound's own,
+/// and those of gitleaks and detect-secrets, so that teams can migrate without editing every
+/// suppression.
+pub const INLINE_IGNORE_MARKERS: [&str; 3] = [
+    "keyhound:allow",
+    "gitleaks:allow",
+    "pragma: allowlist secret",
+];
+
+/// Shannon entropy in bits per character: the measure a rule's `entropy` floor is stated in.
+pub fn shannon_entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        // A u8 always indexes a 256-entry table.
+        #[allow(clippy::indexing_slicing)]
+        {
+            counts[b as usize] += 1;
+        }
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
 }
 
-pub mod aws;
-pub mod check;
-pub mod file;
-pub mod literal;
-pub mod needles;
-pub mod set;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Severity {
-    /// Parses `critical`, `high`, `medium` or `low`.
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "critical" => Some(Severity::Critical),
-            "high" => Some(Severity::High),
-            "medium" => Some(Severity::Medium),
-            "low" => Some(Severity::Low),
-            _ => None,
-        }
+    #[test]
+    fn entropy_of_uniform_and_constant() {
+        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
     }
 }

@@ -10,17 +10,29 @@ use std::path::Path;
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{text_content, Stats};
-use crate::config::Config;
+use super::{Blob, Origin, Stats, Tally};
+use crate::error::Error;
+use crate::extract::text_content;
+
+/// How to walk.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Honour `.gitignore`, `.ignore` and git's exclude files.
+    pub respect_ignore: bool,
+    pub follow_links: bool,
+    pub threads: usize,
+    /// Larger files are skipped and counted.
+    pub max_file_size: u64,
+}
 
 /// Decides, from a file's path and metadata, that it need not be read (its content was
 /// already scanned as a git blob).
 pub type Skip<'a> = &'a (dyn Fn(&Path, &std::fs::Metadata) -> bool + Sync);
 
-/// Walks `roots` and calls `visit(display_path, bytes)` for every text file, from many threads.
-pub fn walk<F>(roots: &[&Path], config: &Config, stats: &Stats, skip: Skip<'_>, visit: F)
+/// Walks `roots` and calls `visit` with every text file, from many threads.
+pub fn walk<F>(roots: &[&Path], opts: &WalkOptions, tally: &Tally, skip: Skip<'_>, visit: F)
 where
-    F: Fn(&str, &[u8]) + Sync,
+    F: Fn(&Blob<'_>) + Sync,
 {
     let Some((first, rest)) = roots.split_first() else {
         return;
@@ -29,55 +41,66 @@ where
     for r in rest {
         builder.add(r);
     }
+    let respect = opts.respect_ignore;
     builder
         .hidden(false)
-        .ignore(config.respect_ignore)
-        .git_ignore(config.respect_ignore)
-        .git_global(config.respect_ignore)
-        .git_exclude(config.respect_ignore)
-        .parents(config.respect_ignore)
+        .ignore(respect)
+        .git_ignore(respect)
+        .git_global(respect)
+        .git_exclude(respect)
+        .parents(respect)
         .require_git(false)
-        .follow_links(config.follow_links)
-        .threads(config.threads)
+        .follow_links(opts.follow_links)
+        .threads(opts.threads)
         .filter_entry(|e| e.file_name() != ".git");
     let visit = &visit;
     builder.build_parallel().run(|| {
         let mut buf: Vec<u8> = Vec::new();
         Box::new(move |entry| {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(err) => {
-                    if is_not_found(&err) {
-                        Stats::add(&stats.vanished, 1);
-                    } else {
-                        stats.error(format!("walk: {err}"));
-                    }
-                    return WalkState::Continue;
-                }
-            };
-            let is_file = entry.file_type().is_some_and(|t| t.is_file());
-            if !is_file {
-                return WalkState::Continue;
-            }
-            let path = entry.path();
-            let display = display_path(path);
-            match read_file(path, config.max_file_size, skip, &mut buf) {
-                Ok(Read::AlreadyScanned) => Stats::add(&stats.unchanged, 1),
-                Ok(Read::Done) => {
-                    Stats::add(&stats.files, 1);
-                    Stats::add(&stats.bytes, buf.len() as u64);
-                    match text_content(&buf) {
-                        Some(text) => visit(&display, &text),
-                        None => Stats::add(&stats.skipped_binary, 1),
-                    }
-                }
-                Ok(Read::TooLarge) => Stats::add(&stats.skipped_large, 1),
-                Err(e) if e.kind() == ErrorKind::NotFound => Stats::add(&stats.vanished, 1),
-                Err(e) => stats.error(format!("{display}: {e}")),
+            match entry {
+                Ok(e) => visit_entry(&e, opts, tally, skip, &mut buf, visit),
+                Err(err) if is_not_found(&err) => Stats::add(&tally.stats.vanished, 1),
+                Err(err) => tally.error(Error::Walk(format!("walk: {err}"))),
             }
             WalkState::Continue
         })
     });
+}
+
+/// Reads one walked entry, if it is a file, and hands it to `visit` when it is text.
+fn visit_entry(
+    entry: &ignore::DirEntry,
+    opts: &WalkOptions,
+    tally: &Tally,
+    skip: Skip<'_>,
+    buf: &mut Vec<u8>,
+    visit: &(dyn Fn(&Blob<'_>) + Sync),
+) {
+    if !entry.file_type().is_some_and(|t| t.is_file()) {
+        return;
+    }
+    let stats = &tally.stats;
+    let path = entry.path();
+    match read_file(path, opts.max_file_size, skip, buf) {
+        Ok(Read::AlreadyScanned) => Stats::add(&stats.unchanged, 1),
+        Ok(Read::Done) => {
+            Stats::add(&stats.files, 1);
+            Stats::add(&stats.bytes, buf.len() as u64);
+            match text_content(buf) {
+                Some(text) => visit(&Blob {
+                    bytes: &text,
+                    origin: Origin::file(display_path(path)),
+                }),
+                None => Stats::add(&stats.skipped_binary, 1),
+            }
+        }
+        Ok(Read::TooLarge) => Stats::add(&stats.skipped_large, 1),
+        Err(e) if e.kind() == ErrorKind::NotFound => Stats::add(&stats.vanished, 1),
+        Err(e) => tally.error(Error::Io {
+            path: display_path(path).into(),
+            source: e,
+        }),
+    }
 }
 
 fn is_not_found(err: &ignore::Error) -> bool {

@@ -1,23 +1,142 @@
-//! Sources produce blobs (bytes plus where they came from) for the matcher: `fs` walks files in
-//! parallel, `stdin` reads standard input. This module also owns what is common to every
-//! source: the counters of the summary, and the decision whether a blob's bytes are text worth
-//! scanning (binary data is skipped and counted; UTF-16 text is converted).
+//! Sources produce `Blob`s: bytes and the `Origin` that says where they came from. `fs` walks
+//! files in parallel, `stdin` reads standard input, `git` reads objects, history, the index and
+//! ranges of commits. This module also owns what every source shares: the counters of the
+//! summary (`Stats`), kept apart from the errors that did not stop the scan (`Problems`).
 
 pub mod fs;
 pub mod git;
-pub mod git_diff;
 pub mod stdin;
 
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+
+use crate::error::{Error, Problems};
+use crate::finding::CommitInfo;
+
+/// Bytes to scan and where they came from.
+#[derive(Debug)]
+pub struct Blob<'a> {
+    pub bytes: &'a [u8],
+    pub origin: Origin,
+}
+
+/// Where a blob came from: its source and, for content inside a container (an archive, an
+/// image), the chain of members that holds it, outermost first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub source: Source,
+    pub members: Vec<String>,
+}
+
+/// The outermost place a blob was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file, by its path as walked.
+    File { path: String },
+    /// Standard input.
+    Stdin,
+    /// A git blob of the repository shown as `repo`, with where it is in history once known.
+    Git {
+        repo: String,
+        blob: String,
+        place: Option<GitPlace>,
+    },
+    /// An index entry staged for the next commit, by its path as shown.
+    Staged { path: String },
+}
+
+/// Where a git blob stands: the path reports show, the path a rule's `path` limit is matched
+/// against, and the commit that introduced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitPlace {
+    pub shown: String,
+    pub rule_path: String,
+    pub commit: Option<CommitInfo>,
+}
+
+/// Display name of standard input in reports.
+pub const STDIN_NAME: &str = "<stdin>";
+
+impl Origin {
+    fn of(source: Source) -> Origin {
+        Origin {
+            source,
+            members: Vec::new(),
+        }
+    }
+
+    /// A file, by its path as walked (see `fs::display_path`).
+    pub fn file(path: String) -> Origin {
+        Origin::of(Source::File { path })
+    }
+
+    /// Standard input.
+    pub fn stdin() -> Origin {
+        Origin::of(Source::Stdin)
+    }
+
+    /// A git blob whose place in history is not known (yet).
+    pub fn git_blob(repo: String, blob: String) -> Origin {
+        Origin::of(Source::Git {
+            repo,
+            blob,
+            place: None,
+        })
+    }
+
+    /// A git blob at a known place.
+    pub fn git_placed(repo: String, blob: String, place: GitPlace) -> Origin {
+        Origin::of(Source::Git {
+            repo,
+            blob,
+            place: Some(place),
+        })
+    }
+
+    /// A staged index entry.
+    pub fn staged(path: String) -> Origin {
+        Origin::of(Source::Staged { path })
+    }
+
+    /// The path reports show.
+    pub fn shown_path(&self) -> String {
+        match &self.source {
+            Source::File { path } | Source::Staged { path } => path.clone(),
+            Source::Stdin => STDIN_NAME.to_string(),
+            Source::Git {
+                place: Some(p), ..
+            } => p.shown.clone(),
+            Source::Git {
+                repo,
+                blob,
+                place: None,
+            } => format!("{repo}@blob:{blob}"),
+        }
+    }
+
+    /// The path rules limited to some paths are matched against; `None` when not known.
+    pub fn rule_path(&self) -> Option<&str> {
+        match &self.source {
+            Source::File { path } | Source::Staged { path } => Some(path),
+            Source::Stdin => Some(STDIN_NAME),
+            Source::Git { place, .. } => place.as_ref().map(|p| p.rule_path.as_str()),
+        }
+    }
+
+    /// The commit that introduced the content, for git blobs placed in history.
+    pub fn commit(&self) -> Option<&CommitInfo> {
+        match &self.source {
+            Source::Git { place: Some(p), .. } => p.commit.as_ref(),
+            _ => None,
+        }
+    }
+}
 
 /// Counters shared by all sources and threads, for the summary.
 #[derive(Debug, Default)]
 pub struct Stats {
     pub files: AtomicU64,
     pub bytes: AtomicU64,
-    /// Git blobs read from history.
+    /// Git blobs read.
     pub blobs: AtomicU64,
     pub blob_bytes: AtomicU64,
     /// Work-tree files not read because git history already held their content.
@@ -26,14 +145,12 @@ pub struct Stats {
     pub skipped_large: AtomicU64,
     /// Files that disappeared between listing and reading.
     pub vanished: AtomicU64,
-    pub errors: AtomicU64,
     pub examples: AtomicU64,
     /// Findings dropped by an inline ignore comment.
     pub ignored_inline: AtomicU64,
-    warnings: Mutex<Vec<String>>,
 }
 
-/// A plain copy of the counters.
+/// A plain copy of the counters, and how many errors the scan met.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
     pub files: u64,
@@ -53,87 +170,43 @@ impl Stats {
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }
+}
 
+/// What a scan records besides its findings: the counters and the errors that did not stop it.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub stats: Stats,
+    problems: Problems,
+}
+
+impl Tally {
     /// Records an error that does not stop the scan (it makes the exit status 2).
-    pub fn error(&self, message: String) {
-        Stats::add(&self.errors, 1);
-        if let Ok(mut w) = self.warnings.lock() {
-            w.push(message);
-        }
+    pub fn error(&self, e: Error) {
+        self.problems.push(e);
     }
 
-    /// The recorded error messages, sorted.
-    pub fn messages(&self) -> Vec<String> {
-        let mut v = self.warnings.lock().map(|w| w.clone()).unwrap_or_default();
-        v.sort();
-        v
-    }
-
+    /// The counters now.
     pub fn counts(&self) -> Counts {
+        let s = &self.stats;
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         Counts {
-            files: get(&self.files),
-            bytes: get(&self.bytes),
-            blobs: get(&self.blobs),
-            blob_bytes: get(&self.blob_bytes),
-            unchanged: get(&self.unchanged),
-            skipped_binary: get(&self.skipped_binary),
-            skipped_large: get(&self.skipped_large),
-            vanished: get(&self.vanished),
-            errors: get(&self.errors),
-            examples: get(&self.examples),
-            ignored_inline: get(&self.ignored_inline),
+            files: get(&s.files),
+            bytes: get(&s.bytes),
+            blobs: get(&s.blobs),
+            blob_bytes: get(&s.blob_bytes),
+            unchanged: get(&s.unchanged),
+            skipped_binary: get(&s.skipped_binary),
+            skipped_large: get(&s.skipped_large),
+            vanished: get(&s.vanished),
+            errors: self.problems.len() as u64,
+            examples: get(&s.examples),
+            ignored_inline: get(&s.ignored_inline),
         }
     }
-}
 
-/// How many leading bytes are inspected to tell binary from text.
-const SNIFF: usize = 8192;
-
-/// The bytes to scan, or `None` for binary content. UTF-16 text (with a byte-order mark) is
-/// converted to UTF-8 so that its credentials are found too.
-pub fn text_content(data: &[u8]) -> Option<Cow<'_, [u8]>> {
-    match data {
-        [0xFF, 0xFE, rest @ ..] => {
-            return Some(Cow::Owned(utf16_to_utf8(rest, u16::from_le_bytes)))
-        }
-        [0xFE, 0xFF, rest @ ..] => {
-            return Some(Cow::Owned(utf16_to_utf8(rest, u16::from_be_bytes)))
-        }
-        _ => {}
-    }
-    let head = data.get(..SNIFF.min(data.len())).unwrap_or_default();
-    if memchr::memchr(0, head).is_some() {
-        return None;
-    }
-    Some(Cow::Borrowed(data))
-}
-
-fn utf16_to_utf8(data: &[u8], decode: fn([u8; 2]) -> u16) -> Vec<u8> {
-    let units = data.chunks_exact(2).map(|c| {
-        decode([
-            c.first().copied().unwrap_or(0),
-            c.get(1).copied().unwrap_or(0),
-        ])
-    });
-    char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect::<String>()
-        .into_bytes()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn binary_and_utf16() {
-        assert!(text_content(b"abc\0def").is_none());
-        assert_eq!(text_content(b"plain").as_deref(), Some(&b"plain"[..]));
-        let mut u = vec![0xFF, 0xFE];
-        for c in "AKIA=1".encode_utf16() {
-            u.extend_from_slice(&c.to_le_bytes());
-        }
-        assert_eq!(text_content(&u).as_deref(), Some(&b"AKIA=1"[..]));
+    /// The counters and the recorded errors as messages, sorted.
+    pub fn finish(self) -> (Counts, Vec<String>) {
+        let counts = self.counts();
+        (counts, self.problems.messages())
     }
 }

@@ -4,9 +4,6 @@ use std::io::Read;
 
 use crate::error::{Error, Result};
 
-/// Display name of standard input in reports.
-pub const NAME: &str = "<stdin>";
-
 /// Reads all of standard input.
 pub fn read_all() -> Result<Vec<u8>> {
     let mut buf = Vec::new();

@@ -6,6 +6,7 @@ use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::aws::clip;
+use crate::error::Error;
 
 /// The official global STS endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://sts.amazonaws.com";
@@ -30,25 +31,33 @@ impl Endpoint {
     pub fn resolve(
         flag: Option<&str>,
         env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Endpoint, String> {
+    ) -> Result<Endpoint, Error> {
+        let labelled = |name: &'static str, url: &str| {
+            Endpoint::parse_url(url).map_err(|e| Error::flag(name, format!("{name}: {e}")))
+        };
         if let Some(url) = flag {
-            return Endpoint::parse(url).map_err(|e| format!("--sts-endpoint: {e}"));
+            return labelled("--sts-endpoint", url);
         }
         let ignore_env = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         if !ignore_env {
             for var in ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"] {
                 if let Some(url) = env(var).filter(|v| !v.trim().is_empty()) {
-                    return Endpoint::parse(&url).map_err(|e| format!("{var}: {e}"));
+                    return labelled(var, &url);
                 }
             }
         }
-        Endpoint::parse(DEFAULT_ENDPOINT)
+        labelled("--sts-endpoint", DEFAULT_ENDPOINT)
     }
 
-    /// Parses an endpoint URL. Rejects user info, queries, fragments, unusual path characters,
-    /// and `http://` for hosts that are not loopback.
-    pub fn parse(url: &str) -> Result<Endpoint, String> {
+    /// Parses an endpoint URL given with `--sts-endpoint`. Rejects user info, queries,
+    /// fragments, unusual path characters, and `http://` for hosts that are not loopback.
+    pub fn parse(url: &str) -> Result<Endpoint, Error> {
+        Endpoint::parse_url(url).map_err(|e| Error::flag("--sts-endpoint", e))
+    }
+
+    /// `parse`, with the reason as text for the caller to label.
+    fn parse_url(url: &str) -> Result<Endpoint, String> {
         let url = url.trim();
         let bad = |why: &str| format!("invalid STS endpoint URL {:?}: {why}", clip(url, 200));
         let (scheme, rest) = url
@@ -218,7 +227,9 @@ mod tests {
     }
 
     fn resolve(flag: Option<&str>, vars: &[(&str, &str)]) -> Result<String, String> {
-        Endpoint::resolve(flag, &env_of(vars)).map(|e| e.to_string())
+        Endpoint::resolve(flag, &env_of(vars))
+            .map(|e| e.to_string())
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -277,7 +288,7 @@ mod tests {
             "http://[::2]:80",
             "http://0.0.0.0:80",
         ] {
-            let err = Endpoint::parse(bad).unwrap_err();
+            let err = Endpoint::parse(bad).unwrap_err().to_string();
             assert!(err.contains("loopback"), "{bad}: {err}");
         }
         let err = resolve(None, &[("AWS_ENDPOINT_URL_STS", "http://192.168.1.1")]).unwrap_err();

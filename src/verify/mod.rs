@@ -13,7 +13,6 @@ pub mod endpoint;
 pub mod sigv4;
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread;
@@ -21,9 +20,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use aws::classify;
 pub use endpoint::{Endpoint, DEFAULT_ENDPOINT};
+pub use crate::finding::{Status, Verdict};
 
-use crate::finding::Secret;
-use crate::matcher::aws as keys;
+use crate::aws::{keys, AwsRules};
+use crate::error::Error;
+use crate::finding::{Finding, Secret};
 
 /// Worker threads used when the user does not say.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -75,75 +76,6 @@ pub const BUILTIN_CANARY_ACCOUNTS: &[&str] = &[
     "992382622183",
 ];
 
-/// The outcome for one credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status {
-    /// AWS accepted the credential.
-    Live,
-    /// AWS rejected it: unknown or deactivated key ID, wrong secret, expired session.
-    Invalid,
-    /// No answer either way (network, throttling, server error, clock skew, anything odd).
-    Unknown,
-    /// Not sent (example, canary account, unverifiable key type, `--no-verify`).
-    Skipped,
-}
-
-impl Status {
-    /// Name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Live => "live",
-            Status::Invalid => "invalid",
-            Status::Unknown => "unknown",
-            Status::Skipped => "skipped",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A verification result. `account`, `arn` and `user_id` come from a live response; they are
-/// text from the network, sanitised of control characters and clipped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    pub status: Status,
-    pub reason: String,
-    pub account: Option<String>,
-    pub arn: Option<String>,
-    pub user_id: Option<String>,
-}
-
-impl Verdict {
-    fn with(status: Status, reason: impl Into<String>) -> Verdict {
-        Verdict {
-            status,
-            reason: reason.into(),
-            account: None,
-            arn: None,
-            user_id: None,
-        }
-    }
-
-    /// An `invalid` verdict.
-    pub fn invalid(reason: impl Into<String>) -> Verdict {
-        Verdict::with(Status::Invalid, reason)
-    }
-
-    /// An `unknown` verdict.
-    pub fn unknown(reason: impl Into<String>) -> Verdict {
-        Verdict::with(Status::Unknown, reason)
-    }
-
-    /// A `skipped` verdict (no request was made).
-    pub fn skipped(reason: impl Into<String>) -> Verdict {
-        Verdict::with(Status::Skipped, reason)
-    }
-}
-
 /// A credential to verify. `Debug` redacts the secret and the token.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Credential {
@@ -170,13 +102,13 @@ pub struct VerifyConfig {
 /// all-skipped input makes no request at all. After a run of indeterminate answers (the endpoint down or throttling everything),
 /// or once the time budget (60 × timeout, at least a minute) is spent, the remaining
 /// credentials are not sent and come back `unknown`.
-pub fn verify_all(creds: &[Credential], cfg: &VerifyConfig) -> Vec<Verdict> {
+pub fn verify_all(creds: &[Credential], cfg: &VerifyConfig, rules: &AwsRules) -> Vec<Verdict> {
     let mut jobs: Vec<Job> = Vec::new();
     let mut index: HashMap<Job, usize> = HashMap::new();
     let plan: Vec<Result<usize, Verdict>> = creds
         .iter()
         .map(|c| {
-            precheck(c, &cfg.skip_accounts).map(|job| {
+            precheck(c, &cfg.skip_accounts, rules).map(|job| {
                 *index.entry(job.clone()).or_insert_with(|| {
                     jobs.push(job);
                     jobs.len() - 1
@@ -197,9 +129,47 @@ pub fn verify_all(creds: &[Credential], cfg: &VerifyConfig) -> Vec<Verdict> {
         .collect()
 }
 
-/// Parses a skip-account file: one 12-digit account ID per line; `#` starts a comment; blank
-/// lines are ignored. An error names the first bad line (1-based).
-pub fn parse_skip_accounts_file(text: &str) -> Result<Vec<String>, String> {
+/// Records the verdict of every key pair among `findings` (each distinct pair is sent once).
+/// With no configuration (`--no-verify`) the pairs are marked skipped; a scan with no pair
+/// makes no request.
+pub fn findings(findings: &mut [Finding], cfg: Option<&VerifyConfig>, rules: &AwsRules) {
+    let pairs: Vec<&mut Finding> = findings
+        .iter_mut()
+        .filter(|f| f.rule.id == rules.pair.id)
+        .collect();
+    let Some(cfg) = cfg else {
+        for f in pairs {
+            f.verification = Some(Verdict::skipped("--no-verify"));
+        }
+        return;
+    };
+    // A pair finding always has both parts; one that did not would be `unknown`, never a
+    // reason to leave the others unverified.
+    let creds: Vec<Option<Credential>> = pairs
+        .iter()
+        .map(|f| {
+            Some(Credential {
+                key_id: f.aws.as_ref()?.key_id.clone(),
+                secret: f.secret.clone()?,
+                session_token: f.session_token.clone(),
+            })
+        })
+        .collect();
+    let sendable: Vec<Credential> = creds.iter().flatten().cloned().collect();
+    let mut verdicts = verify_all(&sendable, cfg, rules).into_iter();
+    for (f, c) in pairs.into_iter().zip(&creds) {
+        f.verification = Some(match c {
+            Some(_) => verdicts
+                .next()
+                .unwrap_or_else(|| Verdict::unknown("internal error: verification did not run")),
+            None => Verdict::unknown("not a complete key pair"),
+        });
+    }
+}
+
+/// Parses a skip-account file (`name` in errors): one 12-digit account ID per line; `#` starts a
+/// comment; blank lines are ignored. An error names the first bad line (1-based).
+pub fn parse_skip_accounts_file(name: &str, text: &str) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let value = line.split('#').next().unwrap_or("").trim();
@@ -208,10 +178,12 @@ pub fn parse_skip_accounts_file(text: &str) -> Result<Vec<String>, String> {
         }
         if value.len() != 12 || !value.bytes().all(|b| b.is_ascii_digit()) {
             let shown: String = value.chars().take(40).filter(|c| !c.is_control()).collect();
-            return Err(format!(
-                "line {}: expected a 12-digit AWS account ID, found {shown:?}",
-                n + 1
-            ));
+            return Err(Error::Config {
+                file: name.to_string(),
+                field: String::new(),
+                line: Some(n + 1),
+                message: format!("expected a 12-digit AWS account ID, found {shown:?}"),
+            });
         }
         out.push(value.to_string());
     }
@@ -228,7 +200,11 @@ struct Job {
 }
 
 /// Decides without any network whether a credential is sent, and in what form.
-fn precheck(c: &Credential, skip_accounts: &HashSet<String>) -> Result<Job, Verdict> {
+fn precheck(
+    c: &Credential,
+    skip_accounts: &HashSet<String>,
+    rules: &AwsRules,
+) -> Result<Job, Verdict> {
     let token = c.session_token.as_ref();
     if keys::is_example(&c.key_id)
         || keys::is_example(c.secret.expose())
@@ -236,7 +212,7 @@ fn precheck(c: &Credential, skip_accounts: &HashSet<String>) -> Result<Job, Verd
     {
         return Err(Verdict::skipped("AWS documentation example"));
     }
-    if !keys::is_key_id_shape(c.key_id.as_bytes()) {
+    if !rules.is_key_id(c.key_id.as_bytes()) {
         return Err(Verdict::skipped("not a well-formed access key ID"));
     }
     if let Some(account) = keys::account_id(&c.key_id) {
@@ -251,7 +227,7 @@ fn precheck(c: &Credential, skip_accounts: &HashSet<String>) -> Result<Job, Verd
             )));
         }
     }
-    let temporary = crate::rule::aws::aws().params.is_temporary(&c.key_id);
+    let temporary = rules.is_temporary(&c.key_id);
     let token = match (c.key_id.get(..4), temporary, token) {
         // Temporary keys (`temporary_prefixes` of rules/aws.toml) are signed with their token.
         (_, true, Some(t)) => Some(t.clone()),
@@ -440,7 +416,7 @@ mod tests {
         assert_eq!(sorted, BUILTIN_CANARY_ACCOUNTS);
         assert!(BUILTIN_CANARY_ACCOUNTS
             .iter()
-            .all(|a| parse_skip_accounts_file(a).is_ok()));
+            .all(|a| parse_skip_accounts_file("f", a).is_ok()));
         // The canarytokens.org key from trufflehog's tests decodes into the list.
         let acc = keys::account_id("AKIASP2TPHJSQH3FJRUX").unwrap();
         assert!(BUILTIN_CANARY_ACCOUNTS.contains(&acc.as_str()));
@@ -450,20 +426,26 @@ mod tests {
     fn skip_file() {
         let text = "# canaries\n\n123456789012\n  210987654321  # ours\n#999\n";
         assert_eq!(
-            parse_skip_accounts_file(text).unwrap(),
+            parse_skip_accounts_file("f", text).unwrap(),
             ["123456789012", "210987654321"]
         );
-        let err = parse_skip_accounts_file("123456789012\n\n1234-5678-9012\n").unwrap_err();
-        assert!(err.starts_with("line 3:"), "{err}");
-        assert!(parse_skip_accounts_file("12345678901\n").is_err());
-        assert!(parse_skip_accounts_file("1234567890123").is_err());
-        assert_eq!(parse_skip_accounts_file("").unwrap(), Vec::<String>::new());
+        let err = parse_skip_accounts_file("f", "123456789012\n\n1234-5678-9012\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("f: line 3:"), "{err}");
+        assert!(parse_skip_accounts_file("f", "12345678901\n").is_err());
+        assert!(parse_skip_accounts_file("f", "1234567890123").is_err());
+        assert_eq!(
+            parse_skip_accounts_file("f", "").unwrap(),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
     fn prechecks() {
         let none = HashSet::new();
-        let skip = |c: Credential, set: &HashSet<String>| precheck(&c, set).unwrap_err();
+        let rules = AwsRules::builtin().unwrap();
+        let skip = |c: Credential, set: &HashSet<String>| precheck(&c, set, &rules).unwrap_err();
         let v = skip(
             cred(
                 "AKIAIOSFODNN7EXAMPLE",
@@ -513,6 +495,7 @@ mod tests {
         let job = precheck(
             &cred("AKIAQAAAAAAAGMKEM7X5", SECRET, Some("FQoGZXIvYXdz")),
             &none,
+            &rules,
         )
         .unwrap();
         assert!(
@@ -522,6 +505,7 @@ mod tests {
         let job = precheck(
             &cred("ASIAQAAAAAAAGMKEM7X5", SECRET, Some("FQoGZXIvYXdz")),
             &none,
+            &rules,
         )
         .unwrap();
         assert_eq!(job.token.unwrap().expose(), "FQoGZXIvYXdz");
@@ -541,7 +525,8 @@ mod tests {
             cred("AKIAIOSFODNN7EXAMPLE", SECRET, None),
             cred("ACCAQAAAAAAAGMKEM7X5", SECRET, None),
         ];
-        let out = verify_all(&creds, &cfg);
+        let rules = AwsRules::builtin().unwrap();
+        let out = verify_all(&creds, &cfg, &rules);
         let reasons: Vec<_> = out.iter().map(|v| v.reason.as_str()).collect();
         assert_eq!(
             reasons,
@@ -552,7 +537,7 @@ mod tests {
             ]
         );
         assert!(out.iter().all(|v| v.status == Status::Skipped));
-        assert!(verify_all(&[], &cfg).is_empty());
+        assert!(verify_all(&[], &cfg, &rules).is_empty());
     }
 
     #[test]

@@ -7,7 +7,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use keyhound::rule::set::RuleSet;
 use serde_json::Value;
 
 use crate::support::*;
@@ -66,7 +65,7 @@ fn assert_no_panic(out: &Output) {
 
 /// The ids of the built-in rule files, as the library parses them.
 fn builtin_file_ids() -> Vec<String> {
-    RuleSet::builtin_specs()
+    keyhound::rule::builtin::specs()
         .unwrap_or_else(|e| panic!("built-in rules do not parse: {e}"))
         .into_iter()
         .map(|(_, spec)| spec.id)
@@ -116,12 +115,12 @@ fn every_file_in_rules_dir_is_embedded() {
             (format!("rules/{name}"), text)
         })
         .collect();
-    let embedded: BTreeMap<String, String> = keyhound::rule::file::embedded()
+    let embedded: BTreeMap<String, String> = keyhound::rule::builtin::embedded()
         .iter()
         .map(|(name, text)| ((*name).to_string(), (*text).to_string()))
         .collect();
     assert_eq!(
-        keyhound::rule::file::embedded().len(),
+        keyhound::rule::builtin::embedded().len(),
         embedded.len(),
         "a rule file is embedded twice"
     );
@@ -180,7 +179,7 @@ fn rules_list_lists_every_builtin_rule_once() {
             .is_some_and(|l| l.contains("critical")),
         "severity of {PAIR}:\n{stdout}"
     );
-    for (source, spec) in RuleSet::builtin_specs().expect("built-in rules") {
+    for (source, spec) in keyhound::rule::builtin::specs().expect("built-in rules") {
         let line = lines
             .iter()
             .find(|l| l.split_whitespace().next() == Some(spec.id.as_str()))

@@ -7,7 +7,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use keyhound::matcher::aws::{self, Strictness};
+use keyhound::aws::keys::{self as aws, Strictness};
+use keyhound::aws::AwsRules;
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -67,13 +68,19 @@ fn has_run_of_same(s: &str, n: usize) -> bool {
     b.windows(n).any(|w| w.iter().all(|&c| c == w[0]))
 }
 
+/// The built-in AWS rules (for the key ID shape), parsed once.
+fn aws_rules() -> &'static AwsRules {
+    static RULES: std::sync::OnceLock<AwsRules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| AwsRules::builtin().expect("built-in AWS rules"))
+}
+
 fn gen_key_id(prefix: &str, fifth: &[u8], seed: u64, domain: u64) -> String {
     let mut rng = Rng::new(seed ^ domain);
     loop {
         let mut id = String::from(prefix);
         id.push(rng.pick(fifth));
         id.push_str(&rng.string(BASE32, 15));
-        if aws::is_key_id_shape(id.as_bytes())
+        if aws_rules().is_key_id(id.as_bytes())
             && !aws::is_placeholder_key_id(&id)
             && !aws::is_example(&id)
             && !has_run_of_same(&id, 3)

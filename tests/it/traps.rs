@@ -193,9 +193,9 @@ fn pem_certificate() -> String {
     loop {
         let body = b64(&Rng::new(seed).bytes(48 * 6 + 30));
         let last = &body[body.len() - 40..];
-        if keyhound::matcher::aws::is_secret_shape(
+        if keyhound::aws::keys::is_secret_shape(
             last.as_bytes(),
-            keyhound::matcher::aws::Strictness::NoKeyword,
+            keyhound::aws::keys::Strictness::NoKeyword,
         ) {
             let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
             for chunk in body.as_bytes().chunks(64) {

@@ -20,7 +20,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use keyhound::finding::Secret;
-use keyhound::matcher::aws::account_id;
+use keyhound::aws::keys::account_id;
 use keyhound::verify::{
     verify_all, Credential, Endpoint, Status, Verdict, VerifyConfig, BUILTIN_CANARY_ACCOUNTS,
 };
@@ -69,6 +69,12 @@ fn secret(rng: &mut Rng) -> String {
     rng.string(B64, 40)
 }
 
+/// The built-in AWS rules, parsed once.
+fn aws_rules() -> &'static keyhound::aws::AwsRules {
+    static RULES: std::sync::OnceLock<keyhound::aws::AwsRules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| keyhound::aws::AwsRules::builtin().expect("built-in AWS rules"))
+}
+
 fn cred(key: &str, secret: &str, token: Option<&str>) -> Credential {
     Credential {
         key_id: key.to_string(),
@@ -87,7 +93,7 @@ fn config(endpoint: &str, timeout: Duration) -> VerifyConfig {
 }
 
 fn verify_one(c: Credential, cfg: &VerifyConfig) -> Verdict {
-    let mut out = verify_all(&[c], cfg);
+    let mut out = verify_all(&[c], cfg, aws_rules());
     assert_eq!(out.len(), 1);
     out.pop().unwrap()
 }
@@ -259,7 +265,7 @@ fn skipped_credentials_are_never_sent() {
         cred(&normal.replacen("AKIA", "ABIA", 1), &secret(&mut rng), None),
         cred(&normal.replacen("AKIA", "ASIA", 1), &secret(&mut rng), None),
     ];
-    let out = verify_all(&creds, &cfg);
+    let out = verify_all(&creds, &cfg, aws_rules());
     let got: Vec<(Status, &str)> = out.iter().map(|v| (v.status, v.reason.as_str())).collect();
     assert_eq!(got.len(), creds.len());
     assert!(got.iter().all(|(s, _)| *s == Status::Skipped), "{got:?}");
@@ -355,7 +361,7 @@ fn many_pairs_against_a_silent_server_finish_in_bounded_time() {
         })
         .collect();
     let started = Instant::now();
-    let out = verify_all(&creds, &cfg);
+    let out = verify_all(&creds, &cfg, aws_rules());
     let took = started.elapsed();
     assert_eq!(out.len(), 200);
     assert!(out.iter().all(|v| v.status == Status::Unknown));
@@ -443,6 +449,7 @@ fn the_request_is_a_signed_sts_post() {
     verify_all(
         &[cred(&key, &sec, None), cred(&asia, &sec, Some(&token))],
         &cfg,
+        aws_rules(),
     );
     let seen = server.requests_to("/500");
     assert_eq!(seen.len(), 2);
@@ -593,6 +600,7 @@ fn moto_skipped_keys_are_not_sent(moto: &mut Moto, keys: &MotoKeys, cfg: &Verify
             cred(&keys.asia, &keys.asia_secret, None),
         ],
         cfg,
+        aws_rules(),
     );
     assert!(out.iter().all(|v| v.status == Status::Skipped), "{out:?}");
     assert!(out[0].reason.starts_with("canary"), "{out:?}");
@@ -621,7 +629,7 @@ fn moto_each_distinct_pair_is_sent_once(moto: &mut Moto, keys: &MotoKeys, cfg: &
         input.swap(i, (rng.next() % (i as u64 + 1)) as usize);
     }
     let started = Instant::now();
-    let out = verify_all(&input, cfg);
+    let out = verify_all(&input, cfg, aws_rules());
     let took = started.elapsed();
     eprintln!("moto: 400 credentials (200 distinct) verified in {took:?}");
     assert_eq!(out.len(), 400);

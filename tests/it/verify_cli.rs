@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use keyhound::matcher::aws::account_id;
+use keyhound::aws::keys::account_id;
 use serde_json::{json, Value};
 
 use crate::moto::{moto_or_skip, Moto, MotoKeys};

@@ -1,19 +1,21 @@
-//! Byte-level text helpers for the matcher: reading runs of base64 characters through the
-//! encodings secrets hide behind (`%2F`, `\/`), base64 decoding, Shannon entropy, and turning
-//! byte offsets into 1-based lines and columns (computed only for matches).
+//! The encodings values hide behind, read at the byte level: runs of base64 characters read
+//! through URL and JSON escapes (`%2F`, `\/`), the boundaries that make a run a token of its
+//! own, and base64 (the markers that say a base64 value holds an AWS literal, and decoding).
+
+use std::ops::Range;
 
 use crate::finding::Encoding;
 
 /// True for the 64 characters of standard base64 without padding.
 #[inline]
-pub fn is_b64(b: u8) -> bool {
+pub(crate) fn is_b64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
 }
 
 /// Characters that continue a word: a secret or key ID touching one of these is part of a
 /// longer token.
 #[inline]
-pub fn is_word(b: u8) -> bool {
+pub(crate) fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
 
@@ -29,7 +31,7 @@ fn hex_val(b: u8) -> Option<u8> {
 
 /// Decodes a percent escape at `i` (`%2F` → `/`), if there is one.
 #[inline]
-pub fn percent_at(data: &[u8], i: usize) -> Option<u8> {
+pub(crate) fn percent_at(data: &[u8], i: usize) -> Option<u8> {
     if data.get(i) != Some(&b'%') {
         return None;
     }
@@ -40,20 +42,20 @@ pub fn percent_at(data: &[u8], i: usize) -> Option<u8> {
 
 /// A run of base64 characters read through URL and JSON escapes.
 #[derive(Debug, Clone)]
-pub struct Run {
-    pub start: usize,
-    pub end: usize,
+pub(crate) struct Run {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
     /// Decoded characters, kept up to `keep` of them.
-    pub value: Vec<u8>,
+    pub(crate) value: Vec<u8>,
     /// Number of decoded characters, even those not kept.
-    pub len: usize,
-    pub encoding: Encoding,
+    pub(crate) len: usize,
+    pub(crate) encoding: Encoding,
 }
 
 /// Reads the run of base64 characters that starts at `start`. With `padding`, `=` (and `%3D`)
 /// count as run characters too, as in session tokens. At most `keep` decoded characters are
 /// stored; `len` counts all of them (stopping at `max_len`).
-pub fn read_run(data: &[u8], start: usize, padding: bool, keep: usize, max_len: usize) -> Run {
+pub(crate) fn read_run(data: &[u8], start: usize, padding: bool, keep: usize, max_len: usize) -> Run {
     let mut i = start;
     let mut value = Vec::with_capacity(keep.min(64));
     let mut len = 0usize;
@@ -95,7 +97,7 @@ pub fn read_run(data: &[u8], start: usize, padding: bool, keep: usize, max_len: 
 
 /// Width of the run character (or escape) starting at `i`, or 0 when there is none.
 #[inline]
-pub fn run_char_width(data: &[u8], i: usize) -> usize {
+pub(crate) fn run_char_width(data: &[u8], i: usize) -> usize {
     match data.get(i) {
         Some(&b) if is_b64(b) => 1,
         Some(&b'\\') if data.get(i + 1) == Some(&b'/') => 2,
@@ -110,7 +112,7 @@ pub fn run_char_width(data: &[u8], i: usize) -> usize {
 /// Width of a separator that must be skipped as a whole so that its tail is not mistaken for
 /// the start of a run: `%3A`-style escapes and backslash escapes such as `\n`.
 #[inline]
-pub fn separator_width(data: &[u8], i: usize) -> usize {
+pub(crate) fn separator_width(data: &[u8], i: usize) -> usize {
     match data.get(i) {
         Some(&b'%') if percent_at(data, i).is_some() => 3,
         Some(&b'\\') if data.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic()) => 2,
@@ -121,7 +123,7 @@ pub fn separator_width(data: &[u8], i: usize) -> usize {
 
 /// True when the run `[start, end)` is glued to more word characters through a joiner
 /// (`-`, `_`, `.`), which makes it part of a longer identifier.
-pub fn joined_to_longer_token(data: &[u8], start: usize, end: usize) -> bool {
+pub(crate) fn joined_to_longer_token(data: &[u8], start: usize, end: usize) -> bool {
     let joiner = |b: u8| b == b'-' || b == b'_' || b == b'.';
     let after = matches!((data.get(end), data.get(end + 1)), (Some(&j), Some(&w)) if joiner(j) && is_word(w));
     let before = start >= 2
@@ -132,7 +134,7 @@ pub fn joined_to_longer_token(data: &[u8], start: usize, end: usize) -> bool {
 /// Is the byte before `start` a boundary? Backslash escapes (`\n`, `\t`) count as boundaries;
 /// `/` and `+` do unless they sit inside a base64-looking run (`s3a://AKIA...` is a boundary,
 /// `...Zm9v/AKIA...` is not).
-pub fn left_boundary(data: &[u8], start: usize) -> bool {
+pub(crate) fn left_boundary(data: &[u8], start: usize) -> bool {
     if start == 0 {
         return true;
     }
@@ -174,7 +176,7 @@ const B64_DECODE: [u8; 256] = {
 
 /// Decodes base64 (standard or URL-safe, padding optional). `None` on any invalid character
 /// or an impossible length.
-pub fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
     let trimmed = match input.iter().rposition(|&b| b != b'=') {
         Some(p) => input.get(..=p)?,
         None => return Some(Vec::new()),
@@ -204,7 +206,7 @@ pub fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Encodes standard base64 with padding (used to derive prefilter markers).
-pub fn base64_encode(input: &[u8]) -> String {
+pub(crate) fn base64_encode(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
@@ -226,109 +228,59 @@ pub fn base64_encode(input: &[u8]) -> String {
     out
 }
 
-/// Shannon entropy in bits per character.
-pub fn shannon_entropy(s: &[u8]) -> f64 {
-    if s.is_empty() {
-        return 0.0;
-    }
-    let mut counts = [0u32; 256];
-    for &b in s {
-        // A u8 always indexes a 256-entry table.
-        #[allow(clippy::indexing_slicing)]
-        {
-            counts[b as usize] += 1;
-        }
-    }
-    let n = s.len() as f64;
-    counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = f64::from(c) / n;
-            -p * p.log2()
-        })
-        .sum()
-}
+/// Longest base64 value decoded and searched.
+const MAX_BASE64: usize = 1 << 20;
 
-/// Start of the line holding `pos`.
-pub fn line_start(data: &[u8], pos: usize) -> usize {
-    let pos = pos.min(data.len());
-    data.get(..pos)
-        .and_then(|d| memchr::memrchr(b'\n', d))
-        .map_or(0, |p| p + 1)
-}
-
-/// End of the line holding `pos` (index of its `\n`, or the end of data).
-pub fn line_end(data: &[u8], pos: usize) -> usize {
-    let pos = pos.min(data.len());
-    data.get(pos..)
-        .and_then(|d| memchr::memchr(b'\n', d))
-        .map_or(data.len(), |p| pos + p)
-}
-
-/// Maps byte offsets to 1-based (line, column) pairs, columns in characters. Offsets are
-/// resolved in one forward pass, so callers pass them sorted for linear cost.
-pub struct LineIndex<'a> {
-    data: &'a [u8],
-    pos: usize,
-    line: u32,
-    line_start: usize,
-}
-
-impl<'a> LineIndex<'a> {
-    pub fn new(data: &'a [u8]) -> Self {
-        LineIndex {
-            data,
-            pos: 0,
-            line: 1,
-            line_start: 0,
-        }
-    }
-
-    /// Line and column of `offset`.
-    pub fn locate(&mut self, offset: usize) -> (u32, u32) {
-        let offset = offset.min(self.data.len());
-        if offset < self.pos {
-            self.pos = 0;
-            self.line = 1;
-            self.line_start = 0;
-        }
-        if let Some(chunk) = self.data.get(self.pos..offset) {
-            for nl in memchr::memchr_iter(b'\n', chunk) {
-                self.line = self.line.saturating_add(1);
-                self.line_start = self.pos + nl + 1;
+/// The stable substrings of `lit`'s base64 encoding at each of the three byte alignments.
+pub(crate) fn base64_markers(lit: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    for offset in 0..3usize {
+        let mut buf = vec![0u8; offset];
+        buf.extend_from_slice(lit);
+        let enc = base64_encode(&buf);
+        // Characters fully determined by `lit`: from ceil(offset*8/6) to floor((offset+len)*8/6).
+        let first = (offset * 8).div_ceil(6);
+        let last = ((offset + lit.len()) * 8) / 6;
+        if let Some(s) = enc.get(first..last) {
+            if s.len() >= 4 {
+                out.push(s.to_string());
             }
         }
-        self.pos = offset;
-        let col = self
-            .data
-            .get(self.line_start..offset)
-            .map_or(0, |s| s.iter().filter(|&&b| (b & 0xC0) != 0x80).count());
-        (self.line, u32::try_from(col + 1).unwrap_or(u32::MAX))
     }
+    out
 }
 
-/// Lines and columns of a set of offsets, resolved in one forward pass and then looked up.
-pub struct Positions(Vec<(usize, (u32, u32))>);
-
-impl Positions {
-    /// Resolves every offset of `offsets` in `data`.
-    pub fn resolve(data: &[u8], offsets: impl IntoIterator<Item = usize>) -> Positions {
-        let mut sorted: Vec<usize> = offsets.into_iter().collect();
-        sorted.sort_unstable();
-        sorted.dedup();
-        let mut index = LineIndex::new(data);
-        Positions(sorted.into_iter().map(|o| (o, index.locate(o))).collect())
+/// The base64 value around a marker hit, with its padding.
+pub(crate) fn base64_run_around(data: &[u8], pos: usize) -> Option<Range<usize>> {
+    let mut start = pos;
+    while start > 0 && pos - start < MAX_BASE64 && data.get(start - 1).is_some_and(|&b| is_b64(b)) {
+        start -= 1;
     }
-
-    /// The (line, column) of an offset given to `resolve` ((1, 1) for any other).
-    pub fn at(&self, offset: usize) -> (u32, u32) {
-        self.0
-            .binary_search_by_key(&offset, |p| p.0)
-            .ok()
-            .and_then(|i| self.0.get(i))
-            .map_or((1, 1), |p| p.1)
+    let mut end = pos;
+    while end - start < MAX_BASE64 && data.get(end).is_some_and(|&b| is_b64(b)) {
+        end += 1;
     }
+    let mut pad = 0;
+    while pad < 2 && data.get(end) == Some(&b'=') {
+        end += 1;
+        pad += 1;
+    }
+    if end - start < 20 {
+        return None;
+    }
+    Some(start..end)
+}
+
+/// Does decoded data look like text (and so worth scanning)?
+pub(crate) fn mostly_text(d: &[u8]) -> bool {
+    if d.is_empty() {
+        return false;
+    }
+    let printable = d
+        .iter()
+        .filter(|&&b| (0x20..0x7F).contains(&b) || b == b'\n' || b == b'\r' || b == b'\t')
+        .count();
+    printable * 10 >= d.len() * 9
 }
 
 #[cfg(test)]
@@ -363,19 +315,13 @@ mod tests {
     }
 
     #[test]
-    fn line_index_counts_lines_and_chars() {
-        let d = "ab\ncé d\r\nxyz".as_bytes();
-        let mut li = LineIndex::new(d);
-        assert_eq!(li.locate(0), (1, 1));
-        assert_eq!(li.locate(4), (2, 2));
-        let z = d.iter().position(|&b| b == b'z').unwrap_or(0);
-        assert_eq!(li.locate(z), (3, 3));
-        assert_eq!(li.locate(1), (1, 2));
-    }
-
-    #[test]
-    fn entropy_of_uniform_and_constant() {
-        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
-        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+    fn markers_cover_three_alignments() {
+        let m = base64_markers(b"AKIA");
+        assert!(m.contains(&"QUtJQ".to_string()));
+        assert_eq!(m.len(), 3);
+        for pre in ["", "x", "xy"] {
+            let enc = base64_encode(format!("{pre}AKIAQWERTY").as_bytes());
+            assert!(m.iter().any(|mk| enc.contains(mk.as_str())), "{pre}: {enc}");
+        }
     }
 }

@@ -3,34 +3,18 @@
 //! bounded window of lines. The matching keeps the order of appearance (the first key goes with
 //! the first secret, so interleaved pairs pair correctly), maximises the number of pairs and,
 //! among those, minimises the distances. What is left over becomes lone findings or is dropped.
+//! Findings come out without provenance: the detector attaches the blob's origin.
 
-use crate::finding::{AwsKey, CommitInfo, Finding, Location, LocationKind, Secret};
-use crate::matcher::aws::{self, NameStrength};
-use crate::matcher::text::{line_end, line_start, Positions};
-use crate::matcher::{Candidate, CandidateKind};
-use crate::rule;
-
-/// A named secret pairs with a key ID at most this many lines away (`rules/aws.toml`).
-fn pair_lines() -> u32 {
-    rule::aws::aws().params.pair_lines
-}
-
-/// A nameless secret pairs with a key ID at most this many lines away (`rules/aws.toml`).
-fn near_lines() -> u32 {
-    u32::try_from(rule::aws::aws().params.near_lines).unwrap_or(u32::MAX)
-}
+use super::candidates::{Candidate, CandidateKind};
+use super::keys::{self, NameStrength};
+use super::{AwsRules, Params};
+use crate::finding::{AwsKey, Finding, Location, LocationKind, Secret};
+use crate::location::{line_end, line_start, Positions};
 
 /// Lines searched on each side of a lone generic-name secret for a sign that it is AWS's.
 const CONTEXT_LINES: usize = 10;
 /// Above this many key×secret combinations in one blob, pairing falls back to greedy.
 const DP_LIMIT: usize = 1 << 20;
-
-/// Where a blob came from, as reports show it.
-#[derive(Debug, Clone, Copy)]
-pub struct Place<'a> {
-    pub path: &'a str,
-    pub commit: Option<&'a CommitInfo>,
-}
 
 /// The result of pairing one blob.
 #[derive(Debug, Default)]
@@ -49,9 +33,10 @@ struct Located {
 }
 
 impl Located {
-    fn location(&self, place: Place<'_>) -> Location {
+    /// Where it is in the blob (the blob's path and commit are attached later).
+    fn location(&self) -> Location {
         Location {
-            path: place.path.to_string(),
+            path: String::new(),
             line: self.line,
             column: self.column,
             end_line: self.end_line,
@@ -62,115 +47,161 @@ impl Located {
                 CandidateKind::Token => LocationKind::SessionToken,
             },
             encoding: self.cand.encoding,
-            commit: place.commit.cloned(),
+            commit: None,
         }
     }
 }
 
+/// The candidates of a blob, located, by kind, and which of them pairs took.
+struct Pairing<'a> {
+    data: &'a [u8],
+    rules: &'a AwsRules,
+    located: Vec<Located>,
+    keys: Vec<usize>,
+    secrets: Vec<usize>,
+    tokens: Vec<usize>,
+    used: Vec<bool>,
+    token_used: Vec<bool>,
+    out: Paired,
+    findings: Vec<Finding>,
+}
+
 /// Pairs the candidates of one blob and builds its findings.
-pub fn pair(data: &[u8], candidates: Vec<Candidate>, place: Place<'_>) -> Paired {
+pub fn pair(data: &[u8], candidates: Vec<Candidate>, rules: &AwsRules) -> Paired {
     if candidates.is_empty() {
         return Paired::default();
     }
     let located = locate(data, candidates);
-    let keys: Vec<usize> = indices(&located, CandidateKind::KeyId);
-    let secrets: Vec<usize> = indices(&located, CandidateKind::Secret);
-    let tokens: Vec<usize> = indices(&located, CandidateKind::Token);
+    let n = located.len();
+    let mut p = Pairing {
+        data,
+        rules,
+        keys: indices(&located, CandidateKind::KeyId),
+        secrets: indices(&located, CandidateKind::Secret),
+        tokens: indices(&located, CandidateKind::Token),
+        located,
+        used: vec![false; n],
+        token_used: vec![false; n],
+        out: Paired::default(),
+        findings: Vec::new(),
+    };
+    let pairs = match_pairs(&p.located, &p.keys, &p.secrets, &rules.params);
+    for (k, s) in pairs {
+        p.key_pair(k, s);
+    }
+    p.lone_keys();
+    p.lone_secrets();
+    p.lone_tokens();
+    let mut out = p.out;
+    out.findings = merge_same(p.findings, rules);
+    out
+}
 
-    let pairs = match_pairs(&located, &keys, &secrets);
-    let mut used = vec![false; located.len()];
-    let mut token_used = vec![false; located.len()];
-    let mut out = Paired::default();
-    let mut findings = Vec::new();
-
-    for &(k, s) in &pairs {
-        mark(&mut used, k);
-        mark(&mut used, s);
-        let (Some(key), Some(secret)) = (located.get(k), located.get(s)) else {
-            continue;
+impl Pairing<'_> {
+    /// A key pair (with the nearest free session token, for a temporary key).
+    fn key_pair(&mut self, k: usize, s: usize) {
+        mark(&mut self.used, k);
+        mark(&mut self.used, s);
+        let (Some(key), Some(secret)) = (self.located.get(k), self.located.get(s)) else {
+            return;
         };
-        let token = if rule::aws::aws().params.is_temporary(&key.cand.value) {
-            nearest_token(&located, &tokens, &token_used, key.line)
+        let token = if self.rules.is_temporary(&key.cand.value) {
+            nearest_token(
+                &self.located,
+                &self.tokens,
+                &self.token_used,
+                key.line,
+                self.rules.params.pair_lines,
+            )
         } else {
             None
         };
-        let mut locations = vec![key.location(place), secret.location(place)];
+        let mut locations = vec![key.location(), secret.location()];
         let mut token_value = None;
-        if let Some(t) = token.and_then(|t| located.get(t).map(|l| (t, l))) {
-            mark(&mut token_used, t.0);
-            locations.push(t.1.location(place));
-            token_value = Some(Secret::new(t.1.cand.value.clone()));
+        if let Some((t, located)) = token.and_then(|t| self.located.get(t).map(|l| (t, l))) {
+            mark(&mut self.token_used, t);
+            locations.push(located.location());
+            token_value = Some(Secret::new(located.cand.value.clone()));
         }
         if key.cand.example || secret.cand.example {
-            out.examples += 1;
-            continue;
+            self.out.examples += 1;
+            return;
         }
-        findings.push(Finding::new(
-            rule::aws::aws().pair,
+        self.findings.push(Finding::new(
+            self.rules.pair,
             Some(aws_key(&key.cand.value)),
             Some(Secret::new(secret.cand.value.clone())),
             token_value,
             locations,
         ));
     }
-    for &k in &keys {
-        let Some(key) = unused(&located, &used, k) else {
-            continue;
-        };
-        if key.cand.example {
-            out.examples += 1;
-            continue;
+
+    fn lone_keys(&mut self) {
+        for &k in &self.keys {
+            let Some(key) = unused(&self.located, &self.used, k) else {
+                continue;
+            };
+            if key.cand.example {
+                self.out.examples += 1;
+                continue;
+            }
+            self.findings.push(Finding::new(
+                self.rules.key_id,
+                Some(aws_key(&key.cand.value)),
+                None,
+                None,
+                vec![key.location()],
+            ));
         }
-        findings.push(Finding::new(
-            rule::aws::aws().key_id,
-            Some(aws_key(&key.cand.value)),
-            None,
-            None,
-            vec![key.location(place)],
-        ));
     }
-    for &s in &secrets {
-        let Some(secret) = unused(&located, &used, s) else {
-            continue;
-        };
-        let reportable = match secret.cand.name {
-            Some(NameStrength::Aws) => true,
-            Some(NameStrength::Generic) => has_aws_context(data, &secret.cand.span),
-            None => false,
-        };
-        if !reportable {
-            continue;
+
+    /// Secrets no pair took: reported when their name says AWS, or says secret with AWS
+    /// context nearby.
+    fn lone_secrets(&mut self) {
+        for &s in &self.secrets {
+            let Some(secret) = unused(&self.located, &self.used, s) else {
+                continue;
+            };
+            let reportable = match secret.cand.name {
+                Some(NameStrength::Aws) => true,
+                Some(NameStrength::Generic) => has_aws_context(self.data, &secret.cand.span),
+                None => false,
+            };
+            if !reportable {
+                continue;
+            }
+            if secret.cand.example {
+                self.out.examples += 1;
+                continue;
+            }
+            self.findings.push(Finding::new(
+                self.rules.secret,
+                None,
+                Some(Secret::new(secret.cand.value.clone())),
+                None,
+                vec![secret.location()],
+            ));
         }
-        if secret.cand.example {
-            out.examples += 1;
-            continue;
-        }
-        findings.push(Finding::new(
-            rule::aws::aws().secret,
-            None,
-            Some(Secret::new(secret.cand.value.clone())),
-            None,
-            vec![secret.location(place)],
-        ));
     }
-    for &t in &tokens {
-        let Some(token) = unused(&located, &token_used, t) else {
-            continue;
-        };
-        if token.cand.example {
-            out.examples += 1;
-            continue;
+
+    fn lone_tokens(&mut self) {
+        for &t in &self.tokens {
+            let Some(token) = unused(&self.located, &self.token_used, t) else {
+                continue;
+            };
+            if token.cand.example {
+                self.out.examples += 1;
+                continue;
+            }
+            self.findings.push(Finding::new(
+                self.rules.token,
+                None,
+                None,
+                Some(Secret::new(token.cand.value.clone())),
+                vec![token.location()],
+            ));
         }
-        findings.push(Finding::new(
-            rule::aws::aws().token,
-            None,
-            None,
-            Some(Secret::new(token.cand.value.clone())),
-            vec![token.location(place)],
-        ));
     }
-    out.findings = merge_same(findings);
-    out
 }
 
 /// Candidate `i`, if no pair took it.
@@ -215,11 +246,13 @@ fn locate(data: &[u8], candidates: Vec<Candidate>) -> Vec<Located> {
         .collect()
 }
 
-fn eligible(key: &Located, secret: &Located) -> Option<u64> {
+/// The cost of pairing `key` with `secret` (lines apart, then bytes apart), or `None` when they
+/// are too far apart or one is a documentation example and the other is not.
+fn eligible(key: &Located, secret: &Located, params: &Params) -> Option<u64> {
     let window = if secret.cand.name.is_some() {
-        pair_lines()
+        params.pair_lines
     } else {
-        near_lines()
+        u32::try_from(params.near_lines).unwrap_or(u32::MAX)
     };
     let lines = key.line.abs_diff(secret.line);
     if lines > window || key.cand.example != secret.cand.example {
@@ -230,71 +263,112 @@ fn eligible(key: &Located, secret: &Located) -> Option<u64> {
 }
 
 /// Order-preserving matching of keys to secrets: most pairs first, then least total distance.
-fn match_pairs(located: &[Located], keys: &[usize], secrets: &[usize]) -> Vec<(usize, usize)> {
+fn match_pairs(
+    located: &[Located],
+    keys: &[usize],
+    secrets: &[usize],
+    params: &Params,
+) -> Vec<(usize, usize)> {
     if keys.is_empty() || secrets.is_empty() {
         return Vec::new();
     }
     let get = |i: usize| located.get(i);
     let cost = |k: usize, s: usize| match (get(k), get(s)) {
-        (Some(kl), Some(sl)) => eligible(kl, sl),
+        (Some(kl), Some(sl)) => eligible(kl, sl, params),
         _ => None,
     };
-    let (n, m) = (keys.len(), secrets.len());
-    if n.saturating_mul(m) > DP_LIMIT {
+    if keys.len().saturating_mul(secrets.len()) > DP_LIMIT {
         let line = |i: usize| get(i).map_or(0, |l| l.line);
-        return greedy_pairs(keys, secrets, cost, line);
+        return greedy_pairs(keys, secrets, cost, line, params.pair_lines);
     }
-    // best[i][j]: (pairs, -cost) using keys[i..] and secrets[j..].
-    let w = m + 1;
-    let mut best = vec![(0u32, 0u64); (n + 1) * w];
-    let at = |i: usize, j: usize| i * w + j;
-    let better = |a: (u32, u64), b: (u32, u64)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            let mut b = best.get(at(i + 1, j)).copied().unwrap_or_default();
-            let skip_s = best.get(at(i, j + 1)).copied().unwrap_or_default();
-            if better(skip_s, b) {
-                b = skip_s;
+    let table = Table::fill(keys, secrets, &cost);
+    table.pairs(keys, secrets, &cost)
+}
+
+/// The table of the order-preserving matching: `best[i][j]` is (pairs, cost) using `keys[i..]`
+/// and `secrets[j..]`.
+struct Table {
+    best: Vec<(u32, u64)>,
+    width: usize,
+}
+
+impl Table {
+    fn at(&self, i: usize, j: usize) -> (u32, u64) {
+        self.best
+            .get(i * self.width + j)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    fn better(a: (u32, u64), b: (u32, u64)) -> bool {
+        a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
+    }
+
+    fn fill(keys: &[usize], secrets: &[usize], cost: &dyn Fn(usize, usize) -> Option<u64>) -> Table {
+        let (n, m) = (keys.len(), secrets.len());
+        let mut t = Table {
+            best: vec![(0u32, 0u64); (n + 1) * (m + 1)],
+            width: m + 1,
+        };
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                let mut b = t.at(i + 1, j);
+                let skip_s = t.at(i, j + 1);
+                if Table::better(skip_s, b) {
+                    b = skip_s;
+                }
+                if let (Some(&k), Some(&s)) = (keys.get(i), secrets.get(j)) {
+                    if let Some(c) = cost(k, s) {
+                        let rest = t.at(i + 1, j + 1);
+                        let take = (rest.0 + 1, rest.1 + c);
+                        if Table::better(take, b) {
+                            b = take;
+                        }
+                    }
+                }
+                let w = t.width;
+                if let Some(slot) = t.best.get_mut(i * w + j) {
+                    *slot = b;
+                }
+            }
+        }
+        t
+    }
+
+    /// Walks the filled table back to the pairs it chose.
+    fn pairs(
+        &self,
+        keys: &[usize],
+        secrets: &[usize],
+        cost: &dyn Fn(usize, usize) -> Option<u64>,
+    ) -> Vec<(usize, usize)> {
+        let (n, m) = (keys.len(), secrets.len());
+        let mut pairs = Vec::new();
+        let (mut i, mut j) = (0, 0);
+        while i < n && j < m {
+            let here = self.at(i, j);
+            if here.0 == 0 {
+                break;
             }
             if let (Some(&k), Some(&s)) = (keys.get(i), secrets.get(j)) {
                 if let Some(c) = cost(k, s) {
-                    let rest = best.get(at(i + 1, j + 1)).copied().unwrap_or_default();
-                    let take = (rest.0 + 1, rest.1 + c);
-                    if better(take, b) {
-                        b = take;
+                    let rest = self.at(i + 1, j + 1);
+                    if (rest.0 + 1, rest.1 + c) == here {
+                        pairs.push((k, s));
+                        i += 1;
+                        j += 1;
+                        continue;
                     }
                 }
             }
-            if let Some(slot) = best.get_mut(at(i, j)) {
-                *slot = b;
+            if self.at(i + 1, j) == here {
+                i += 1;
+            } else {
+                j += 1;
             }
         }
+        pairs
     }
-    let mut pairs = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < n && j < m {
-        let here = best.get(at(i, j)).copied().unwrap_or_default();
-        if here.0 == 0 {
-            break;
-        }
-        if let (Some(&k), Some(&s)) = (keys.get(i), secrets.get(j)) {
-            if let Some(c) = cost(k, s) {
-                let rest = best.get(at(i + 1, j + 1)).copied().unwrap_or_default();
-                if (rest.0 + 1, rest.1 + c) == here {
-                    pairs.push((k, s));
-                    i += 1;
-                    j += 1;
-                    continue;
-                }
-            }
-        }
-        if best.get(at(i + 1, j)).copied().unwrap_or_default() == here {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    pairs
 }
 
 /// Nearest-first pairing for blobs with too many candidates for the ordered matching. Only
@@ -305,13 +379,14 @@ fn greedy_pairs(
     secrets: &[usize],
     cost: impl Fn(usize, usize) -> Option<u64>,
     line: impl Fn(usize) -> u32,
+    pair_lines: u32,
 ) -> Vec<(usize, usize)> {
     let mut all: Vec<(u64, usize, usize)> = Vec::new();
     for &k in keys {
         let kl = line(k);
-        let from = secrets.partition_point(|&s| line(s) + pair_lines() < kl);
+        let from = secrets.partition_point(|&s| line(s) + pair_lines < kl);
         for &s in secrets.get(from..).unwrap_or_default() {
-            if line(s) > kl + pair_lines() {
+            if line(s) > kl + pair_lines {
                 break;
             }
             if let Some(c) = cost(k, s) {
@@ -334,13 +409,19 @@ fn greedy_pairs(
     pairs
 }
 
-fn nearest_token(located: &[Located], tokens: &[usize], used: &[bool], line: u32) -> Option<usize> {
+fn nearest_token(
+    located: &[Located],
+    tokens: &[usize],
+    used: &[bool],
+    line: u32,
+    pair_lines: u32,
+) -> Option<usize> {
     tokens
         .iter()
         .copied()
         .filter(|&t| !used.get(t).copied().unwrap_or(true))
         .filter_map(|t| located.get(t).map(|l| (l.line.abs_diff(line), t)))
-        .filter(|&(d, _)| d <= pair_lines())
+        .filter(|&(d, _)| d <= pair_lines)
         .min()
         .map(|(_, t)| t)
 }
@@ -376,13 +457,14 @@ fn has_aws_context(data: &[u8], span: &std::ops::Range<usize>) -> bool {
 fn aws_key(id: &str) -> AwsKey {
     AwsKey {
         key_id: id.to_string(),
-        account_id: aws::account_id(id),
-        key_type: aws::key_type(id),
+        account_id: keys::account_id(id),
+        key_type: keys::key_type(id),
     }
 }
 
-/// Findings of one blob with the same rule and values become one finding with all locations.
-fn merge_same(mut findings: Vec<Finding>) -> Vec<Finding> {
+/// Findings of one blob with the same rule and values become one finding with all locations;
+/// a key ID or secret that also stands in a pair becomes a location of the pair.
+fn merge_same(mut findings: Vec<Finding>, rules: &AwsRules) -> Vec<Finding> {
     findings.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
     for f in findings {
@@ -395,10 +477,16 @@ fn merge_same(mut findings: Vec<Finding>) -> Vec<Finding> {
             _ => out.push(f),
         }
     }
-    // A key ID or secret that also stands in a pair is a location of the pair, not a finding.
+    fold_into_pairs(out, rules)
+}
+
+/// Moves the locations of lone key IDs and secrets that a pair of the same blob also holds
+/// into that pair's finding.
+fn fold_into_pairs(mut out: Vec<Finding>, rules: &AwsRules) -> Vec<Finding> {
+    let is_pair = |f: &Finding| f.rule.id == rules.pair.id;
     let paired: Vec<(String, String)> = out
         .iter()
-        .filter(|f| f.rule.id == rule::aws::aws().pair.id)
+        .filter(|f| is_pair(f))
         .map(|f| {
             (
                 f.aws.as_ref().map(|a| a.key_id.clone()).unwrap_or_default(),
@@ -414,12 +502,8 @@ fn merge_same(mut findings: Vec<Finding>) -> Vec<Finding> {
         let key = f.aws.as_ref().map(|a| a.key_id.as_str());
         let secret = f.secret.as_ref().map(Secret::expose);
         let target = match (f.rule.id, key, secret) {
-            (id, Some(k), None) if id == rule::aws::aws().key_id.id => {
-                paired.iter().position(|p| p.0 == k)
-            }
-            (id, None, Some(s)) if id == rule::aws::aws().secret.id => {
-                paired.iter().position(|p| p.1 == s)
-            }
+            (id, Some(k), None) if id == rules.key_id.id => paired.iter().position(|p| p.0 == k),
+            (id, None, Some(s)) if id == rules.secret.id => paired.iter().position(|p| p.1 == s),
             _ => None,
         };
         match target {
@@ -431,10 +515,7 @@ fn merge_same(mut findings: Vec<Finding>) -> Vec<Finding> {
         }
     });
     let mut pair_findings: Vec<usize> = (0..out.len())
-        .filter(|&i| {
-            out.get(i)
-                .is_some_and(|f| f.rule.id == rule::aws::aws().pair.id)
-        })
+        .filter(|&i| out.get(i).is_some_and(is_pair))
         .collect();
     pair_findings.truncate(paired.len());
     for (t, locs) in extra {
@@ -450,7 +531,11 @@ fn merge_same(mut findings: Vec<Finding>) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matcher::Matcher;
+    use crate::aws::candidates::tests::scan;
+
+    fn rules() -> AwsRules {
+        AwsRules::builtin().unwrap_or_else(|e| panic!("{e}"))
+    }
 
     const K1: &str = "AKIAQWERTYUIOPASDFGH";
     const K2: &str = "AKIAZXCVBNMLKJHGFDSA";
@@ -458,15 +543,9 @@ mod tests {
     const S2: &str = "Zp4Xk8Wq2Lm6Nt0Rv5Ys9Bh3Cj7Df1Gk+Hl/Qm2R";
 
     fn run(text: &str) -> Vec<(String, Option<String>, Option<String>)> {
-        let cands = Matcher::new().scan(text.as_bytes());
-        let out = pair(
-            text.as_bytes(),
-            cands,
-            Place {
-                path: "f",
-                commit: None,
-            },
-        );
+        let rules = rules();
+        let cands = scan(text.as_bytes(), &rules).candidates;
+        let out = pair(text.as_bytes(), cands, &rules);
         let mut v: Vec<_> = out
             .findings
             .iter()
@@ -540,15 +619,9 @@ mod tests {
     #[test]
     fn examples_are_not_reported() {
         let text = "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n";
-        let cands = Matcher::new().scan(text.as_bytes());
-        let out = pair(
-            text.as_bytes(),
-            cands,
-            Place {
-                path: "f",
-                commit: None,
-            },
-        );
+        let rules = rules();
+        let cands = scan(text.as_bytes(), &rules).candidates;
+        let out = pair(text.as_bytes(), cands, &rules);
         assert!(out.findings.is_empty());
         assert_eq!(out.examples, 1);
     }

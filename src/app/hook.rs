@@ -5,19 +5,32 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::cli::HookAction;
 use crate::error::{Error, Result};
 
+/// Runs a `hook` subcommand; returns the exit status.
+pub(crate) fn run(action: HookAction) -> Result<i32> {
+    match action {
+        HookAction::Install { force, repo } => {
+            let path = install(&repo, force)?;
+            println!("keyhound: installed pre-commit hook at {}", path.display());
+        }
+        HookAction::Uninstall { repo } => match uninstall(&repo)? {
+            Some(path) => println!("keyhound: removed pre-commit hook {}", path.display()),
+            None => println!("keyhound: no pre-commit hook to remove"),
+        },
+    }
+    Ok(0)
+}
+
 /// Marks a hook file as keyhound's own.
-pub const MARKER: &str = "# keyhound-managed-hook";
+const MARKER: &str = "# keyhound-managed-hook";
 
 /// Where pre-commit hooks of the repository at (or above) `path` live.
-pub fn hooks_dir(path: &Path) -> Result<PathBuf> {
-    let repo = git2::Repository::discover(path).map_err(|e| {
-        Error::Config(format!(
-            "{}: not in a git repository ({})",
-            path.display(),
-            e.message()
-        ))
+fn hooks_dir(path: &Path) -> Result<PathBuf> {
+    let repo = git2::Repository::discover(path).map_err(|e| Error::Hook {
+        path: path.to_path_buf(),
+        message: format!("not in a git repository ({})", e.message()),
     })?;
     let configured = repo
         .config()
@@ -53,7 +66,7 @@ fn is_ours(path: &Path) -> bool {
 }
 
 /// Writes the pre-commit hook; returns its path.
-pub fn install(repo_path: &Path, force: bool) -> Result<PathBuf> {
+fn install(repo_path: &Path, force: bool) -> Result<PathBuf> {
     let dir = hooks_dir(repo_path)?;
     fs::create_dir_all(&dir).map_err(|e| Error::Io {
         path: dir.clone(),
@@ -62,11 +75,13 @@ pub fn install(repo_path: &Path, force: bool) -> Result<PathBuf> {
     let hook = dir.join("pre-commit");
     if hook.exists() && !is_ours(&hook) {
         if !force {
-            return Err(Error::Config(format!(
-                "{} exists and was not written by keyhound; rerun with --force to replace it \
-                 (it will be kept as pre-commit.keyhound-backup), or call `keyhound scan --staged` from it",
-                hook.display()
-            )));
+            return Err(Error::Hook {
+                path: hook,
+                message: "exists and was not written by keyhound; rerun with --force to replace \
+                          it (it will be kept as pre-commit.keyhound-backup), or call `keyhound \
+                          scan --staged` from it"
+                    .into(),
+            });
         }
         let backup = dir.join("pre-commit.keyhound-backup");
         fs::rename(&hook, &backup).map_err(|e| Error::Io {
@@ -90,17 +105,17 @@ pub fn install(repo_path: &Path, force: bool) -> Result<PathBuf> {
 }
 
 /// Removes keyhound's pre-commit hook; returns its path, or `None` when there was none.
-pub fn uninstall(repo_path: &Path) -> Result<Option<PathBuf>> {
+fn uninstall(repo_path: &Path) -> Result<Option<PathBuf>> {
     let dir = hooks_dir(repo_path)?;
     let hook = dir.join("pre-commit");
     if !hook.exists() {
         return Ok(None);
     }
     if !is_ours(&hook) {
-        return Err(Error::Config(format!(
-            "{} was not written by keyhound; leaving it alone",
-            hook.display()
-        )));
+        return Err(Error::Hook {
+            path: hook,
+            message: "was not written by keyhound; leaving it alone".into(),
+        });
     }
     fs::remove_file(&hook).map_err(|e| Error::Io {
         path: hook.clone(),

@@ -1,8 +1,8 @@
-//! AWS knowledge the matcher needs: which 20-character IDs are credential key IDs, the offline
-//! account decoding, what a secret access key looks like, and the documentation examples and
-//! placeholders that must not be reported.
+//! Key shapes: which 20-character IDs are credential key IDs, the offline account decoding,
+//! what a secret access key and a session token look like, how clearly a name says AWS, and the
+//! documentation examples and placeholders that must not be reported.
 
-use super::text::shannon_entropy;
+use crate::rule::shannon_entropy;
 
 /// Length of an access key ID.
 pub const KEY_ID_LEN: usize = 20;
@@ -16,18 +16,14 @@ fn is_base32(b: u8) -> bool {
     b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)
 }
 
-/// Checks that `id` (exactly 20 bytes) is a credential key ID: a credential prefix from
-/// `rules/aws.toml` (a three-character one takes one more letter or digit) and a base32 body.
-/// IAM unique IDs (`AIDA`, `AROA`, ...) fail here by construction.
-pub fn is_key_id_shape(id: &[u8]) -> bool {
+/// Checks that `id` (exactly 20 bytes) is a credential key ID: one of the credential
+/// `prefixes` of `rules/aws.toml` (a three-character one takes one more letter or digit) and a
+/// base32 body. IAM unique IDs (`AIDA`, `AROA`, ...) fail here by construction.
+pub fn is_key_id_shape(id: &[u8], prefixes: &[String]) -> bool {
     if id.len() != KEY_ID_LEN {
         return false;
     }
-    let prefix_ok = crate::rule::aws::aws()
-        .params
-        .key_id_prefixes
-        .iter()
-        .any(|p| match p.len() {
+    let prefix_ok = prefixes.iter().any(|p| match p.len() {
             4 => id.starts_with(p.as_bytes()),
             _ => {
                 id.starts_with(p.as_bytes())
@@ -279,12 +275,14 @@ mod tests {
 
     #[test]
     fn key_id_shapes() {
-        assert!(is_key_id_shape(b"AKIAQWERTYUIOPASDFGH"));
-        assert!(is_key_id_shape(b"A3T7QWERTYUIOPASDFGH"));
-        assert!(!is_key_id_shape(b"AIDAQWERTYUIOPASDFGH"));
-        assert!(!is_key_id_shape(b"AROAQWERTYUIOPASDFGH"));
-        assert!(!is_key_id_shape(b"AKIA1234567890ABCDEF"));
-        assert!(!is_key_id_shape(b"AKIAqwertyuiopasdfgh"));
+        let rules = super::super::AwsRules::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let shape = |id: &[u8]| rules.is_key_id(id);
+        assert!(shape(b"AKIAQWERTYUIOPASDFGH"));
+        assert!(shape(b"A3T7QWERTYUIOPASDFGH"));
+        assert!(!shape(b"AIDAQWERTYUIOPASDFGH"));
+        assert!(!shape(b"AROAQWERTYUIOPASDFGH"));
+        assert!(!shape(b"AKIA1234567890ABCDEF"));
+        assert!(!shape(b"AKIAqwertyuiopasdfgh"));
     }
 
     #[test]

@@ -4,11 +4,11 @@
 //! from every parent's blob at the same path, so merges contribute only what they resolved.
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use git2::{Delta, DiffOptions, FileMode, ObjectType, Oid, Repository, Sort, Tree};
 
-use super::Stats;
+use crate::error::Error;
+use crate::source::Tally;
 
 /// A blob to scan, with the path and commit it is attributed to.
 #[derive(Debug, Clone)]
@@ -17,11 +17,6 @@ pub struct NewBlob {
     pub path: String,
     /// `None` for staged content (not committed yet).
     pub commit: Option<Oid>,
-}
-
-/// Finds the repository holding `path` (the path itself or a parent), like git does.
-pub fn discover(path: &Path) -> Result<Repository, git2::Error> {
-    Repository::discover(path)
 }
 
 /// Index entries that differ from HEAD (all of them before the first commit). Deleted files
@@ -64,22 +59,19 @@ pub fn staged(repo: &Repository) -> Result<Vec<NewBlob>, git2::Error> {
     Ok(out)
 }
 
-/// Why a range could not be resolved.
-#[derive(Debug)]
-pub struct RangeError(pub String);
-
 /// Resolves `spec` (`REV`, meaning `REV..HEAD`, or `A..B`) to (exclude, include) commits.
-fn resolve_range(repo: &Repository, spec: &str) -> Result<(Oid, Oid), RangeError> {
+fn resolve_range(repo: &Repository, spec: &str) -> Result<(Oid, Oid), Error> {
     let (from, to) = match spec.split_once("..") {
         Some((a, b)) => (a, if b.is_empty() { "HEAD" } else { b }),
         None => (spec, "HEAD"),
     };
     if from.starts_with('.') || to.starts_with('.') {
-        return Err(RangeError(format!(
-            "--since {spec}: three-dot ranges are not supported; use A..B"
-        )));
+        return Err(Error::Git {
+            object: format!("--since {spec}"),
+            message: "three-dot ranges are not supported; use A..B".into(),
+        });
     }
-    let peel = |rev: &str| -> Result<Oid, RangeError> {
+    let peel = |rev: &str| -> Result<Oid, Error> {
         repo.revparse_single(rev)
             .and_then(|o| o.peel_to_commit())
             .map(|c| c.id())
@@ -90,45 +82,46 @@ fn resolve_range(repo: &Repository, spec: &str) -> Result<(Oid, Oid), RangeError
                 } else {
                     " Fetch it first (for example `git fetch origin`), or check the name."
                 };
-                RangeError(format!(
-                    "--since: revision '{rev}' not found in this repository.{shallow}"
-                ))
+                Error::Git {
+                    object: "--since".into(),
+                    message: format!("revision '{rev}' not found in this repository.{shallow}"),
+                }
             })
     };
     Ok((peel(from)?, peel(to)?))
 }
 
 /// Blobs introduced by the commits in the range, oldest commit first; each blob once.
-pub fn since(repo: &Repository, spec: &str, stats: &Stats) -> Result<Vec<NewBlob>, RangeError> {
+pub fn since(repo: &Repository, spec: &str, tally: &Tally) -> Result<Vec<NewBlob>, Error> {
     let (from, to) = resolve_range(repo, spec)?;
     let mut walk = repo
         .revwalk()
-        .map_err(|e| RangeError(e.message().to_string()))?;
+        .map_err(|e| Error::git(format!("--since {spec}"), &e))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)
         .and_then(|()| walk.push(to))
         .and_then(|()| walk.hide(from))
-        .map_err(|e| RangeError(format!("--since {spec}: {}", e.message())))?;
+        .map_err(|e| Error::git(format!("--since {spec}"), &e))?;
     let mut seen: HashSet<Oid> = HashSet::new();
     let mut out = Vec::new();
     for id in walk {
         let id = match id {
             Ok(id) => id,
             Err(e) => {
-                stats.error(format!("--since {spec}: {}", e.message()));
+                tally.error(Error::git(format!("--since {spec}"), &e));
                 continue;
             }
         };
         let commit = match repo.find_commit(id) {
             Ok(c) => c,
             Err(e) => {
-                stats.error(format!("commit {id}: {}", e.message()));
+                tally.error(Error::git(format!("commit {id}"), &e));
                 continue;
             }
         };
         let tree = match commit.tree() {
             Ok(t) => t,
             Err(e) => {
-                stats.error(format!("commit {id}: {}", e.message()));
+                tally.error(Error::git(format!("commit {id}"), &e));
                 continue;
             }
         };
@@ -140,7 +133,7 @@ pub fn since(repo: &Repository, spec: &str, stats: &Stats) -> Result<Vec<NewBlob
             &parents.iter().map(Some).collect::<Vec<_>>(),
             "",
             &mut found,
-            stats,
+            tally,
         );
         for (oid, path) in found {
             if seen.insert(oid) {
@@ -162,7 +155,7 @@ fn new_in_tree(
     parents: &[Option<&Tree<'_>>],
     prefix: &str,
     out: &mut Vec<(Oid, String)>,
-    stats: &Stats,
+    tally: &Tally,
 ) {
     for entry in tree.iter() {
         let name_bytes = entry.name_bytes();
@@ -191,7 +184,7 @@ fn new_in_tree(
                 let sub = match repo.find_tree(oid) {
                     Ok(t) => t,
                     Err(e) => {
-                        stats.error(format!("tree {oid} ({path}): {}", e.message()));
+                        tally.error(Error::git(format!("tree {oid} ({path})"), &e));
                         continue;
                     }
                 };
@@ -208,7 +201,7 @@ fn new_in_tree(
                 } else {
                     parent_subs.iter().map(Option::as_ref).collect()
                 };
-                new_in_tree(repo, &sub, &refs, &path, out, stats);
+                new_in_tree(repo, &sub, &refs, &path, out, tally);
             }
             _ => {}
         }

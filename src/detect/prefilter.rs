@@ -1,6 +1,8 @@
-//! The literal search behind the rule prefilter: every occurrence of a set of needles (the
-//! rules' keywords) in one SIMD "Teddy" pass per group of needles, with an Aho-Corasick
-//! automaton where Teddy is unavailable.
+//! The prefilter: one search of each blob for every rule keyword and every AWS literal, so that
+//! only the rules whose keywords occur run their regexes, and the AWS matcher works only around
+//! its literals. `Needles` finds every occurrence of a set of needles in one SIMD "Teddy" pass
+//! per group of needles, with an Aho-Corasick automaton where Teddy is unavailable;
+//! `SharedSearch` holds the AWS literals and the rules' exact keywords in one `Needles`.
 //!
 //! Teddy sorts a group's needles into 8 or 16 buckets and flags a position as a candidate when
 //! its first bytes fit the union of a bucket's needles, split into high and low nybbles; every
@@ -15,8 +17,97 @@
 use aho_corasick::packed::{self, Searcher};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind, Span};
 
+use crate::error::{Error, Result};
+
+/// The AWS literals and the rules' exact keywords in one search, so that a blob is searched
+/// once for both. Teddy costs about the same per pass whatever it holds up to a point, and the
+/// AWS literals alone fill half a pass.
+pub(crate) struct SharedSearch {
+    /// Ids: AWS literal `i` is `i`, rule keyword `k` is `aws + k`.
+    search: Needles,
+    /// The number of AWS literals.
+    aws: usize,
+    /// One more than the largest rule keyword index.
+    keywords: usize,
+}
+
+/// The AWS literals searched alone (see `aws::candidates::LiteralSearch`).
+pub(crate) struct AwsLiterals(Option<Needles>);
+
+impl AwsLiterals {
+    /// A search for `literals`, by index. If it cannot be built (only possible for a broken
+    /// `rules/aws.toml`), AWS detection finds nothing rather than stopping the scan.
+    pub(crate) fn build<'a>(literals: impl Iterator<Item = &'a [u8]>) -> AwsLiterals {
+        let needles = literals.enumerate().map(|(i, l)| (l.to_vec(), i)).collect();
+        AwsLiterals(Needles::build(needles, false).ok().flatten())
+    }
+}
+
+impl crate::aws::candidates::LiteralSearch for AwsLiterals {
+    fn find_all(&self, data: &[u8]) -> Vec<u64> {
+        let mut found = Vec::new();
+        if let Some(s) = &self.0 {
+            s.each(data, &mut |p, start, _| {
+                found.push(crate::aws::candidates::found_hit(p, start))
+            });
+        }
+        found
+    }
+}
+
+/// What the shared search found in a blob.
+pub(crate) struct Found {
+    /// Every AWS literal occurrence, packed by `aws::candidates::found_hit`.
+    pub(crate) aws: Vec<u64>,
+    /// The indices of the exact rule keywords that occur.
+    pub(crate) keywords: Vec<usize>,
+}
+
+impl SharedSearch {
+    /// A search for `aws` literals (by index) and `exact` rule keywords as (bytes, index);
+    /// `None` when there are no rule keywords or the search cannot be built (each part then
+    /// searches for itself).
+    pub(crate) fn build<'a>(
+        aws: impl Iterator<Item = &'a [u8]>,
+        exact: &[(Vec<u8>, usize)],
+    ) -> Option<SharedSearch> {
+        if exact.is_empty() {
+            return None;
+        }
+        let mut all: Vec<(Vec<u8>, usize)> =
+            aws.enumerate().map(|(i, l)| (l.to_vec(), i)).collect();
+        let n = all.len();
+        all.extend(exact.iter().map(|(b, k)| (b.clone(), n + k)));
+        let search = Needles::build(all, false).ok().flatten()?;
+        Some(SharedSearch {
+            search,
+            aws: n,
+            keywords: exact.iter().map(|(_, k)| k + 1).max().unwrap_or(0),
+        })
+    }
+
+    /// Searches `data` once for both.
+    pub(crate) fn run(&self, data: &[u8]) -> Found {
+        let mut aws = Vec::new();
+        let mut seen = vec![false; self.keywords];
+        self.search
+            .each(data, &mut |id, start, _| match id.checked_sub(self.aws) {
+                None => aws.push(crate::aws::candidates::found_hit(id, start)),
+                Some(k) => {
+                    if let Some(s) = seen.get_mut(k) {
+                        *s = true;
+                    }
+                }
+            });
+        let keywords = (0..seen.len())
+            .filter(|&k| seen.get(k).copied().unwrap_or(false))
+            .collect();
+        Found { aws, keywords }
+    }
+}
+
 /// Needles searched together.
-pub struct Needles {
+pub(crate) struct Needles {
     /// The distinct needles, sorted, each with the ids it stands for and the other needles
     /// that are its prefixes (found wherever it is).
     entries: Vec<Entry>,
@@ -45,7 +136,7 @@ impl Needles {
     /// `needles` are (bytes, id); several needles may share an id, and several ids a needle.
     /// With `fold`, the needles must be lowercase and the caller searches a lowercased copy of
     /// the data (see `needs_lowercase`).
-    pub fn build(needles: Vec<(Vec<u8>, usize)>, fold: bool) -> Result<Option<Needles>, String> {
+    pub(crate) fn build(needles: Vec<(Vec<u8>, usize)>, fold: bool) -> Result<Option<Needles>> {
         let mut entries: Vec<Entry> = Vec::new();
         let mut sorted: Vec<(Vec<u8>, usize)> =
             needles.into_iter().filter(|(n, _)| !n.is_empty()).collect();
@@ -83,7 +174,7 @@ impl Needles {
         Ok(Some(Needles { entries, search }))
     }
 
-    fn search(entries: &[Entry], fold: bool) -> Result<Search, String> {
+    fn search(entries: &[Entry], fold: bool) -> Result<Search> {
         // Needles shorter than the full fingerprint get searchers of their own so that they do
         // not shorten the others' fingerprints.
         let (short, long): (Vec<_>, Vec<_>) = entries
@@ -112,19 +203,19 @@ impl Needles {
         Ok(Search::Packed(groups))
     }
 
-    fn automaton(entries: &[Entry], fold: bool) -> Result<Search, String> {
+    fn automaton(entries: &[Entry], fold: bool) -> Result<Search> {
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(fold)
             .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::Standard)
             .build(entries.iter().map(|e| &e.bytes))
             .map(Search::Automaton)
-            .map_err(|e| format!("building the keyword prefilter: {e}"))
+            .map_err(|e| Error::config("rules", "keywords", format!("building the prefilter: {e}")))
     }
 
     /// Whether folded needles must be searched in a lowercased copy (the automaton folds case
     /// itself).
-    pub fn needs_lowercase(&self) -> bool {
+    pub(crate) fn needs_lowercase(&self) -> bool {
         matches!(self.search, Search::Packed(_))
     }
 
@@ -132,7 +223,7 @@ impl Needles {
     /// ones included, in no particular order. Each search reports the longest needle at a
     /// position and resumes one byte later; the needles that are prefixes of the one reported
     /// are reported with it.
-    pub fn each(&self, data: &[u8], hit: &mut impl FnMut(usize, usize, usize)) {
+    pub(crate) fn each(&self, data: &[u8], hit: &mut impl FnMut(usize, usize, usize)) {
         let mut report = |e: usize, start: usize| {
             if let Some(entry) = self.entries.get(e) {
                 for &id in &entry.ids {

@@ -1,17 +1,49 @@
-//! `RuleSet`: the compiled rules from rule files. One case-insensitive Aho-Corasick pass over a
-//! blob finds every rule keyword; only the rules whose keywords occur run their regex, so the
-//! cost of a blob does not grow with the number of rules that cannot match it. A match becomes a
-//! `RuleMatch` only when its captured secret passes the rule's entropy floor and allowlist.
+//! `RuleSet`: the pattern rules (built in and from rule files), compiled. The prefilter finds
+//! every rule keyword in a blob (see `prefilter`); only the rules whose keywords occur run their
+//! regex, so the cost of a blob does not grow with the number of rules that cannot match it. A
+//! match becomes a `RuleMatch` only when its captured secret passes the rule's entropy floor
+//! and allowlist.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use regex::bytes::Regex;
 
-use super::file::{self, RuleSpec};
-use super::needles::Needles;
-use super::Rule;
-use crate::matcher::text::shannon_entropy;
+use super::prefilter::Needles;
+use crate::error::{Error, Result};
+use crate::rule::file::{self, RuleSpec};
+use crate::rule::{shannon_entropy, Rule};
+
+/// Whether the prefilter may search `spec`'s keywords as written, on the blob itself: when the
+/// rule says so, or when every match of the pattern contains one of them as written (then a
+/// blob without that spelling cannot give a finding; see `literal`).
+pub(crate) fn exact_keywords(spec: &RuleSpec) -> bool {
+    spec.case_sensitive_keywords || {
+        let needles: Vec<&[u8]> = spec.keywords.iter().map(|k| k.as_bytes()).collect();
+        super::literal::always_contains_any(&spec.pattern, &needles)
+    }
+}
+
+/// `exact_keywords`, with the pattern already parsed.
+fn exact_keywords_in(spec: &RuleSpec, hir: &regex_syntax::hir::Hir) -> bool {
+    spec.case_sensitive_keywords || {
+        let needles: Vec<&[u8]> = spec.keywords.iter().map(|k| k.as_bytes()).collect();
+        super::literal::hir_contains_any(hir, &needles)
+    }
+}
+
+/// Whether `text` holds one of `spec`'s keywords, as the prefilter would see it.
+pub(crate) fn keyword_in(spec: &RuleSpec, text: &str) -> bool {
+    if exact_keywords(spec) {
+        spec.keywords.iter().any(|k| text.contains(k.as_str()))
+    } else {
+        let lower = text.to_ascii_lowercase();
+        spec.keywords
+            .iter()
+            .any(|k| lower.contains(&k.to_ascii_lowercase()))
+    }
+}
 
 /// A rule ready to run.
 pub struct CompiledRule {
@@ -39,13 +71,13 @@ struct Keywords {
     exact_list: Vec<(Vec<u8>, usize)>,
     /// Their own search, built on first use: a caller that searches them itself never needs
     /// it. (If it cannot be built, every exact keyword counts as found: no rule goes unrun.)
-    exact: OnceLock<Result<Option<Needles>, String>>,
+    exact: OnceLock<Result<Option<Needles>>>,
     folded: Option<Needles>,
 }
 
 impl Keywords {
     /// `keywords` are (keyword as written, searched exactly).
-    fn build(keywords: &[(String, bool)]) -> Result<Keywords, String> {
+    fn build(keywords: &[(String, bool)]) -> Result<Keywords> {
         let (mut exact, mut folded) = (Vec::new(), Vec::new());
         for (i, (k, is_exact)) in keywords.iter().enumerate() {
             if *is_exact {
@@ -104,7 +136,8 @@ pub struct RuleSet {
 
 impl RuleSet {
     /// No rules at all.
-    pub fn empty() -> RuleSet {
+    #[cfg(test)]
+    pub(crate) fn empty() -> RuleSet {
         RuleSet {
             rules: Vec::new(),
             keywords: None,
@@ -113,36 +146,26 @@ impl RuleSet {
     }
 
     /// The rules built into the binary (every file in `rules/`).
-    pub fn builtin() -> Result<RuleSet, String> {
-        RuleSet::from_specs(RuleSet::builtin_specs()?)
-    }
-
-    /// The built-in rules, parsed but not compiled.
-    pub fn builtin_specs() -> Result<Vec<(String, RuleSpec)>, String> {
-        let mut specs = Vec::new();
-        for (name, text) in file::embedded() {
-            if *name == super::aws::FILE {
-                // Rules of their own kind (see `aws`).
-                continue;
-            }
-            let parsed = file::parse(name, text)?;
-            specs.extend(parsed.rules.into_iter().map(|s| ((*name).to_string(), s)));
-        }
-        Ok(specs)
+    #[cfg(test)]
+    pub(crate) fn builtin() -> Result<RuleSet> {
+        RuleSet::from_specs(crate::rule::builtin::specs()?)
     }
 
     /// Loads and compiles rule files given as (name, text). Ids must be unique across all files
     /// (and must not collide with the AWS rules built into the code).
-    pub fn from_files(files: &[(String, String)]) -> Result<RuleSet, String> {
+    pub(crate) fn from_files(files: &[(String, String)]) -> Result<RuleSet> {
         let mut specs = Vec::new();
         for (name, text) in files {
             let parsed = file::parse(name, text).map_err(|e| {
                 if toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("aws")) {
-                    format!(
-                        "{name}: AWS rules ([aws]) are built into keyhound and cannot be loaded \
-                         from a file; `keyhound rules check` without a file checks the built-in \
-                         {}",
-                        super::aws::FILE
+                    Error::config(
+                        name,
+                        "aws",
+                        format!(
+                            "AWS rules ([aws]) are built into keyhound and cannot be loaded from \
+                             a file; `keyhound rules check` without a file checks the built-in {}",
+                            crate::aws::FILE
+                        ),
                     )
                 } else {
                     e
@@ -154,15 +177,14 @@ impl RuleSet {
     }
 
     /// Compiles parsed rules given as (source name, rule).
-    pub fn from_specs(specs: Vec<(String, RuleSpec)>) -> Result<RuleSet, String> {
+    pub(crate) fn from_specs(specs: Vec<(String, RuleSpec)>) -> Result<RuleSet> {
         let mut rules: Vec<CompiledRule> = Vec::new();
+        let mut ids: HashSet<String> = crate::aws::IDS.iter().map(|s| s.to_string()).collect();
         for (name, spec) in specs {
             let hir = file::validate(&name, &spec)?;
-            let exact = spec.exact_keywords_in(&hir);
-            if super::aws::IDS.contains(&spec.id.as_str())
-                || rules.iter().any(|r| r.meta.id == spec.id)
-            {
-                return Err(format!("{name}: rule {:?}: id: defined twice", spec.id));
+            let exact = exact_keywords_in(&spec, &hir);
+            if !ids.insert(spec.id.clone()) {
+                return Err(Error::rule(&name, &spec.id, "id", "defined twice"));
             }
             rules.push(compile(&name, spec, exact)?);
         }
@@ -209,12 +231,9 @@ impl RuleSet {
         &self.rules
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
-    }
-
     /// Every accepted match in `data`, sorted by position.
-    pub fn matches(&self, data: &[u8]) -> Vec<RuleMatch> {
+    #[cfg(test)]
+    fn matches(&self, data: &[u8]) -> Vec<RuleMatch> {
         self.matches_at(data, None)
     }
 
@@ -366,15 +385,15 @@ impl CompiledRule {
     }
 }
 
-fn compile(name: &str, spec: RuleSpec, exact: bool) -> Result<CompiledRule, String> {
-    let at = |field: &str, e: regex::Error| format!("{name}: rule {:?}: {field}: {e}", spec.id);
+fn compile(name: &str, spec: RuleSpec, exact: bool) -> Result<CompiledRule> {
+    let at = |field: &'static str, e: regex::Error| Error::rule(name, &spec.id, field, e.to_string());
     let (stopwords, allow) = match &spec.allowlist {
         Some(a) => (
             a.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
             a.regexes
                 .iter()
                 .map(|r| Regex::new(r).map_err(|e| at("allowlist.regexes", e)))
-                .collect::<Result<Vec<_>, _>>()?,
+                .collect::<Result<Vec<_>>>()?,
         ),
         None => (Vec::new(), Vec::new()),
     };
@@ -438,6 +457,7 @@ stopwords = ["example"]
         let bad = FILE.replace("(dmo_[A-Za-z0-9]{20})", "(dmo_[A-Z");
         let e = RuleSet::from_files(&[("demo.toml".into(), bad)])
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(
             e.contains("demo.toml") && e.contains("demo-token") && e.contains("pattern"),
@@ -446,11 +466,13 @@ stopwords = ["example"]
         let two = FILE.replace(r"(dmo_[A-Za-z0-9]{20})", r"(dmo_)([A-Za-z0-9]{20})");
         let e = RuleSet::from_files(&[("demo.toml".into(), two)])
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("exactly one capture group"), "{e}");
         let unknown = FILE.replace("entropy = 3.0", "entropy = 3.0\ncolour = 1");
         let e = RuleSet::from_files(&[("demo.toml".into(), unknown)])
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("demo.toml") && e.contains("colour"), "{e}");
         let dup = format!(
@@ -459,6 +481,7 @@ stopwords = ["example"]
         );
         let e = RuleSet::from_files(&[("demo.toml".into(), dup)])
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("defined twice"), "{e}");
     }
@@ -472,10 +495,10 @@ mod prefilter_tests {
     /// lowercased copy of every blob would make the default scan pay for it.
     #[test]
     fn builtin_keywords_are_exact() {
-        let specs = RuleSet::builtin_specs().unwrap_or_else(|e| panic!("{e}"));
+        let specs = crate::rule::builtin::specs().unwrap_or_else(|e| panic!("{e}"));
         let folded: Vec<String> = specs
             .iter()
-            .filter(|(_, s)| !s.exact_keywords())
+            .filter(|(_, s)| !exact_keywords(s))
             .map(|(_, s)| format!("{}: {:?}", s.id, s.keywords))
             .collect();
         assert!(folded.is_empty(), "keywords not proven exact: {folded:#?}");

@@ -1,0 +1,194 @@
+//! `keyhound scan --staged` and `keyhound scan --since REV`: a change, not a tree. As steps:
+//! find the repository holding the path, list the blobs the change introduces (the index
+//! entries that differ from HEAD, or what each commit of the range added), scan them in
+//! parallel, attach the commit that introduced each blob with a finding, and (for a range)
+//! keep one finding per credential and path, from the oldest commit.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use git2::{Oid, Repository};
+use rayon::prelude::*;
+
+use super::Scanner;
+use crate::config::Settings;
+use crate::error::Error;
+use crate::extract::text_content;
+use crate::finding::{CommitInfo, Finding};
+use crate::source::fs::display_path;
+use crate::source::git::change::{self, NewBlob};
+use crate::source::git::objects::{read_blob, LooseObjects};
+use crate::source::git::{commit, with_odb};
+use crate::source::{Blob, GitPlace, Origin, Stats, Tally};
+
+/// `--staged`: what the next commit will record.
+pub(crate) fn staged(given: &Path, settings: &Settings, scanner: &Scanner, tally: &Tally) -> Vec<Finding> {
+    let Some(repo) = discover(given, "--staged", tally) else {
+        return Vec::new();
+    };
+    let blobs = match change::staged(&repo) {
+        Ok(b) => b,
+        Err(e) => {
+            tally.error(Error::git("--staged: reading the index", &e));
+            return Vec::new();
+        }
+    };
+    let base = display_base(given, &repo);
+    scan_new_blobs(&repo, &blobs, &base, settings, scanner, tally)
+}
+
+/// `--since REV` / `A..B`: what the commits of the range introduced.
+pub(crate) fn since(
+    given: &Path,
+    spec: &str,
+    settings: &Settings,
+    scanner: &Scanner,
+    tally: &Tally,
+) -> Vec<Finding> {
+    let Some(repo) = discover(given, "--since", tally) else {
+        return Vec::new();
+    };
+    let blobs = match change::since(&repo, spec, tally) {
+        Ok(b) => b,
+        Err(e) => {
+            tally.error(e);
+            return Vec::new();
+        }
+    };
+    let base = display_base(given, &repo);
+    let findings = scan_new_blobs(&repo, &blobs, &base, settings, scanner, tally);
+    oldest_per_path(findings)
+}
+
+/// The repository holding `given` (the path itself or a parent), like git finds it.
+fn discover(given: &Path, flag: &str, tally: &Tally) -> Option<Repository> {
+    match Repository::discover(given) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            tally.error(Error::Git {
+                object: format!("{flag}: {}", given.display()),
+                message: format!("not in a git repository ({})", e.message()),
+            });
+            None
+        }
+    }
+}
+
+/// The directory that repository-relative paths are shown under: the given path when it is the
+/// top of the repository, else nothing (paths stay relative to the repository).
+fn display_base(given: &Path, repo: &Repository) -> PathBuf {
+    let top = repo.workdir().and_then(|w| std::fs::canonicalize(w).ok());
+    let given_abs = std::fs::canonicalize(given).ok();
+    match (top, given_abs) {
+        (Some(t), Some(g)) if t == g => given.to_path_buf(),
+        _ => PathBuf::new(),
+    }
+}
+
+/// Scans the blobs a change introduces, in parallel.
+fn scan_new_blobs(
+    repo: &Repository,
+    blobs: &[NewBlob],
+    base: &Path,
+    settings: &Settings,
+    scanner: &Scanner,
+    tally: &Tally,
+) -> Vec<Finding> {
+    let git_dir = repo.path().to_path_buf();
+    let job = Job {
+        base,
+        loose: LooseObjects::list(&git_dir),
+        max_size: settings.walk.max_file_size,
+        scanner,
+        tally,
+        commits: Mutex::new(HashMap::new()),
+    };
+    let findings: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
+    blobs.par_chunks(64).for_each(|chunk| {
+        with_odb(&git_dir, tally, |repo, odb| {
+            for new in chunk {
+                let found = job.scan(repo, odb, new);
+                if !found.is_empty() {
+                    if let Ok(mut all) = findings.lock() {
+                        all.extend(found);
+                    }
+                }
+            }
+        });
+    });
+    findings.into_inner().unwrap_or_default()
+}
+
+/// What every blob of a change is scanned with.
+struct Job<'a> {
+    base: &'a Path,
+    loose: LooseObjects,
+    max_size: u64,
+    scanner: &'a Scanner,
+    tally: &'a Tally,
+    /// Commits already looked up.
+    commits: Mutex<HashMap<Oid, CommitInfo>>,
+}
+
+impl Job<'_> {
+    /// Reads and scans one blob; its findings carry the commit that introduced it.
+    fn scan(&self, repo: &Repository, odb: &git2::Odb<'_>, new: &NewBlob) -> Vec<Finding> {
+        let stats = &self.tally.stats;
+        let Some(obj) = read_blob(odb, &self.loose, new.oid, self.max_size, self.tally) else {
+            return Vec::new();
+        };
+        let data = obj.bytes();
+        Stats::add(&stats.blobs, 1);
+        Stats::add(&stats.blob_bytes, data.len() as u64);
+        let Some(text) = text_content(data) else {
+            Stats::add(&stats.skipped_binary, 1);
+            return Vec::new();
+        };
+        let path = display_path(&self.base.join(&new.path));
+        let place = |commit: Option<CommitInfo>| GitPlace {
+            shown: path.clone(),
+            rule_path: path.clone(),
+            commit,
+        };
+        let blob = Blob {
+            bytes: &text,
+            origin: match new.commit {
+                None => Origin::staged(path.clone()),
+                Some(_) => Origin::git_placed(String::new(), new.oid.to_string(), place(None)),
+            },
+        };
+        let found = self.scanner.detector.detect(&blob).record(stats);
+        match new.commit {
+            // Only a blob with findings costs the lookup of its commit.
+            Some(id) if !found.is_empty() => {
+                let info = commit_info(&self.commits, repo, id);
+                let origin = Origin::git_placed(String::new(), new.oid.to_string(), place(Some(info)));
+                self.scanner.detector.attach(found, &origin)
+            }
+            _ => found,
+        }
+    }
+}
+
+/// The author and date of commit `id`, looked up once per commit.
+fn commit_info(cache: &Mutex<HashMap<Oid, CommitInfo>>, repo: &Repository, id: Oid) -> CommitInfo {
+    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    cache
+        .entry(id)
+        .or_insert_with(|| commit::commit_info(repo, id))
+        .clone()
+}
+
+/// One finding per credential and path: the one of the oldest commit.
+fn oldest_per_path(mut findings: Vec<Finding>) -> Vec<Finding> {
+    let date = |f: &Finding| {
+        f.primary()
+            .and_then(|l| l.commit.as_ref())
+            .map(|c| c.date.clone())
+    };
+    findings.sort_by_key(date);
+    let mut seen = HashSet::new();
+    findings.retain(|f| seen.insert((f.fingerprint.clone(), f.primary().map(|l| l.path.clone()))));
+    findings
+}

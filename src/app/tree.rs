@@ -1,0 +1,313 @@
+//! `keyhound scan PATH...`: the files under each path and, for a path that is the top of a git
+//! repository, its whole history. As steps: check the paths, scan the history of each
+//! repository (every blob once, in parallel, beside a walk that places each blob at the commit
+//! and path that introduced it), walk the files (skipping those whose content history already
+//! covered), read standard input, and merge the findings.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use git2::Oid;
+
+use super::Scanner;
+use crate::config::{Settings, Target};
+use crate::error::Error;
+use crate::extract::text_content;
+use crate::finding::{CommitInfo, Finding};
+use crate::source::fs::display_path;
+use crate::source::git::index::IndexStat;
+use crate::source::git::walk::BlobPlace;
+use crate::source::git::{self, commit, objects, walk};
+use crate::source::{fs, stdin, Blob, GitPlace, Origin, Stats, Tally};
+
+/// Scans the files and histories `settings` names; the findings, unsorted.
+pub(crate) fn scan(settings: &Settings, scanner: &Scanner, tally: &Tally) -> Vec<Finding> {
+    // Step 1: every named path must exist; a missing one is an error, the others are scanned.
+    let roots = existing_roots(settings, tally);
+    // Step 2: the git history of each root that is a repository.
+    let mut histories = Vec::new();
+    if settings.history {
+        if let Err(e) = git::configure() {
+            tally.error(Error::git("configuring git", &e));
+        }
+        for root in roots.iter().filter(|r| git::is_repository(r)) {
+            histories.extend(history(root, settings, scanner, tally));
+        }
+    }
+    // Step 3: walk and scan the files, skipping those whose content history covered.
+    let findings: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
+    let keep = |found: Vec<Finding>| {
+        if !found.is_empty() {
+            if let Ok(mut all) = findings.lock() {
+                all.extend(found);
+            }
+        }
+    };
+    let scan_blob = |blob: &Blob<'_>| keep(scanner.detector.detect(blob).record(&tally.stats));
+    let covered =
+        |path: &Path, meta: &std::fs::Metadata| histories.iter().any(|h| h.covers(path, meta));
+    fs::walk(&roots, &settings.walk, tally, &covered, scan_blob);
+    // Step 4: standard input.
+    if settings.targets.contains(&Target::Stdin) {
+        scan_stdin(tally, &scan_blob);
+    }
+    // Step 5: a file finding that history already reports at the same path is the same leak.
+    let findings = findings.into_inner().unwrap_or_default();
+    merge(findings, histories.into_iter().flat_map(|h| h.findings))
+}
+
+/// The named paths that exist; the others are errors.
+fn existing_roots<'a>(settings: &'a Settings, tally: &Tally) -> Vec<&'a Path> {
+    let mut roots = Vec::new();
+    for t in &settings.targets {
+        if let Target::Path(p) = t {
+            match std::fs::metadata(p) {
+                Ok(_) => roots.push(p.as_path()),
+                Err(e) => tally.error(Error::Path {
+                    path: p.clone(),
+                    source: e,
+                }),
+            }
+        }
+    }
+    roots
+}
+
+/// Standard input, as one blob.
+fn scan_stdin(tally: &Tally, scan_blob: &dyn Fn(&Blob<'_>)) {
+    match stdin::read_all() {
+        Ok(data) => {
+            Stats::add(&tally.stats.files, 1);
+            Stats::add(&tally.stats.bytes, data.len() as u64);
+            match text_content(&data) {
+                Some(text) => scan_blob(&Blob {
+                    bytes: &text,
+                    origin: Origin::stdin(),
+                }),
+                None => Stats::add(&tally.stats.skipped_binary, 1),
+            }
+        }
+        Err(e) => tally.error(e),
+    }
+}
+
+/// File findings, less those that history reports at the same path, and history findings.
+fn merge(mut files: Vec<Finding>, history: impl Iterator<Item = Finding>) -> Vec<Finding> {
+    let history: Vec<Finding> = history.collect();
+    let known: HashSet<(&str, &str)> = history
+        .iter()
+        .filter_map(|f| {
+            f.primary()
+                .map(|l| (f.fingerprint.as_str(), l.path.as_str()))
+        })
+        .collect();
+    files.retain(|f| {
+        !f.primary()
+            .is_some_and(|l| known.contains(&(f.fingerprint.as_str(), l.path.as_str())))
+    });
+    files.extend(history);
+    files
+}
+
+/// What the history scan of one repository produced.
+struct History {
+    /// The repository's top directory, as given on the command line.
+    root: PathBuf,
+    findings: Vec<Finding>,
+    /// Every blob read.
+    scanned: HashSet<Oid>,
+    /// The index, to recognise unchanged work-tree files.
+    index: Option<IndexStat>,
+}
+
+impl History {
+    /// Whether the work-tree file `path` (as walked) holds a blob this scan already read.
+    fn covers(&self, path: &Path, meta: &std::fs::Metadata) -> bool {
+        let (Some(index), Ok(rel)) = (&self.index, path.strip_prefix(&self.root)) else {
+            return false;
+        };
+        index
+            .unchanged_blob(rel, meta)
+            .is_some_and(|oid| self.scanned.contains(&oid))
+    }
+}
+
+/// Scans every blob of the repository at `root`: reads and matches each blob once, places the
+/// blobs with findings in history, and keeps one finding per credential and path (the oldest).
+fn history(root: &Path, settings: &Settings, scanner: &Scanner, tally: &Tally) -> Option<History> {
+    let repo = match git2::Repository::open(root) {
+        Ok(r) => r,
+        Err(e) => {
+            tally.error(Error::git(
+                format!("{}: not a readable git repository", root.display()),
+                &e,
+            ));
+            return None;
+        }
+    };
+    let timing = Timing::new();
+    // Step 1: every object id.
+    let oids = match objects::objects_in_pack_order(&repo) {
+        Ok(o) => o,
+        Err(e) => {
+            tally.error(Error::git(
+                format!("{}: listing git objects", root.display()),
+                &e,
+            ));
+            return None;
+        }
+    };
+    timing.lap("objects listed");
+    // Step 2: read and match each blob once, in parallel, with the walk of every commit's
+    // trees (provenance, missing objects) beside it.
+    let read = read_all_blobs(&repo, root, &oids, settings, scanner, tally);
+    timing.lap("blobs read and matched, history walked");
+    // Step 3: place the findings and keep the oldest per credential and path.
+    let findings = place(&repo, root, read.per_blob, &read.places, &scanner.detector);
+    Some(History {
+        root: root.to_path_buf(),
+        findings,
+        scanned: read.scanned,
+        index: IndexStat::load(&repo),
+    })
+}
+
+/// `KEYHOUND_TIMING=1` prints how long each step of a history scan took.
+struct Timing(Option<std::time::Instant>);
+
+impl Timing {
+    fn new() -> Timing {
+        Timing(std::env::var_os("KEYHOUND_TIMING").map(|_| std::time::Instant::now()))
+    }
+
+    fn lap(&self, what: &str) {
+        if let Some(t0) = self.0 {
+            eprintln!(
+                "keyhound: timing: {what}: {:.2}s",
+                t0.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
+/// Findings of each blob, before they are placed in history.
+type BlobFindings = Vec<(Oid, Vec<Finding>)>;
+
+/// What reading a repository's blobs produced.
+struct Read {
+    per_blob: BlobFindings,
+    places: HashMap<Oid, BlobPlace>,
+    scanned: HashSet<Oid>,
+}
+
+/// Reads and matches every blob among `oids`, and walks history beside it.
+fn read_all_blobs(
+    repo: &git2::Repository,
+    root: &Path,
+    oids: &[Oid],
+    settings: &Settings,
+    scanner: &Scanner,
+    tally: &Tally,
+) -> Read {
+    let per_blob: Mutex<BlobFindings> = Mutex::new(Vec::new());
+    let git_dir = repo.path().to_path_buf();
+    let shown_root = display_path(root);
+    let progress = super::progress::history_bar(settings.quiet, root);
+    let (places, scanned) = rayon::join(
+        || walk::walk_history(&git_dir, tally),
+        || {
+            objects::scan_blobs(
+                &git_dir,
+                &shown_root,
+                oids,
+                settings.walk.max_file_size,
+                tally,
+                &progress,
+                |oid, blob| {
+                    let found = scanner.detector.detect(blob).record(&tally.stats);
+                    if !found.is_empty() {
+                        if let Ok(mut v) = per_blob.lock() {
+                            v.push((oid, found));
+                        }
+                    }
+                },
+            )
+        },
+    );
+    Read {
+        per_blob: per_blob.into_inner().unwrap_or_default(),
+        places,
+        scanned,
+    }
+}
+
+/// Gives each blob's findings the commit and path that introduced the blob, whether their
+/// values are still at HEAD, and keeps the oldest finding per credential and path.
+fn place(
+    repo: &git2::Repository,
+    root: &Path,
+    per_blob: BlobFindings,
+    places: &HashMap<Oid, BlobPlace>,
+    detector: &crate::detect::Detector,
+) -> Vec<Finding> {
+    // What HEAD still holds, by value: a key ID reported alone in an old blob is still at HEAD
+    // when HEAD's blob pairs it with a secret.
+    let at_head = walk::head_blobs(repo);
+    let values_at_head: HashSet<String> = per_blob
+        .iter()
+        .filter(|(oid, _)| at_head.contains(oid))
+        .flat_map(|(_, fs)| fs.iter().flat_map(values))
+        .collect();
+    let mut commits: HashMap<Oid, CommitInfo> = HashMap::new();
+    let mut best: HashMap<(String, String), (usize, Finding)> = HashMap::new();
+    let shown_root = display_path(root);
+    for (oid, findings) in per_blob {
+        let (origin, order) = match places.get(&oid) {
+            Some(p) => {
+                let info = commits
+                    .entry(p.commit)
+                    .or_insert_with(|| commit::commit_info(repo, p.commit))
+                    .clone();
+                let place = GitPlace {
+                    shown: display_path(&root.join(&p.path)),
+                    rule_path: p.path.clone(),
+                    commit: Some(info),
+                };
+                let origin = Origin::git_placed(shown_root.clone(), oid.to_string(), place);
+                (origin, p.order)
+            }
+            None => (
+                Origin::git_blob(shown_root.clone(), oid.to_string()),
+                usize::MAX,
+            ),
+        };
+        for mut f in detector.attach(findings, &origin) {
+            f.present_at_head = Some(values(&f).iter().all(|v| values_at_head.contains(v)));
+            let path = f.primary().map(|l| l.path.clone()).unwrap_or_default();
+            let key = (f.fingerprint.clone(), path);
+            match best.get(&key) {
+                Some((o, _)) if *o <= order => {}
+                _ => {
+                    best.insert(key, (order, f));
+                }
+            }
+        }
+    }
+    best.into_values().map(|(_, f)| f).collect()
+}
+
+/// The credential values of a finding (key ID, secret, token).
+fn values(f: &Finding) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(a) = &f.aws {
+        v.push(a.key_id.clone());
+    }
+    if let Some(s) = &f.secret {
+        v.push(s.expose().to_string());
+    }
+    if let Some(t) = &f.session_token {
+        v.push(t.expose().to_string());
+    }
+    v
+}

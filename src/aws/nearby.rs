@@ -1,0 +1,137 @@
+//! Secrets with no name: a 40-character secret-shaped value within a few lines of a key ID
+//! (SDK constructor arguments, the IAM console's CSV downloads, SQL inserts, `.passwd-s3fs`,
+//! logs), and the wrapped base64 blocks (PEM bodies, MIME parts) whose lines only look like
+//! secrets.
+
+use std::ops::Range;
+
+use super::candidates::{Candidate, CandidateKind};
+use super::decode::{
+    is_b64, joined_to_longer_token, left_boundary, read_run, run_char_width, separator_width,
+};
+use super::keys::{self, Strictness};
+use crate::location::{line_end, line_start};
+
+/// Bytes on each side of a key ID searched for a secret with no keyword, at most.
+const NEAR_BYTES: usize = 1024;
+
+/// Adds to `found` the nameless secrets within `near_lines` lines of each of its key IDs; each
+/// stretch of text is searched once however many key IDs are near it.
+pub(crate) fn secrets_near_keys(data: &[u8], found: &mut Vec<Candidate>, near_lines: usize) {
+    let keys: Vec<Range<usize>> = found
+        .iter()
+        .filter(|c| c.kind == CandidateKind::KeyId)
+        .map(|c| c.span.clone())
+        .collect();
+    let mut searched_to = 0usize;
+    for k in keys {
+        let region = near_region(data, &k, near_lines);
+        let from = region.start.max(searched_to);
+        if from < region.end {
+            secrets_in_region(data, from..region.end, region.start, found);
+            searched_to = region.end;
+        }
+    }
+}
+
+
+/// Is `[start, end)` a line of a wrapped base64 block (a PEM body, a MIME part)? Such a line
+/// stands alone on its line next to another long base64-only line.
+pub(crate) fn in_wrapped_block(data: &[u8], start: usize, end: usize) -> bool {
+    let ls = line_start(data, start);
+    let le = line_end(data, end);
+    let blank = |s: usize, e: usize| {
+        data.get(s..e).is_some_and(|l| {
+            l.iter().all(|&b| {
+                b == b' ' || b == b'\t' || b == b'\r' || b == b'"' || b == b'\'' || b == b','
+            })
+        })
+    };
+    if !(blank(ls, start) && blank(end, le)) {
+        return false;
+    }
+    let b64_line = |s: usize, e: usize| {
+        let l = data.get(s..e).unwrap_or_default();
+        let t: Vec<u8> = l
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace() && *b != b'"' && *b != b'\'' && *b != b',')
+            .collect();
+        t.len() >= 60 && t.iter().all(|&b| is_b64(b) || b == b'=')
+    };
+    let prev = ls > 0 && {
+        let pe = ls - 1;
+        b64_line(line_start(data, pe), pe)
+    };
+    let next = le < data.len() && {
+        let ns = le + 1;
+        b64_line(ns, line_end(data, ns))
+    };
+    prev || next
+}
+
+/// The lines around a key ID where a secret with no keyword may stand.
+fn near_region(data: &[u8], key: &Range<usize>, near: usize) -> Range<usize> {
+    let mut start = line_start(data, key.start);
+    for _ in 0..near {
+        if start == 0 {
+            break;
+        }
+        start = line_start(data, start - 1);
+    }
+    let mut end = line_end(data, key.end);
+    for _ in 0..near {
+        if end >= data.len() {
+            break;
+        }
+        end = line_end(data, end + 1);
+    }
+    let start = start.max(key.start.saturating_sub(NEAR_BYTES));
+    let end = end.min(key.end + NEAR_BYTES).min(data.len());
+    start..end
+}
+
+/// Every 40-character secret-shaped run in `region`, recorded as a no-keyword candidate.
+/// `clip_start` is where the region was cut, so that a run cut in half is not taken whole.
+fn secrets_in_region(
+    data: &[u8],
+    region: Range<usize>,
+    clip_start: usize,
+    out: &mut Vec<Candidate>,
+) {
+    let mut i = region.start;
+    if i > 0 && i == clip_start && line_start(data, i) != i {
+        while i < region.end && run_char_width(data, i) > 0 {
+            i += 1;
+        }
+    }
+    while i < region.end {
+        if run_char_width(data, i) == 0 {
+            i += separator_width(data, i).max(1);
+            continue;
+        }
+        let run = read_run(data, i, false, keys::SECRET_LEN + 1, 1 << 16);
+        let end = run.end.max(i + 1);
+        if run.len == keys::SECRET_LEN
+            && left_boundary(data, i)
+            && data.get(run.end) != Some(&b'=')
+            && !joined_to_longer_token(data, i, run.end)
+            && !in_wrapped_block(data, i, run.end)
+        {
+            let value = String::from_utf8_lossy(&run.value).into_owned();
+            let example = keys::is_example(&value);
+            if example || keys::is_secret_shape(&run.value, Strictness::NoKeyword) {
+                out.push(Candidate {
+                    kind: CandidateKind::Secret,
+                    value,
+                    span: i..run.end,
+                    encoding: run.encoding,
+                    name: None,
+                    example,
+                });
+            }
+        }
+        i = end;
+    }
+}
+

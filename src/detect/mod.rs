@@ -1,0 +1,311 @@
+//! Detection in one blob, as steps: one search finds every AWS literal and every rule keyword
+//! (`prefilter`); the AWS candidates are paired into findings (`aws`); the rules whose keywords
+//! occur run their patterns (`patterns`) and their matches become findings, unless they only
+//! repeat an AWS value; findings on a line with an inline ignore comment are dropped and
+//! counted (`ignore`); and the blob's origin (path, commit) is attached to what is left, which
+//! is also where rules limited to some paths are applied (`attach`).
+
+pub mod ignore;
+pub mod literal;
+pub mod patterns;
+pub mod prefilter;
+
+use crate::aws::candidates::{self, Finder};
+use crate::aws::{pair, AwsRules};
+use crate::finding::{Encoding, Finding, Location, LocationKind, Secret};
+use crate::location::Positions;
+use crate::rule::Rule;
+use crate::source::{Blob, Origin, Stats};
+use patterns::{RuleMatch, RuleSet};
+use prefilter::{AwsLiterals, SharedSearch};
+
+/// What detection found in one blob.
+#[derive(Debug, Default)]
+pub struct Detected {
+    pub findings: Vec<Finding>,
+    /// Not reported: AWS documentation examples.
+    pub examples: usize,
+    /// Not reported: an inline ignore comment on the line.
+    pub ignored_inline: usize,
+}
+
+impl Detected {
+    /// Adds the counts to the scan's statistics and returns the findings.
+    pub fn record(self, stats: &Stats) -> Vec<Finding> {
+        Stats::add(&stats.examples, self.examples as u64);
+        Stats::add(&stats.ignored_inline, self.ignored_inline as u64);
+        self.findings
+    }
+}
+
+/// The AWS rules and the pattern rules, built once and shared by every thread.
+pub struct Detector {
+    aws: AwsRules,
+    finder: Finder,
+    /// The AWS literals alone: for blobs searched without the rules' keywords, and for text
+    /// decoded from base64.
+    aws_search: AwsLiterals,
+    patterns: RuleSet,
+    /// The AWS literals and the rules' exact keywords in one search.
+    shared: Option<SharedSearch>,
+}
+
+/// The raw results of a blob's search: AWS candidates, inline ignore markers, rule matches.
+struct Searched {
+    aws: candidates::Found,
+    rules: Vec<RuleMatch>,
+}
+
+impl Detector {
+    pub fn new(aws: AwsRules, patterns: RuleSet) -> Detector {
+        let finder = Finder::new(&aws);
+        let aws_search = AwsLiterals::build(finder.literals());
+        let shared = SharedSearch::build(finder.literals(), patterns.exact_needles());
+        Detector {
+            aws,
+            finder,
+            aws_search,
+            patterns,
+            shared,
+        }
+    }
+
+    /// The AWS rules.
+    pub fn aws(&self) -> &AwsRules {
+        &self.aws
+    }
+
+    /// The pattern rules.
+    pub fn patterns(&self) -> &RuleSet {
+        &self.patterns
+    }
+
+    /// Every rule, in report order: the AWS rules, then the pattern rules, by id.
+    pub fn rules(&self) -> Vec<&'static Rule> {
+        self.aws
+            .rules()
+            .into_iter()
+            .chain(self.patterns.rules().iter().map(|r| r.meta))
+            .collect()
+    }
+
+    /// Finds the credentials in a blob; the findings carry its origin.
+    pub fn detect(&self, blob: &Blob<'_>) -> Detected {
+        let data = blob.bytes;
+        let found = self.search(data, blob.origin.rule_path());
+        let mut out = Detected::default();
+        if found.aws.candidates.is_empty() && found.rules.is_empty() {
+            return out;
+        }
+        // Step 1: AWS candidates, paired.
+        if !found.aws.candidates.is_empty() {
+            let paired = pair::pair(data, found.aws.candidates, &self.aws);
+            out.examples = paired.examples;
+            out.findings = paired.findings;
+        }
+        // Step 2: rule matches that do not repeat an AWS value. Offsets are resolved in one
+        // pass, the markers' included.
+        let rules = without_aws_values(found.rules, &out.findings);
+        let markers = found.aws.markers;
+        let positions = Positions::resolve(
+            data,
+            rules
+                .iter()
+                .flat_map(|m| [m.span.start, m.span.end])
+                .chain(markers.iter().copied()),
+        );
+        out.findings.extend(self.rule_findings(&rules, &positions));
+        // Step 3: inline ignore comments.
+        out.ignored_inline = ignore::apply(&mut out.findings, &markers, &positions);
+        // Step 4: where the blob came from.
+        out.findings = self.attach(out.findings, &blob.origin);
+        out
+    }
+
+    /// Gives findings the path and commit of `origin`, and drops those of rules limited to
+    /// other paths than its path (when it is known). Detection does this for every blob; the
+    /// history scan does it again once it knows where a blob was first committed.
+    pub fn attach(&self, mut findings: Vec<Finding>, origin: &Origin) -> Vec<Finding> {
+        if let Some(path) = origin.rule_path() {
+            findings.retain(|f| self.patterns.path_allows(f.rule.id, path));
+        }
+        let shown = origin.shown_path();
+        let commit = origin.commit();
+        for l in findings.iter_mut().flat_map(|f| f.locations.iter_mut()) {
+            l.path.clone_from(&shown);
+            l.commit = commit.cloned();
+        }
+        findings
+    }
+
+    /// One search of `data` for both the AWS literals and the rule keywords (or one each when
+    /// they cannot share one), then the AWS candidates and the triggered rules' matches.
+    fn search(&self, data: &[u8], path: Option<&str>) -> Searched {
+        match &self.shared {
+            Some(shared) => {
+                let hits = shared.run(data);
+                Searched {
+                    aws: self
+                        .finder
+                        .candidates(data, hits.aws, &self.aws_search, &self.aws),
+                    rules: self.patterns.matches_with(data, path, Some(&hits.keywords)),
+                }
+            }
+            None => {
+                use candidates::LiteralSearch as _;
+                let hits = self.aws_search.find_all(data);
+                Searched {
+                    aws: self
+                        .finder
+                        .candidates(data, hits, &self.aws_search, &self.aws),
+                    rules: self.patterns.matches_at(data, path),
+                }
+            }
+        }
+    }
+
+    /// A finding for each rule match.
+    fn rule_findings(&self, matches: &[RuleMatch], positions: &Positions) -> Vec<Finding> {
+        let mut out = Vec::with_capacity(matches.len());
+        for m in matches {
+            let Some(rule) = self.patterns.get(m.rule) else {
+                continue;
+            };
+            let (line, column) = positions.at(m.span.start);
+            let (end_line, end_column) = positions.at(m.span.end);
+            out.push(Finding::new(
+                rule.meta,
+                None,
+                Some(Secret::new(m.value.clone())),
+                None,
+                vec![Location {
+                    path: String::new(),
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    kind: LocationKind::Secret,
+                    encoding: Encoding::Plain,
+                    commit: None,
+                }],
+            ));
+        }
+        out
+    }
+}
+
+/// The rule matches that do not hold a reported AWS value: a URL password that is a secret
+/// access key would report the same secret twice, and the AWS finding says more.
+fn without_aws_values(matches: Vec<RuleMatch>, aws: &[Finding]) -> Vec<RuleMatch> {
+    let values: Vec<&str> = aws
+        .iter()
+        .flat_map(|f| {
+            [
+                f.secret.as_ref().map(Secret::expose),
+                f.aws.as_ref().map(|a| a.key_id.as_str()),
+            ]
+        })
+        .flatten()
+        .collect();
+    if values.is_empty() {
+        return matches;
+    }
+    matches
+        .into_iter()
+        .filter(|m| {
+            let decoded = m
+                .value
+                .replace("%2F", "/")
+                .replace("%2f", "/")
+                .replace("%2B", "+")
+                .replace("%2b", "+");
+            !values.iter().any(|v| decoded.contains(v))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws() -> AwsRules {
+        AwsRules::builtin().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn blob(text: &str) -> Blob<'_> {
+        Blob {
+            bytes: text.as_bytes(),
+            origin: Origin::file("f".into()),
+        }
+    }
+
+    #[test]
+    fn a_secret_in_a_url_is_reported_once() {
+        let rules = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let d = Detector::new(aws(), rules);
+        for secret in [
+            "h3Jq9Vt0Yd/5Lk2Rb8MwZx+4PnC7sGfE1aTuQ6oW",
+            "h3Jq9Vt0Yd%2F5Lk2Rb8MwZx%2B4PnC7sGfE1aTuQ6oW",
+        ] {
+            let text =
+                format!("s3 = https://AKIAQWERTYUIOPASDFGH:{secret}@bucket.s3.amazonaws.com/key\n");
+            let found = d.detect(&blob(&text)).findings;
+            let ids: Vec<&str> = found.iter().map(|f| f.rule.id).collect();
+            assert_eq!(ids, ["aws-access-key-pair"], "{secret}");
+        }
+        // The same URL with a non-AWS password is the basic-auth rule's.
+        let text = "u = https://deploy:Zq8vN2kL5pR7tW3xY6bC@registry.example.net/v2\n";
+        let found = d.detect(&blob(text)).findings;
+        assert!(
+            found.iter().all(|f| !f.rule.id.starts_with("aws-")),
+            "{found:?}"
+        );
+    }
+
+    /// Rule keywords that coincide with, or begin with, the AWS literals: the search that
+    /// serves both must still give the AWS matcher every literal it would find alone.
+    #[test]
+    fn shared_search_keeps_aws_literals_shadowed_by_rule_keywords() {
+        let file = r#"
+[[rules]]
+id = "demo-secret-access"
+name = "Demo"
+severity = "low"
+pattern = '''secret_access_key_(x[0-9]{8})'''
+keywords = ["secret_access_key_", "AKIA"]
+case_sensitive_keywords = true
+examples = ["secret_access_key_x12345678 AKIA"]
+negative_examples = ["nothing"]
+"#;
+        let rules = RuleSet::from_files(&[("demo.toml".into(), file.into())])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let with = Detector::new(aws(), rules);
+        assert!(with.shared.is_some());
+        let alone = Detector::new(aws(), RuleSet::empty());
+        // The secret is too far from the key ID to be found without its name.
+        let text = "aws_access_key_id = AKIAQWERTYUIOPASDFGH\n\n\n\n\n\n\n\n\
+                    aws_secret_access_key_ = 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\n\
+                    token: secret_access_key_x12345678\n";
+        let aws = |d: &Detector| -> Vec<String> {
+            d.detect(&blob(text))
+                .findings
+                .iter()
+                .filter(|f| f.rule.id.starts_with("aws-"))
+                .map(|f| format!("{} {:?}", f.rule.id, f.aws.as_ref().map(|a| &a.key_id)))
+                .collect()
+        };
+        let expected = aws(&alone);
+        assert_eq!(
+            expected,
+            ["aws-access-key-pair Some(\"AKIAQWERTYUIOPASDFGH\")"]
+        );
+        assert_eq!(aws(&with), expected);
+        let ids: Vec<&str> = with
+            .detect(&blob(text))
+            .findings
+            .iter()
+            .map(|f| f.rule.id)
+            .collect();
+        assert!(ids.contains(&"demo-secret-access"), "{ids:?}");
+    }
+}

@@ -1,0 +1,189 @@
+//! The one-paragraph summary printed on standard error after a scan: what was read (files, git
+//! blobs, bytes, seconds), what was skipped and why, the findings by severity, the verdicts of
+//! verification, what each suppression mechanism kept out, documentation examples ignored, and
+//! the errors.
+
+use crate::finding::{Finding, Status};
+use crate::rule::Severity;
+use crate::source::Counts;
+use crate::suppress::Suppressed;
+
+/// The summary line.
+pub fn line(findings: &[Finding], c: &Counts, sup: &Suppressed, seconds: f64) -> String {
+    let mut s = format!("keyhound: scanned {}", read(c, seconds));
+    s.push_str(&skipped(c));
+    let n = findings.len();
+    s.push_str(&format!("; {n} finding{}", plural(n as u64)));
+    s.push_str(&by_severity(findings));
+    s.push_str(&verdicts(findings));
+    s.push_str(&suppressed(c, sup));
+    if c.examples > 0 {
+        s.push_str(&format!(
+            "; {} AWS documentation example{} ignored",
+            c.examples,
+            plural(c.examples)
+        ));
+    }
+    if c.errors > 0 {
+        s.push_str(&format!("; {} error{}", c.errors, plural(c.errors)));
+    }
+    s
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `N files (B) in T s`, with the git blobs read, and the unchanged files not read again.
+fn read(c: &Counts, seconds: f64) -> String {
+    let files = format!("{} file{} ({})", c.files, plural(c.files), human_bytes(c.bytes));
+    let blobs = format!(
+        "{} git blob{} ({})",
+        c.blobs,
+        plural(c.blobs),
+        human_bytes(c.blob_bytes)
+    );
+    let mut s = if c.blobs > 0 && c.files == 0 {
+        // `--staged`, `--since`, or a bare repository: only git blobs were read.
+        format!("{blobs} in {seconds:.2}s")
+    } else if c.blobs > 0 {
+        format!("{files} and {blobs} in {seconds:.2}s")
+    } else {
+        format!("{files} in {seconds:.2}s")
+    };
+    if c.unchanged > 0 {
+        s.push_str(&format!(
+            "; {} unchanged file{} already scanned as history",
+            c.unchanged,
+            plural(c.unchanged)
+        ));
+    }
+    s
+}
+
+/// `; skipped N binary, N too large, N vanished`.
+fn skipped(c: &Counts) -> String {
+    let parts: Vec<String> = [
+        (c.skipped_binary, "binary"),
+        (c.skipped_large, "too large"),
+        (c.vanished, "vanished"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; skipped {}", parts.join(", "))
+    }
+}
+
+/// ` (N critical, N high, ...)`.
+fn by_severity(findings: &[Finding]) -> String {
+    if findings.is_empty() {
+        return String::new();
+    }
+    let by = |sev: Severity| findings.iter().filter(|f| f.severity == sev).count();
+    let parts: Vec<String> = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ]
+    .iter()
+    .filter(|&&sev| by(sev) > 0)
+    .map(|&sev| format!("{} {}", by(sev), sev.as_str()))
+    .collect();
+    format!(" ({})", parts.join(", "))
+}
+
+/// `; verification: N live, N invalid, ...`.
+fn verdicts(findings: &[Finding]) -> String {
+    let verdicts: Vec<Status> = findings
+        .iter()
+        .filter_map(|f| f.verification.as_ref().map(|v| v.status))
+        .collect();
+    if verdicts.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = [
+        Status::Live,
+        Status::Invalid,
+        Status::Unknown,
+        Status::Skipped,
+    ]
+    .iter()
+    .map(|st| (st, verdicts.iter().filter(|v| *v == st).count()))
+    .filter(|(_, n)| *n > 0)
+    .map(|(st, n)| format!("{n} {}", st.as_str()))
+    .collect();
+    format!("; verification: {}", parts.join(", "))
+}
+
+/// `; suppressed N by inline comments, N by allowlists, ...`.
+fn suppressed(c: &Counts, sup: &Suppressed) -> String {
+    let parts: Vec<String> = [
+        (c.ignored_inline, "by inline comments"),
+        (sup.allowlist, "by allowlists"),
+        (sup.disabled, "of disabled rules"),
+        (sup.baseline, "by the baseline"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; suppressed {}", parts.join(", "))
+    }
+}
+
+fn human_bytes(b: u64) -> String {
+    let b = b as f64;
+    if b >= 1e9 {
+        format!("{:.2} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{b} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_and_skips() {
+        let c = Counts {
+            files: 1,
+            bytes: 2_500,
+            skipped_binary: 2,
+            vanished: 1,
+            examples: 1,
+            ..Counts::default()
+        };
+        assert_eq!(
+            line(&[], &c, &Suppressed::default(), 0.5),
+            "keyhound: scanned 1 file (2.5 kB) in 0.50s; skipped 2 binary, 1 vanished; \
+             0 findings; 1 AWS documentation example ignored"
+        );
+        let c = Counts {
+            blobs: 3,
+            blob_bytes: 12,
+            ..Counts::default()
+        };
+        assert_eq!(
+            line(&[], &c, &Suppressed::default(), 1.0),
+            "keyhound: scanned 3 git blobs (12 bytes) in 1.00s; 0 findings"
+        );
+    }
+}

@@ -1,0 +1,27 @@
+//! The rule files built into the binary: every file in `rules/`, embedded at build time by
+//! `build.rs`, so that the built-in rules and the files in the repository cannot drift apart.
+//! `rules/aws.toml` is embedded too; it has a syntax of its own and is read by `aws`.
+
+use super::file::{self, RuleSpec};
+use crate::error::Result;
+
+/// The AWS rule file, which is not a pattern rule file.
+const AWS_FILE: &str = "rules/aws.toml";
+
+/// Every embedded rule file, as (path, text), sorted by path.
+pub fn embedded() -> &'static [(&'static str, &'static str)] {
+    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"))
+}
+
+/// The built-in pattern rules, parsed but not compiled, as (source file, rule).
+pub fn specs() -> Result<Vec<(String, RuleSpec)>> {
+    let mut specs = Vec::new();
+    for (name, text) in embedded() {
+        if *name == AWS_FILE {
+            continue;
+        }
+        let parsed = file::parse(name, text)?;
+        specs.extend(parsed.rules.into_iter().map(|s| ((*name).to_string(), s)));
+    }
+    Ok(specs)
+}
