@@ -191,7 +191,9 @@ impl Problems {
 
     /// How many errors were recorded.
     pub(crate) fn len(&self) -> usize {
-        self.0.lock().map_or_else(|p| p.into_inner().len(), |v| v.len())
+        self.0
+            .lock()
+            .map_or_else(|p| p.into_inner().len(), |v| v.len())
     }
 
     /// The errors recorded, as one-line messages, sorted (threads record them in any order).

@@ -69,7 +69,10 @@ impl<'a> LineIndex<'a> {
             .map_or(0, |s| s.iter().filter(|&&b| (b & 0xC0) != 0x80).count());
         self.column += counted;
         self.pos = offset;
-        (self.line, u32::try_from(self.column + 1).unwrap_or(u32::MAX))
+        (
+            self.line,
+            u32::try_from(self.column + 1).unwrap_or(u32::MAX),
+        )
     }
 }
 

@@ -23,7 +23,12 @@ use crate::source::git::{commit, with_odb};
 use crate::source::{Blob, GitPlace, Origin, Stats, Tally};
 
 /// `--staged`: what the next commit will record.
-pub(crate) fn staged(given: &Path, settings: &Settings, scanner: &Scanner, tally: &Tally) -> Vec<Finding> {
+pub(crate) fn staged(
+    given: &Path,
+    settings: &Settings,
+    scanner: &Scanner,
+    tally: &Tally,
+) -> Vec<Finding> {
     let Some(repo) = discover(given, "--staged", tally) else {
         return Vec::new();
     };
@@ -163,7 +168,8 @@ impl Job<'_> {
             // Only a blob with findings costs the lookup of its commit.
             Some(id) if !found.is_empty() => {
                 let info = commit_info(&self.commits, repo, id);
-                let origin = Origin::git_placed(String::new(), new.oid.to_string(), place(Some(info)));
+                let origin =
+                    Origin::git_placed(String::new(), new.oid.to_string(), place(Some(info)));
                 self.scanner.detector.attach(found, &origin)
             }
             _ => found,

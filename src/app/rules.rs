@@ -5,7 +5,8 @@ use std::io::Write as _;
 
 use crate::aws::AwsRules;
 use crate::cli::RulesAction;
-use crate::detect::patterns::{keyword_in, RuleSet};
+use crate::detect::literal::keyword_in;
+use crate::detect::patterns::RuleSet;
 use crate::detect::Detector;
 use crate::error::{Error, Result};
 use crate::rule::check::{self, Examples, Probe};

@@ -7,33 +7,9 @@
 use std::ops::Range;
 
 use super::decode::{base64_decode, base64_markers, base64_run_around, mostly_text};
-use super::keys::NameStrength;
-use super::{keys, nearby, value, AwsRules};
+use super::{keys, nearby, value, AwsRules, Candidate, CandidateKind};
 use crate::finding::Encoding;
 use crate::rule::INLINE_IGNORE_MARKERS;
-
-/// What a candidate is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CandidateKind {
-    KeyId,
-    Secret,
-    Token,
-}
-
-/// One value found in a blob, before pairing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
-    pub kind: CandidateKind,
-    /// Decoded value.
-    pub value: String,
-    /// Byte span in the blob (for a value inside base64, the whole base64 text).
-    pub span: Range<usize>,
-    pub encoding: Encoding,
-    /// For secrets and tokens found after a name: how clearly the name says AWS.
-    pub name: Option<NameStrength>,
-    /// An AWS documentation example value.
-    pub example: bool,
-}
 
 /// Why a literal is searched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -286,9 +262,7 @@ fn key_id_at(data: &[u8], start: usize, rules: &AwsRules) -> Option<Candidate> {
     }
     match data.get(end) {
         Some(&b) if is_word(b) => return None,
-        Some(&b'+') | Some(&b'/') if data.get(end + 1).is_some_and(|&b| is_word(b)) => {
-            return None
-        }
+        Some(&b'+') | Some(&b'/') if data.get(end + 1).is_some_and(|&b| is_word(b)) => return None,
         _ => {}
     }
     // `REGION_ASIAPACIFICNORTHEAST`, `key.AKIA...x`: part of a longer identifier.

@@ -55,7 +55,13 @@ pub(crate) struct Run {
 /// Reads the run of base64 characters that starts at `start`. With `padding`, `=` (and `%3D`)
 /// count as run characters too, as in session tokens. At most `keep` decoded characters are
 /// stored; `len` counts all of them (stopping at `max_len`).
-pub(crate) fn read_run(data: &[u8], start: usize, padding: bool, keep: usize, max_len: usize) -> Run {
+pub(crate) fn read_run(
+    data: &[u8],
+    start: usize,
+    padding: bool,
+    keep: usize,
+    max_len: usize,
+) -> Run {
     let mut i = start;
     let mut value = Vec::with_capacity(keep.min(64));
     let mut len = 0usize;

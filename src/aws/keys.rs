@@ -24,14 +24,14 @@ pub fn is_key_id_shape(id: &[u8], prefixes: &[String]) -> bool {
         return false;
     }
     let prefix_ok = prefixes.iter().any(|p| match p.len() {
-            4 => id.starts_with(p.as_bytes()),
-            _ => {
-                id.starts_with(p.as_bytes())
-                    && id
-                        .get(p.len())
-                        .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            }
-        });
+        4 => id.starts_with(p.as_bytes()),
+        _ => {
+            id.starts_with(p.as_bytes())
+                && id
+                    .get(p.len())
+                    .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        }
+    });
     prefix_ok && id.get(4..).is_some_and(|b| b.iter().all(|&c| is_base32(c)))
 }
 

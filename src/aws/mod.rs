@@ -11,15 +11,43 @@
 pub mod candidates;
 pub mod decode;
 pub mod keys;
+mod matching;
 pub mod nearby;
 pub mod pair;
 pub mod value;
 
+use std::ops::Range;
+
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::finding::Encoding;
 use crate::rule::file::leak;
 use crate::rule::{Rule, Severity};
+use keys::NameStrength;
+
+/// What a candidate is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CandidateKind {
+    KeyId,
+    Secret,
+    Token,
+}
+
+/// One value found in a blob, before pairing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub kind: CandidateKind,
+    /// Decoded value.
+    pub value: String,
+    /// Byte span in the blob (for a value inside base64, the whole base64 text).
+    pub span: Range<usize>,
+    pub encoding: Encoding,
+    /// For secrets and tokens found after a name: how clearly the name says AWS.
+    pub name: Option<NameStrength>,
+    /// An AWS documentation example value.
+    pub example: bool,
+}
 
 /// Where the AWS rules come from (also their `source` in `rules list`).
 pub const FILE: &str = "rules/aws.toml";
@@ -197,10 +225,7 @@ fn rule_meta(name: &str, id: &'static str, spec: &Spec) -> Result<&'static Rule>
             name,
             id,
             "severity",
-            format!(
-                "{:?} is not critical, high, medium or low",
-                spec.severity
-            ),
+            format!("{:?} is not critical, high, medium or low", spec.severity),
         ));
     };
     Ok(Box::leak(Box::new(Rule {

@@ -5,11 +5,11 @@
 
 use std::ops::Range;
 
-use super::candidates::{Candidate, CandidateKind};
 use super::decode::{
     is_b64, joined_to_longer_token, left_boundary, read_run, run_char_width, separator_width,
 };
 use super::keys::{self, Strictness};
+use super::{Candidate, CandidateKind};
 use crate::location::{line_end, line_start};
 
 /// Bytes on each side of a key ID searched for a secret with no keyword, at most.
@@ -33,7 +33,6 @@ pub(crate) fn secrets_near_keys(data: &[u8], found: &mut Vec<Candidate>, near_li
         }
     }
 }
-
 
 /// Is `[start, end)` a line of a wrapped base64 block (a PEM body, a MIME part)? Such a line
 /// stands alone on its line next to another long base64-only line.
@@ -134,4 +133,3 @@ fn secrets_in_region(
         i = end;
     }
 }
-

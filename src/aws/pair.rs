@@ -5,16 +5,15 @@
 //! among those, minimises the distances. What is left over becomes lone findings or is dropped.
 //! Findings come out without provenance: the detector attaches the blob's origin.
 
-use super::candidates::{Candidate, CandidateKind};
 use super::keys::{self, NameStrength};
-use super::{AwsRules, Params};
+use super::matching::{self, Side};
+use super::AwsRules;
+use super::{Candidate, CandidateKind};
 use crate::finding::{AwsKey, Finding, Location, LocationKind, Secret};
 use crate::location::{line_end, line_start, Positions};
 
 /// Lines searched on each side of a lone generic-name secret for a sign that it is AWS's.
 const CONTEXT_LINES: usize = 10;
-/// Above this many key×secret combinations in one blob, pairing falls back to greedy.
-const DP_LIMIT: usize = 1 << 20;
 
 /// The result of pairing one blob.
 #[derive(Debug, Default)]
@@ -33,6 +32,16 @@ struct Located {
 }
 
 impl Located {
+    /// What decides whether and at what cost it pairs.
+    fn side(&self) -> Side {
+        Side {
+            line: self.line,
+            start: self.cand.span.start,
+            named: self.cand.name.is_some(),
+            example: self.cand.example,
+        }
+    }
+
     /// Where it is in the blob (the blob's path and commit are attached later).
     fn location(&self) -> Location {
         Location {
@@ -85,7 +94,9 @@ pub fn pair(data: &[u8], candidates: Vec<Candidate>, rules: &AwsRules) -> Paired
         out: Paired::default(),
         findings: Vec::new(),
     };
-    let pairs = match_pairs(&p.located, &p.keys, &p.secrets, &rules.params);
+    let pairs = matching::pairs(&p.keys, &p.secrets, &rules.params, |i| {
+        p.located.get(i).map(Located::side)
+    });
     for (k, s) in pairs {
         p.key_pair(k, s);
     }
@@ -244,169 +255,6 @@ fn locate(data: &[u8], candidates: Vec<Candidate>) -> Vec<Located> {
             }
         })
         .collect()
-}
-
-/// The cost of pairing `key` with `secret` (lines apart, then bytes apart), or `None` when they
-/// are too far apart or one is a documentation example and the other is not.
-fn eligible(key: &Located, secret: &Located, params: &Params) -> Option<u64> {
-    let window = if secret.cand.name.is_some() {
-        params.pair_lines
-    } else {
-        u32::try_from(params.near_lines).unwrap_or(u32::MAX)
-    };
-    let lines = key.line.abs_diff(secret.line);
-    if lines > window || key.cand.example != secret.cand.example {
-        return None;
-    }
-    let bytes = key.cand.span.start.abs_diff(secret.cand.span.start) as u64;
-    Some(u64::from(lines) * 1_000_000 + bytes.min(999_999))
-}
-
-/// Order-preserving matching of keys to secrets: most pairs first, then least total distance.
-fn match_pairs(
-    located: &[Located],
-    keys: &[usize],
-    secrets: &[usize],
-    params: &Params,
-) -> Vec<(usize, usize)> {
-    if keys.is_empty() || secrets.is_empty() {
-        return Vec::new();
-    }
-    let get = |i: usize| located.get(i);
-    let cost = |k: usize, s: usize| match (get(k), get(s)) {
-        (Some(kl), Some(sl)) => eligible(kl, sl, params),
-        _ => None,
-    };
-    if keys.len().saturating_mul(secrets.len()) > DP_LIMIT {
-        let line = |i: usize| get(i).map_or(0, |l| l.line);
-        return greedy_pairs(keys, secrets, cost, line, params.pair_lines);
-    }
-    let table = Table::fill(keys, secrets, &cost);
-    table.pairs(keys, secrets, &cost)
-}
-
-/// The table of the order-preserving matching: `best[i][j]` is (pairs, cost) using `keys[i..]`
-/// and `secrets[j..]`.
-struct Table {
-    best: Vec<(u32, u64)>,
-    width: usize,
-}
-
-impl Table {
-    fn at(&self, i: usize, j: usize) -> (u32, u64) {
-        self.best
-            .get(i * self.width + j)
-            .copied()
-            .unwrap_or_default()
-    }
-
-    fn better(a: (u32, u64), b: (u32, u64)) -> bool {
-        a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
-    }
-
-    fn fill(keys: &[usize], secrets: &[usize], cost: &dyn Fn(usize, usize) -> Option<u64>) -> Table {
-        let (n, m) = (keys.len(), secrets.len());
-        let mut t = Table {
-            best: vec![(0u32, 0u64); (n + 1) * (m + 1)],
-            width: m + 1,
-        };
-        for i in (0..n).rev() {
-            for j in (0..m).rev() {
-                let mut b = t.at(i + 1, j);
-                let skip_s = t.at(i, j + 1);
-                if Table::better(skip_s, b) {
-                    b = skip_s;
-                }
-                if let (Some(&k), Some(&s)) = (keys.get(i), secrets.get(j)) {
-                    if let Some(c) = cost(k, s) {
-                        let rest = t.at(i + 1, j + 1);
-                        let take = (rest.0 + 1, rest.1 + c);
-                        if Table::better(take, b) {
-                            b = take;
-                        }
-                    }
-                }
-                let w = t.width;
-                if let Some(slot) = t.best.get_mut(i * w + j) {
-                    *slot = b;
-                }
-            }
-        }
-        t
-    }
-
-    /// Walks the filled table back to the pairs it chose.
-    fn pairs(
-        &self,
-        keys: &[usize],
-        secrets: &[usize],
-        cost: &dyn Fn(usize, usize) -> Option<u64>,
-    ) -> Vec<(usize, usize)> {
-        let (n, m) = (keys.len(), secrets.len());
-        let mut pairs = Vec::new();
-        let (mut i, mut j) = (0, 0);
-        while i < n && j < m {
-            let here = self.at(i, j);
-            if here.0 == 0 {
-                break;
-            }
-            if let (Some(&k), Some(&s)) = (keys.get(i), secrets.get(j)) {
-                if let Some(c) = cost(k, s) {
-                    let rest = self.at(i + 1, j + 1);
-                    if (rest.0 + 1, rest.1 + c) == here {
-                        pairs.push((k, s));
-                        i += 1;
-                        j += 1;
-                        continue;
-                    }
-                }
-            }
-            if self.at(i + 1, j) == here {
-                i += 1;
-            } else {
-                j += 1;
-            }
-        }
-        pairs
-    }
-}
-
-/// Nearest-first pairing for blobs with too many candidates for the ordered matching. Only
-/// secrets within the pairing window of a key are considered (secrets are sorted by position,
-/// so by line), which keeps a file of thousands of pairs linear.
-fn greedy_pairs(
-    keys: &[usize],
-    secrets: &[usize],
-    cost: impl Fn(usize, usize) -> Option<u64>,
-    line: impl Fn(usize) -> u32,
-    pair_lines: u32,
-) -> Vec<(usize, usize)> {
-    let mut all: Vec<(u64, usize, usize)> = Vec::new();
-    for &k in keys {
-        let kl = line(k);
-        let from = secrets.partition_point(|&s| line(s) + pair_lines < kl);
-        for &s in secrets.get(from..).unwrap_or_default() {
-            if line(s) > kl + pair_lines {
-                break;
-            }
-            if let Some(c) = cost(k, s) {
-                all.push((c, k, s));
-            }
-        }
-    }
-    all.sort_unstable();
-    let mut used_k = std::collections::HashSet::new();
-    let mut used_s = std::collections::HashSet::new();
-    let mut pairs = Vec::new();
-    for (_, k, s) in all {
-        if !used_k.contains(&k) && !used_s.contains(&s) {
-            used_k.insert(k);
-            used_s.insert(s);
-            pairs.push((k, s));
-        }
-    }
-    pairs.sort_unstable();
-    pairs
 }
 
 fn nearest_token(

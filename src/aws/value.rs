@@ -5,12 +5,12 @@
 
 use std::ops::Range;
 
-use super::candidates::{Candidate, CandidateKind};
 use super::decode::{
     base64_decode, is_b64, joined_to_longer_token, percent_at, read_run, run_char_width, Run,
 };
 use super::keys::{self, NameStrength, Strictness};
 use super::nearby::in_wrapped_block;
+use super::{Candidate, CandidateKind};
 use crate::finding::Encoding;
 
 #[inline]
@@ -116,12 +116,7 @@ fn value_start(data: &[u8], mut i: usize) -> Option<usize> {
             {
                 i += 1;
             }
-        } else if b == b'%'
-            && matches!(
-                percent_at(data, i),
-                Some(b'=') | Some(b'"') | Some(b':')
-            )
-        {
+        } else if b == b'%' && matches!(percent_at(data, i), Some(b'=') | Some(b'"') | Some(b':')) {
             i += 3;
         } else if let Some(w) = markup_width(data, i) {
             // `</name><value>`, `&quot;`: markup between a name and its value.
@@ -143,7 +138,11 @@ fn value_start(data: &[u8], mut i: usize) -> Option<usize> {
 
 /// The value assigned to the name around a keyword hit: `aws_secret_access_key = VALUE`,
 /// `"SecretAccessKey": "VALUE"`, `<SecretAccessKey>VALUE`, `secret_key:\n  VALUE`, ...
-pub(crate) fn keyword_value(data: &[u8], hit: Range<usize>, kind: CandidateKind) -> Option<Candidate> {
+pub(crate) fn keyword_value(
+    data: &[u8],
+    hit: Range<usize>,
+    kind: CandidateKind,
+) -> Option<Candidate> {
     let mut name_start = hit.start;
     while name_start > 0
         && hit.start - name_start < 64

@@ -9,7 +9,11 @@ use crate::location::Positions;
 
 /// Drops the findings with a location on the line of a marker; returns how many it dropped.
 /// `positions` must have resolved every offset in `markers`.
-pub(crate) fn apply(findings: &mut Vec<Finding>, markers: &[usize], positions: &Positions) -> usize {
+pub(crate) fn apply(
+    findings: &mut Vec<Finding>,
+    markers: &[usize],
+    positions: &Positions,
+) -> usize {
     if markers.is_empty() {
         return 0;
     }

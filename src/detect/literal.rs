@@ -6,6 +6,38 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+use crate::rule::file::RuleSpec;
+
+/// Whether the prefilter may search `spec`'s keywords as written, on the blob itself: when the
+/// rule says so, or when every match of the pattern contains one of them as written (then a
+/// blob without that spelling cannot give a finding; see `literal`).
+pub(crate) fn exact_keywords(spec: &RuleSpec) -> bool {
+    spec.case_sensitive_keywords || {
+        let needles: Vec<&[u8]> = spec.keywords.iter().map(|k| k.as_bytes()).collect();
+        always_contains_any(&spec.pattern, &needles)
+    }
+}
+
+/// `exact_keywords`, with the pattern already parsed.
+pub(crate) fn exact_keywords_in(spec: &RuleSpec, hir: &regex_syntax::hir::Hir) -> bool {
+    spec.case_sensitive_keywords || {
+        let needles: Vec<&[u8]> = spec.keywords.iter().map(|k| k.as_bytes()).collect();
+        hir_contains_any(hir, &needles)
+    }
+}
+
+/// Whether `text` holds one of `spec`'s keywords, as the prefilter would see it.
+pub(crate) fn keyword_in(spec: &RuleSpec, text: &str) -> bool {
+    if exact_keywords(spec) {
+        spec.keywords.iter().any(|k| text.contains(k.as_str()))
+    } else {
+        let lower = text.to_ascii_lowercase();
+        spec.keywords
+            .iter()
+            .any(|k| lower.contains(&k.to_ascii_lowercase()))
+    }
+}
+
 /// Whether every match of `pattern` contains `needle` byte for byte. Conservative: `false`
 /// when the pattern cannot be parsed or when the proof is beyond this analysis.
 #[cfg(test)]
@@ -15,7 +47,7 @@ pub fn always_contains(pattern: &str, needle: &[u8]) -> bool {
 
 /// Whether every match of `pattern` contains at least one of `needles` byte for byte
 /// (`(?:mysql|mariadb)://` holds `mysql` or `mariadb`). Conservative, like `always_contains`.
-pub fn always_contains_any(pattern: &str, needles: &[&[u8]]) -> bool {
+pub(crate) fn always_contains_any(pattern: &str, needles: &[&[u8]]) -> bool {
     if needles.is_empty() {
         return false;
     }
@@ -40,7 +72,7 @@ pub fn always_contains_any(pattern: &str, needles: &[&[u8]]) -> bool {
 /// `always_contains_any` for a parsed pattern. Literal bytes are the same whether the pattern
 /// was parsed in Unicode or ASCII mode, and only literals prove anything here, so either parse
 /// will do.
-pub fn hir_contains_any(hir: &Hir, needles: &[&[u8]]) -> bool {
+pub(crate) fn hir_contains_any(hir: &Hir, needles: &[&[u8]]) -> bool {
     if needles.is_empty() {
         return false;
     }

@@ -5,6 +5,7 @@
 //! counted (`ignore`); and the blob's origin (path, commit) is attached to what is left, which
 //! is also where rules limited to some paths are applied (`attach`).
 
+mod buckets;
 pub mod ignore;
 pub mod literal;
 pub mod patterns;

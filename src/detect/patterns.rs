@@ -10,40 +10,11 @@ use std::sync::OnceLock;
 
 use regex::bytes::Regex;
 
+use super::literal::exact_keywords_in;
 use super::prefilter::Needles;
 use crate::error::{Error, Result};
 use crate::rule::file::{self, RuleSpec};
 use crate::rule::{shannon_entropy, Rule};
-
-/// Whether the prefilter may search `spec`'s keywords as written, on the blob itself: when the
-/// rule says so, or when every match of the pattern contains one of them as written (then a
-/// blob without that spelling cannot give a finding; see `literal`).
-pub(crate) fn exact_keywords(spec: &RuleSpec) -> bool {
-    spec.case_sensitive_keywords || {
-        let needles: Vec<&[u8]> = spec.keywords.iter().map(|k| k.as_bytes()).collect();
-        super::literal::always_contains_any(&spec.pattern, &needles)
-    }
-}
-
-/// `exact_keywords`, with the pattern already parsed.
-fn exact_keywords_in(spec: &RuleSpec, hir: &regex_syntax::hir::Hir) -> bool {
-    spec.case_sensitive_keywords || {
-        let needles: Vec<&[u8]> = spec.keywords.iter().map(|k| k.as_bytes()).collect();
-        super::literal::hir_contains_any(hir, &needles)
-    }
-}
-
-/// Whether `text` holds one of `spec`'s keywords, as the prefilter would see it.
-pub(crate) fn keyword_in(spec: &RuleSpec, text: &str) -> bool {
-    if exact_keywords(spec) {
-        spec.keywords.iter().any(|k| text.contains(k.as_str()))
-    } else {
-        let lower = text.to_ascii_lowercase();
-        spec.keywords
-            .iter()
-            .any(|k| lower.contains(&k.to_ascii_lowercase()))
-    }
-}
 
 /// A rule ready to run.
 pub struct CompiledRule {
@@ -56,7 +27,7 @@ pub struct CompiledRule {
     path: Option<regex::Regex>,
     stopwords: Vec<String>,
     allow: Vec<Regex>,
-    /// Its keywords are searched as written (`RuleSpec::exact_keywords`).
+    /// Its keywords are searched as written (`literal::exact_keywords`).
     exact: bool,
 }
 
@@ -261,6 +232,29 @@ impl RuleSet {
         if self.rules.is_empty() {
             return Vec::new();
         }
+        let Some(triggered) = self.triggered(data, exact_found) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !triggered.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            if let (Some(only), Some(p)) = (&rule.path, path) {
+                if !only.is_match(p) {
+                    continue;
+                }
+            }
+            rule.matches(i, data, &mut out);
+        }
+        out.sort_by_key(|m| (m.span.start, m.rule));
+        out.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
+        out
+    }
+
+    /// Which rules the keywords in `data` trigger (rules without keywords always run); `None`
+    /// when none. The exact keywords are taken from `exact_found` when given.
+    fn triggered(&self, data: &[u8], exact_found: Option<&[usize]>) -> Option<Vec<bool>> {
         // Rules without keywords (imported ones may have none) always run.
         let mut triggered: Vec<bool> = self
             .rules
@@ -284,43 +278,7 @@ impl RuleSet {
         if let Some(k) = &self.keywords {
             k.each(data, exact_found.is_none(), &mut trigger);
         }
-        if !any {
-            return Vec::new();
-        }
-        let mut out = Vec::new();
-        for (i, rule) in self.rules.iter().enumerate() {
-            if !triggered.get(i).copied().unwrap_or(false) {
-                continue;
-            }
-            if let (Some(only), Some(p)) = (&rule.path, path) {
-                if !only.is_match(p) {
-                    continue;
-                }
-            }
-            let Some(regex) = rule.regex() else {
-                continue;
-            };
-            for caps in regex.captures_iter(data) {
-                let group = match rule.spec.secret_group {
-                    None => 1,
-                    Some(usize::MAX) => usize::from(caps.len() > 1),
-                    Some(g) => g,
-                };
-                let Some(g) = caps.get(group) else {
-                    continue;
-                };
-                if rule.accepts(g.as_bytes()) {
-                    out.push(RuleMatch {
-                        rule: i,
-                        span: g.range(),
-                        value: String::from_utf8_lossy(g.as_bytes()).into_owned(),
-                    });
-                }
-            }
-        }
-        out.sort_by_key(|m| (m.span.start, m.rule));
-        out.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
-        out
+        any.then_some(triggered)
     }
 
     /// Whether rule `id` may report a finding in a file at `path`: false only for a rule
@@ -365,6 +323,30 @@ impl CompiledRule {
             .as_ref()
     }
 
+    /// Adds the accepted matches of this rule (rule `i` of its set) in `data` to `out`.
+    fn matches(&self, i: usize, data: &[u8], out: &mut Vec<RuleMatch>) {
+        let Some(regex) = self.regex() else {
+            return;
+        };
+        for caps in regex.captures_iter(data) {
+            let group = match self.spec.secret_group {
+                None => 1,
+                Some(usize::MAX) => usize::from(caps.len() > 1),
+                Some(g) => g,
+            };
+            let Some(g) = caps.get(group) else {
+                continue;
+            };
+            if self.accepts(g.as_bytes()) {
+                out.push(RuleMatch {
+                    rule: i,
+                    span: g.range(),
+                    value: String::from_utf8_lossy(g.as_bytes()).into_owned(),
+                });
+            }
+        }
+    }
+
     /// Entropy floor and allowlist.
     fn accepts(&self, secret: &[u8]) -> bool {
         if secret.is_empty() {
@@ -386,7 +368,8 @@ impl CompiledRule {
 }
 
 fn compile(name: &str, spec: RuleSpec, exact: bool) -> Result<CompiledRule> {
-    let at = |field: &'static str, e: regex::Error| Error::rule(name, &spec.id, field, e.to_string());
+    let at =
+        |field: &'static str, e: regex::Error| Error::rule(name, &spec.id, field, e.to_string());
     let (stopwords, allow) = match &spec.allowlist {
         Some(a) => (
             a.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
@@ -498,7 +481,7 @@ mod prefilter_tests {
         let specs = crate::rule::builtin::specs().unwrap_or_else(|e| panic!("{e}"));
         let folded: Vec<String> = specs
             .iter()
-            .filter(|(_, s)| !exact_keywords(s))
+            .filter(|(_, s)| !super::super::literal::exact_keywords(s))
             .map(|(_, s)| format!("{}: {:?}", s.id, s.keywords))
             .collect();
         assert!(folded.is_empty(), "keywords not proven exact: {folded:#?}");

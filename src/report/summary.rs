@@ -40,7 +40,12 @@ fn plural(n: u64) -> &'static str {
 
 /// `N files (B) in T s`, with the git blobs read, and the unchanged files not read again.
 fn read(c: &Counts, seconds: f64) -> String {
-    let files = format!("{} file{} ({})", c.files, plural(c.files), human_bytes(c.bytes));
+    let files = format!(
+        "{} file{} ({})",
+        c.files,
+        plural(c.files),
+        human_bytes(c.bytes)
+    );
     let blobs = format!(
         "{} git blob{} ({})",
         c.blobs,

@@ -171,5 +171,3 @@ pub fn rule_meta(spec: &RuleSpec, source: &str) -> &'static Rule {
         references: Box::leak(refs.into_boxed_slice()),
     }))
 }
-
-

@@ -102,9 +102,7 @@ impl Origin {
         match &self.source {
             Source::File { path } | Source::Staged { path } => path.clone(),
             Source::Stdin => STDIN_NAME.to_string(),
-            Source::Git {
-                place: Some(p), ..
-            } => p.shown.clone(),
+            Source::Git { place: Some(p), .. } => p.shown.clone(),
             Source::Git {
                 repo,
                 blob,

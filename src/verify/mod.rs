@@ -18,9 +18,9 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+pub use crate::finding::{Status, Verdict};
 pub use aws::classify;
 pub use endpoint::{Endpoint, DEFAULT_ENDPOINT};
-pub use crate::finding::{Status, Verdict};
 
 use crate::aws::{keys, AwsRules};
 use crate::error::Error;

@@ -19,8 +19,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use keyhound::finding::Secret;
 use keyhound::aws::keys::account_id;
+use keyhound::finding::Secret;
 use keyhound::verify::{
     verify_all, Credential, Endpoint, Status, Verdict, VerifyConfig, BUILTIN_CANARY_ACCOUNTS,
 };

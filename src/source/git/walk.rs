@@ -164,4 +164,3 @@ pub fn head_blobs(repo: &Repository) -> HashSet<Oid> {
     });
     out
 }
-
