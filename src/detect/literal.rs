@@ -164,7 +164,20 @@ fn contains(hay: &[u8], needles: &[&[u8]]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{always_contains, always_contains_any};
+    use super::{always_contains, always_contains_any, exact_keywords};
+
+    /// Every built-in keyword is searched in its written spelling: a keyword that needs the
+    /// lowercased copy of every blob would make the default scan pay for it.
+    #[test]
+    fn builtin_keywords_are_exact() {
+        let specs = crate::rule::builtin::specs().unwrap_or_else(|e| panic!("{e}"));
+        let folded: Vec<String> = specs
+            .iter()
+            .filter(|(_, s)| !exact_keywords(s))
+            .map(|(_, s)| format!("{}: {:?}", s.id, s.keywords))
+            .collect();
+        assert!(folded.is_empty(), "keywords not proven exact: {folded:#?}");
+    }
 
     #[test]
     fn literal_prefixes_and_inner_literals() {

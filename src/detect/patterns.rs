@@ -469,21 +469,3 @@ stopwords = ["example"]
         assert!(e.contains("defined twice"), "{e}");
     }
 }
-
-#[cfg(test)]
-mod prefilter_tests {
-    use super::*;
-
-    /// Every built-in keyword is searched in its written spelling: a keyword that needs the
-    /// lowercased copy of every blob would make the default scan pay for it.
-    #[test]
-    fn builtin_keywords_are_exact() {
-        let specs = crate::rule::builtin::specs().unwrap_or_else(|e| panic!("{e}"));
-        let folded: Vec<String> = specs
-            .iter()
-            .filter(|(_, s)| !super::super::literal::exact_keywords(s))
-            .map(|(_, s)| format!("{}: {:?}", s.id, s.keywords))
-            .collect();
-        assert!(folded.is_empty(), "keywords not proven exact: {folded:#?}");
-    }
-}
