@@ -126,6 +126,25 @@ fn result(f: &Finding, report: &Report<'_>) -> Option<Value> {
             })
         })
         .collect();
+    let mut r = json!({
+        "ruleId": f.rule.id,
+        "ruleIndex": rule_index,
+        "level": result_level(f),
+        "message": {"text": message(f)},
+        "locations": [{"physicalLocation": physical(primary, report)}],
+        "partialFingerprints": {"keyhound/v1": f.fingerprint},
+        "properties": properties(f, primary),
+    });
+    if !related.is_empty() {
+        if let Some(obj) = r.as_object_mut() {
+            obj.insert("relatedLocations".into(), Value::Array(related));
+        }
+    }
+    Some(r)
+}
+
+/// A result's properties: what keyhound knows beyond SARIF's fields.
+fn properties(f: &Finding, primary: &Location) -> Value {
     let mut props = Map::new();
     props.insert("severity".into(), json!(f.severity.as_str()));
     if let Some(a) = &f.aws {
@@ -150,21 +169,7 @@ fn result(f: &Finding, report: &Report<'_>) -> Option<Value> {
             json!({"id": c.id, "author": c.author, "email": c.email, "date": c.date}),
         );
     }
-    let mut r = json!({
-        "ruleId": f.rule.id,
-        "ruleIndex": rule_index,
-        "level": result_level(f),
-        "message": {"text": message(f)},
-        "locations": [{"physicalLocation": physical(primary, report)}],
-        "partialFingerprints": {"keyhound/v1": f.fingerprint},
-        "properties": Value::Object(props),
-    });
-    if !related.is_empty() {
-        if let Some(obj) = r.as_object_mut() {
-            obj.insert("relatedLocations".into(), Value::Array(related));
-        }
-    }
-    Some(r)
+    Value::Object(props)
 }
 
 /// Writes the SARIF log.

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::Report;
-use crate::finding::{Finding, Location, LocationKind, Status};
+use crate::finding::{Encoding, Finding, Location, LocationKind, Status};
 use crate::rule::Severity;
 
 const RESET: &str = "\x1b[0m";
@@ -58,6 +58,7 @@ fn place(l: &Location) -> String {
     s
 }
 
+/// One finding: its headline, then what it is, then where each part is.
 fn write_finding(
     f: &Finding,
     report: &Report<'_>,
@@ -79,28 +80,7 @@ fn write_finding(
         st.paint(severity_style(f.severity), f.severity.as_str()),
         f.rule.name,
     )?;
-    if let Some(v) = &f.verification {
-        let status = v.status.as_str().to_uppercase();
-        let (style, line) = match v.status {
-            Status::Live => (
-                "\x1b[1;37;41m",
-                format!(
-                    "{}  {}",
-                    v.arn.as_deref().map(sanitize).unwrap_or_default(),
-                    sanitize(&v.reason)
-                ),
-            ),
-            Status::Invalid => ("\x1b[32m", sanitize(&v.reason)),
-            Status::Unknown => ("\x1b[33m", sanitize(&v.reason)),
-            Status::Skipped => (DIM, sanitize(&v.reason)),
-        };
-        writeln!(
-            out,
-            "    verified    {}  {}",
-            st.paint(style, &status),
-            line.trim()
-        )?;
-    }
+    write_verdict(f, st, out)?;
     if let Some(c) = &primary.commit {
         writeln!(
             out,
@@ -111,6 +91,48 @@ fn write_finding(
             sanitize(&c.date)
         )?;
     }
+    write_values(f, report, out)?;
+    write_locations(f, out)?;
+    writeln!(
+        out,
+        "    {}",
+        st.paint(
+            DIM,
+            &format!("rule {}  fingerprint {}", f.rule.id, f.fingerprint)
+        )
+    )?;
+    writeln!(out)
+}
+
+/// `verified  LIVE  arn...  reason`.
+fn write_verdict(f: &Finding, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let Some(v) = &f.verification else {
+        return Ok(());
+    };
+    let status = v.status.as_str().to_uppercase();
+    let (style, line) = match v.status {
+        Status::Live => (
+            "\x1b[1;37;41m",
+            format!(
+                "{}  {}",
+                v.arn.as_deref().map(sanitize).unwrap_or_default(),
+                sanitize(&v.reason)
+            ),
+        ),
+        Status::Invalid => ("\x1b[32m", sanitize(&v.reason)),
+        Status::Unknown => ("\x1b[33m", sanitize(&v.reason)),
+        Status::Skipped => (DIM, sanitize(&v.reason)),
+    };
+    writeln!(
+        out,
+        "    verified    {}  {}",
+        st.paint(style, &status),
+        line.trim()
+    )
+}
+
+/// The key ID with its account, the secret and the token, redacted unless asked otherwise.
+fn write_values(f: &Finding, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     if let Some(a) = &f.aws {
         // Key IDs with I or J after the prefix predate the account encoding; others that
         // decode to no 12-digit account do not hold one either.
@@ -139,6 +161,11 @@ fn write_finding(
         };
         writeln!(out, "    token       {shown}")?;
     }
+    Ok(())
+}
+
+/// `key id at  path:line:column (encoding)` for every location.
+fn write_locations(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
     for l in &f.locations {
         let what = match l.kind {
             LocationKind::KeyId => "key id at",
@@ -146,20 +173,12 @@ fn write_finding(
             LocationKind::SessionToken => "token at",
         };
         let enc = match l.encoding {
-            crate::finding::Encoding::Plain => String::new(),
+            Encoding::Plain => String::new(),
             e => format!(" ({})", e.as_str().replace('_', " ")),
         };
         writeln!(out, "    {:<11} {}{enc}", what, place(l))?;
     }
-    writeln!(
-        out,
-        "    {}",
-        st.paint(
-            DIM,
-            &format!("rule {}  fingerprint {}", f.rule.id, f.fingerprint)
-        )
-    )?;
-    writeln!(out)
+    Ok(())
 }
 
 /// Writes the text report.

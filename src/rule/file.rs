@@ -73,15 +73,14 @@ pub fn parse(name: &str, text: &str) -> Result<RuleFile> {
     toml::from_str::<RuleFile>(text).map_err(|e| Error::toml(name, &e))
 }
 
-/// Checks a rule's fields (not its examples: `rules check` does that through the matcher) and
-/// returns its parsed pattern.
+/// Checks a rule's fields (not its examples: `rules check` does that through the detector)
+/// and returns its parsed pattern.
 pub fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir::Hir> {
     let at = |field: &'static str, msg: String| Error::rule(name, &spec.id, field, msg);
-    let id_ok = !spec.id.is_empty()
-        && spec
-            .id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    let id_ok = spec
+        .id
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && spec
             .id
             .bytes()
@@ -102,44 +101,43 @@ pub fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir::Hir> {
             ),
         ));
     }
-    // Parse only: compiling waits until a rule's keyword first occurs.
-    let hir = regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .build()
-        .parse(&spec.pattern)
-        .map_err(|e| at("pattern", e.to_string()))?;
-    let groups = hir.properties().explicit_captures_len();
-    match spec.secret_group {
-        None if groups != 1 => {
-            return Err(at(
-                "pattern",
-                format!("needs exactly one capture group (the secret), has {groups}"),
-            ));
-        }
-        Some(g) if g != usize::MAX && g > groups => {
-            return Err(at(
-                "secret_group",
-                format!("{g} but the pattern has {groups} groups"),
-            ));
-        }
-        _ => {}
-    }
+    let hir = pattern(spec).map_err(|(field, msg)| at(field, msg))?;
     if spec.keywords.iter().any(|k| k.trim().len() < 2) {
         return Err(at(
             "keywords",
             "keywords need two or more characters".into(),
         ));
     }
-    if let Some(e) = spec.entropy {
-        if !(0.0..=8.0).contains(&e) {
-            return Err(at(
-                "entropy",
-                format!("{e} is outside 0..8 bits per character"),
-            ));
-        }
+    if let Some(e) = spec.entropy.filter(|e| !(0.0..=8.0).contains(e)) {
+        return Err(at(
+            "entropy",
+            format!("{e} is outside 0..8 bits per character"),
+        ));
     }
     // `path` and `allowlist.regexes` are checked where they are compiled (`detect::patterns`).
     Ok(hir)
+}
+
+/// The rule's pattern, parsed (compiling waits until a rule's keyword first occurs), with the
+/// capture group that holds the secret checked.
+fn pattern(spec: &RuleSpec) -> std::result::Result<regex_syntax::hir::Hir, (&'static str, String)> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(&spec.pattern)
+        .map_err(|e| ("pattern", e.to_string()))?;
+    let groups = hir.properties().explicit_captures_len();
+    match spec.secret_group {
+        None if groups != 1 => Err((
+            "pattern",
+            format!("needs exactly one capture group (the secret), has {groups}"),
+        )),
+        Some(g) if g != usize::MAX && g > groups => Err((
+            "secret_group",
+            format!("{g} but the pattern has {groups} groups"),
+        )),
+        _ => Ok(hir),
+    }
 }
 
 /// A string that lives as long as the program (rule metadata is built once per run).

@@ -33,32 +33,38 @@ pub fn classify(status: u16, body: &str) -> Verdict {
     classify_with_retry(status, body).0
 }
 
+/// The verdict on a response, and whether to ask again.
 pub(crate) fn classify_with_retry(status: u16, body: &str) -> (Verdict, Retry) {
+    if status == 200 {
+        (classify_success(body), Retry::No)
+    } else {
+        classify_error(status, body)
+    }
+}
+
+/// A 200 response: live when it holds the account.
+fn classify_success(body: &str) -> Verdict {
+    let account = tag_text(body, "Account")
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
+    match account {
+        Some(account) => Verdict {
+            status: Status::Live,
+            reason: "GetCallerIdentity succeeded".to_string(),
+            account: Some(account),
+            arn: tag_text(body, "Arn"),
+            user_id: tag_text(body, "UserId"),
+        },
+        None => Verdict::unknown(format!(
+            "HTTP 200 without an account ID{}",
+            describe_body(body)
+        )),
+    }
+}
+
+/// Any other response: `invalid` only for the codes that prove the credential dead.
+fn classify_error(status: u16, body: &str) -> (Verdict, Retry) {
     let code = tag_text(body, "Code");
     let message = tag_text(body, "Message").unwrap_or_default();
-    if status == 200 {
-        let account = tag_text(body, "Account")
-            .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
-        return match account {
-            Some(account) => (
-                Verdict {
-                    status: Status::Live,
-                    reason: "GetCallerIdentity succeeded".to_string(),
-                    account: Some(account),
-                    arn: tag_text(body, "Arn"),
-                    user_id: tag_text(body, "UserId"),
-                },
-                Retry::No,
-            ),
-            None => (
-                Verdict::unknown(format!(
-                    "HTTP 200 without an account ID{}",
-                    describe_body(body)
-                )),
-                Retry::No,
-            ),
-        };
-    }
     let code_str = code.as_deref().unwrap_or("");
     let client_error = matches!(status, 400 | 401 | 403);
     match code_str {
