@@ -1,5 +1,5 @@
-//! Command-line syntax: the clap types and nothing else. `config` turns them into a validated
-//! `Config`; no other module reads a raw flag.
+//! Command-line syntax: the clap types and nothing else. `config` turns the scan flags into
+//! validated `Settings`; no other module reads a raw flag.
 
 use std::path::PathBuf;
 

@@ -28,7 +28,7 @@ impl Secret {
 
     /// A redacted form that keeps the first four characters and the length, enough to tell two
     /// secrets apart in a report without making either usable.
-    pub fn redacted(&self) -> String {
+    pub(crate) fn redacted(&self) -> String {
         let head: String = self.0.chars().take(4).collect();
         let len = self.0.chars().count();
         format!("{head}{}", "*".repeat(len.saturating_sub(4).min(36)))
@@ -50,7 +50,7 @@ impl fmt::Display for Secret {
 /// Which part of a credential a location points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum LocationKind {
+pub(crate) enum LocationKind {
     KeyId,
     Secret,
     SessionToken,
@@ -58,7 +58,7 @@ pub enum LocationKind {
 
 impl LocationKind {
     /// Name used in reports.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             LocationKind::KeyId => "key_id",
             LocationKind::Secret => "secret",
@@ -70,7 +70,7 @@ impl LocationKind {
 /// How the value was written in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Encoding {
+pub(crate) enum Encoding {
     /// As is.
     Plain,
     /// Percent-encoded (`%2F`, `%2B`, `%3D`).
@@ -83,7 +83,7 @@ pub enum Encoding {
 
 impl Encoding {
     /// Name used in reports.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Encoding::Plain => "plain",
             Encoding::Url => "url",
@@ -95,7 +95,7 @@ impl Encoding {
 
 /// The commit that introduced a blob into history.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CommitInfo {
+pub(crate) struct CommitInfo {
     pub id: String,
     pub author: String,
     pub email: String,
@@ -105,7 +105,7 @@ pub struct CommitInfo {
 
 /// Where a part of a finding was seen. Lines and columns are 1-based; columns count characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Location {
+pub(crate) struct Location {
     /// Display path (as walked, or `<stdin>`).
     pub path: String,
     pub line: u32,
@@ -121,7 +121,7 @@ pub struct Location {
 
 /// AWS facts about a key ID, decoded offline.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct AwsKey {
+pub(crate) struct AwsKey {
     pub key_id: String,
     /// 12-digit account ID, when the key ID encodes one.
     pub account_id: Option<String>,
@@ -131,7 +131,7 @@ pub struct AwsKey {
 
 /// One credential found, with every place it was seen.
 #[derive(Debug, Clone)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub rule: &'static Rule,
     pub severity: Severity,
     pub aws: Option<AwsKey>,
@@ -148,7 +148,7 @@ pub struct Finding {
 
 impl Finding {
     /// Builds a finding and computes its fingerprint.
-    pub fn new(
+    pub(crate) fn new(
         rule: &'static Rule,
         aws: Option<AwsKey>,
         secret: Option<Secret>,
@@ -177,12 +177,12 @@ impl Finding {
     }
 
     /// The first location, used as the finding's position in every report.
-    pub fn primary(&self) -> Option<&Location> {
+    pub(crate) fn primary(&self) -> Option<&Location> {
         self.locations.first()
     }
 
     /// Sort key: path, line, column, rule, fingerprint. Independent of thread scheduling.
-    pub fn sort_key(&self) -> (Option<&Location>, &'static str, &str) {
+    pub(crate) fn sort_key(&self) -> (Option<&Location>, &'static str, &str) {
         (self.primary(), self.rule.id, &self.fingerprint)
     }
 }
@@ -258,7 +258,7 @@ impl Verdict {
 
 /// Hash of the rule id and the credential's values: stable when the file moves or changes
 /// around the secret, different for a different secret.
-pub fn fingerprint(
+pub(crate) fn fingerprint(
     rule_id: &str,
     key_id: Option<&str>,
     secret: Option<&Secret>,

@@ -13,6 +13,8 @@
 //!
 //! The library exists for the binary and the integration tests; only what they use is public.
 
+#![warn(unreachable_pub)]
+
 pub mod app;
 pub mod aws;
 pub mod cli;

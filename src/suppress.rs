@@ -15,7 +15,7 @@ use crate::finding::Finding;
 
 /// A compiled allowlist.
 #[derive(Debug, Default)]
-pub struct Allowlist {
+pub(crate) struct Allowlist {
     paths: Option<GlobSet>,
     path_regexes: Vec<Regex>,
     regexes: Vec<Regex>,
@@ -94,7 +94,7 @@ impl Allowlist {
 
 /// Everything that suppresses findings, compiled.
 #[derive(Debug, Default)]
-pub struct Suppressions {
+pub(crate) struct Suppressions {
     pub disabled: HashSet<String>,
     global: Allowlist,
     per_rule: HashMap<String, Allowlist>,
@@ -105,7 +105,7 @@ pub struct Suppressions {
 
 /// How many findings each mechanism suppressed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Suppressed {
+pub(crate) struct Suppressed {
     pub disabled: u64,
     pub allowlist: u64,
     pub baseline: u64,
@@ -114,7 +114,7 @@ pub struct Suppressed {
 impl Suppressions {
     /// Compiles the configuration's allowlists and disabled rules. `root` is the scanned
     /// directory: path globs are relative to it.
-    pub fn new(name: &str, config: &ConfigFile, root: &Path) -> Result<Suppressions> {
+    pub(crate) fn new(name: &str, config: &ConfigFile, root: &Path) -> Result<Suppressions> {
         let empty = AllowSpec::default();
         let spec = config.allowlist.as_ref().unwrap_or(&empty);
         let global = Allowlist::compile(spec, name, "allowlist")?;
@@ -142,12 +142,12 @@ impl Suppressions {
     }
 
     /// Adds a baseline's fingerprints.
-    pub fn set_baseline(&mut self, fingerprints: HashSet<String>) {
+    pub(crate) fn set_baseline(&mut self, fingerprints: HashSet<String>) {
         self.baseline = fingerprints;
     }
 
     /// Drops findings of disabled rules and allowlisted findings; counts them.
-    pub fn apply_config(&self, findings: &mut Vec<Finding>, n: &mut Suppressed) {
+    pub(crate) fn apply_config(&self, findings: &mut Vec<Finding>, n: &mut Suppressed) {
         findings.retain(|f| {
             if self.disabled.contains(f.rule.id) {
                 n.disabled += 1;
@@ -169,7 +169,7 @@ impl Suppressions {
     }
 
     /// Drops findings listed in the baseline; counts them.
-    pub fn apply_baseline(&self, findings: &mut Vec<Finding>, n: &mut Suppressed) {
+    pub(crate) fn apply_baseline(&self, findings: &mut Vec<Finding>, n: &mut Suppressed) {
         findings.retain(|f| {
             if self.baseline.contains(&f.fingerprint) {
                 n.baseline += 1;
@@ -182,7 +182,7 @@ impl Suppressions {
 
 /// The baseline file for `findings`: sorted, one fingerprint per line with its rule id, no
 /// paths and no timestamps, so that it does not churn when code moves and merges cleanly.
-pub fn baseline_text(findings: &[Finding]) -> String {
+pub(crate) fn baseline_text(findings: &[Finding]) -> String {
     let entries: BTreeSet<(String, &str)> = findings
         .iter()
         .map(|f| (f.fingerprint.clone(), f.rule.id))
@@ -198,7 +198,7 @@ pub fn baseline_text(findings: &[Finding]) -> String {
 }
 
 /// Reads a baseline file; an error names the first bad line.
-pub fn parse_baseline(name: &str, text: &str) -> Result<HashSet<String>> {
+pub(crate) fn parse_baseline(name: &str, text: &str) -> Result<HashSet<String>> {
     let mut out = HashSet::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();

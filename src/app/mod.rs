@@ -25,9 +25,9 @@ use crate::suppress::{baseline_text, Suppressed};
 pub(crate) use scanner::Scanner;
 
 /// Exit status: nothing found.
-pub const EXIT_CLEAN: i32 = 0;
+pub(crate) const EXIT_CLEAN: i32 = 0;
 /// Exit status: findings reported.
-pub const EXIT_FINDINGS: i32 = 1;
+pub(crate) const EXIT_FINDINGS: i32 = 1;
 /// Exit status: an error happened (wins over findings).
 pub const EXIT_ERROR: i32 = 2;
 

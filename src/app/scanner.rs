@@ -17,7 +17,7 @@ use crate::suppress::{parse_baseline, Suppressions};
 use crate::verify::VerifyConfig;
 
 /// What a scan runs with.
-pub struct Scanner {
+pub(crate) struct Scanner {
     pub detector: Detector,
     /// Allowlists, disabled rules and the baseline.
     pub suppressions: Suppressions,
@@ -31,7 +31,7 @@ pub struct Scanner {
 
 impl Scanner {
     /// Builds the scanner for `settings`.
-    pub fn build(settings: &Settings) -> Result<Scanner> {
+    pub(crate) fn build(settings: &Settings) -> Result<Scanner> {
         let first = settings.first_path();
         let project = Project::load(&settings.project, &first)?;
         let detector = detector(settings, &project)?;

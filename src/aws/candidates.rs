@@ -31,7 +31,7 @@ const HIT_PATTERN_BITS: u32 = 16;
 
 /// One occurrence of literal `pattern` at `start`, packed so that hits sort by position first,
 /// then by literal.
-pub fn found_hit(pattern: usize, start: usize) -> u64 {
+pub(crate) fn found_hit(pattern: usize, start: usize) -> u64 {
     ((start as u64) << HIT_PATTERN_BITS) | (pattern as u64 & ((1 << HIT_PATTERN_BITS) - 1))
 }
 
@@ -45,20 +45,20 @@ fn unpack_hit(h: u64) -> (usize, usize) {
 /// A search for the literals of `Finder::literals` (by index): every occurrence, overlapping
 /// ones included, each packed by `found_hit`, in any order. The detector's prefilter provides
 /// it; the finder uses it for the text it decodes from base64.
-pub trait LiteralSearch: Sync {
+pub(crate) trait LiteralSearch: Sync {
     fn find_all(&self, data: &[u8]) -> Vec<u64>;
 }
 
 /// The candidates of a blob, and the offsets of its inline ignore markers.
 #[derive(Debug, Default)]
-pub struct Found {
+pub(crate) struct Found {
     /// Sorted by position.
     pub candidates: Vec<Candidate>,
     pub markers: Vec<usize>,
 }
 
 /// Turns literal hits into candidates. Build once, share across threads.
-pub struct Finder {
+pub(crate) struct Finder {
     /// Trigger and exact bytes, by literal index.
     patterns: Vec<(Trigger, Vec<u8>)>,
 }
@@ -66,7 +66,7 @@ pub struct Finder {
 impl Finder {
     /// The literals of the AWS rules. The search is case-sensitive (which keeps it on the fast
     /// SIMD path), so `rules/aws.toml` lists each spelling of a name.
-    pub fn new(rules: &AwsRules) -> Finder {
+    pub(crate) fn new(rules: &AwsRules) -> Finder {
         let mut patterns: Vec<(Trigger, Vec<u8>)> = Vec::new();
         for m in INLINE_IGNORE_MARKERS {
             patterns.push((Trigger::IgnoreMarker, m.as_bytes().to_vec()));
@@ -98,7 +98,7 @@ impl Finder {
     }
 
     /// The literals to search for, by index.
-    pub fn literals(&self) -> impl Iterator<Item = &[u8]> {
+    pub(crate) fn literals(&self) -> impl Iterator<Item = &[u8]> {
         self.patterns.iter().map(|(_, p)| p.as_slice())
     }
 
@@ -107,7 +107,7 @@ impl Finder {
     /// leftmost first, the earliest literal first among those at one position, each taken hit
     /// skipping those it overlaps. (Packed into one word each, a blob made of nothing but
     /// literals costs at most 8 bytes per occurrence.)
-    pub fn candidates(
+    pub(crate) fn candidates(
         &self,
         data: &[u8],
         found: Vec<u64>,

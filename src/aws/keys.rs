@@ -5,11 +5,11 @@
 use crate::rule::shannon_entropy;
 
 /// Length of an access key ID.
-pub const KEY_ID_LEN: usize = 20;
+pub(crate) const KEY_ID_LEN: usize = 20;
 /// Length of a secret access key.
-pub const SECRET_LEN: usize = 40;
+pub(crate) const SECRET_LEN: usize = 40;
 /// Shortest value accepted as a session token.
-pub const MIN_TOKEN_LEN: usize = 64;
+pub(crate) const MIN_TOKEN_LEN: usize = 64;
 
 #[inline]
 fn is_base32(b: u8) -> bool {
@@ -19,7 +19,7 @@ fn is_base32(b: u8) -> bool {
 /// Checks that `id` (exactly 20 bytes) is a credential key ID: one of the credential
 /// `prefixes` of `rules/aws.toml` (a three-character one takes one more letter or digit) and a
 /// base32 body. IAM unique IDs (`AIDA`, `AROA`, ...) fail here by construction.
-pub fn is_key_id_shape(id: &[u8], prefixes: &[String]) -> bool {
+pub(crate) fn is_key_id_shape(id: &[u8], prefixes: &[String]) -> bool {
     if id.len() != KEY_ID_LEN {
         return false;
     }
@@ -36,7 +36,7 @@ pub fn is_key_id_shape(id: &[u8], prefixes: &[String]) -> bool {
 }
 
 /// The kind of credential a key ID prefix stands for.
-pub fn key_type(id: &str) -> &'static str {
+pub(crate) fn key_type(id: &str) -> &'static str {
     match id.get(..4) {
         Some("AKIA") => "long-term",
         Some("ASIA") => "temporary",
@@ -226,7 +226,7 @@ pub fn is_token_shape(v: &[u8]) -> bool {
 
 /// How clearly a variable name says "AWS secret access key".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum NameStrength {
+pub(crate) enum NameStrength {
     /// A secret name that needs AWS context nearby (`secret_key`, `SECRET`).
     Generic,
     /// An AWS-specific secret name (`aws_secret_access_key`, `SecretAccessKey`).
@@ -234,7 +234,7 @@ pub enum NameStrength {
 }
 
 /// Classifies the name around a `secret` keyword.
-pub fn secret_name_strength(name: &[u8]) -> NameStrength {
+pub(crate) fn secret_name_strength(name: &[u8]) -> NameStrength {
     let compact: Vec<u8> = name
         .iter()
         .filter(|b| b.is_ascii_alphanumeric())

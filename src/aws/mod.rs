@@ -8,13 +8,13 @@
 //! `&AwsRules` to whatever needs it. It holds the key ID prefixes, the spellings of secret and
 //! token names, the pairing distances, and the report text and examples of the four AWS rules.
 
-pub mod candidates;
-pub mod decode;
+pub(crate) mod candidates;
+mod decode;
 pub mod keys;
 mod matching;
-pub mod nearby;
-pub mod pair;
-pub mod value;
+mod nearby;
+pub(crate) mod pair;
+mod value;
 
 use std::ops::Range;
 
@@ -28,7 +28,7 @@ use keys::NameStrength;
 
 /// What a candidate is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CandidateKind {
+pub(crate) enum CandidateKind {
     KeyId,
     Secret,
     Token,
@@ -36,24 +36,24 @@ pub enum CandidateKind {
 
 /// One value found in a blob, before pairing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
-    pub kind: CandidateKind,
+pub(crate) struct Candidate {
+    pub(crate) kind: CandidateKind,
     /// Decoded value.
-    pub value: String,
+    pub(crate) value: String,
     /// Byte span in the blob (for a value inside base64, the whole base64 text).
-    pub span: Range<usize>,
-    pub encoding: Encoding,
+    pub(crate) span: Range<usize>,
+    pub(crate) encoding: Encoding,
     /// For secrets and tokens found after a name: how clearly the name says AWS.
-    pub name: Option<NameStrength>,
+    pub(crate) name: Option<NameStrength>,
     /// An AWS documentation example value.
-    pub example: bool,
+    pub(crate) example: bool,
 }
 
 /// Where the AWS rules come from (also their `source` in `rules list`).
-pub const FILE: &str = "rules/aws.toml";
+pub(crate) const FILE: &str = "rules/aws.toml";
 
 /// The ids the code knows the four rules by, in report order.
-pub const IDS: [&str; 4] = [
+pub(crate) const IDS: [&str; 4] = [
     "aws-access-key-pair",
     "aws-secret-access-key",
     "aws-session-token",
@@ -63,37 +63,39 @@ pub const IDS: [&str; 4] = [
 /// The parameters of AWS detection.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Params {
+pub(crate) struct Params {
     /// Access key ID prefixes: four characters, or three followed by one letter or digit.
-    pub key_id_prefixes: Vec<String>,
+    pub(crate) key_id_prefixes: Vec<String>,
     /// Prefixes of temporary key IDs, which pair with a session token.
-    pub temporary_prefixes: Vec<String>,
+    pub(crate) temporary_prefixes: Vec<String>,
     /// Spellings of secret access key names.
-    pub secret_names: Vec<String>,
+    pub(crate) secret_names: Vec<String>,
     /// Spellings of session token names.
-    pub token_names: Vec<String>,
+    pub(crate) token_names: Vec<String>,
     /// Lines from a key ID within which a nameless secret counts.
-    pub near_lines: usize,
+    pub(crate) near_lines: usize,
     /// Lines from a key ID within which a named secret or token pairs with it.
-    pub pair_lines: u32,
+    pub(crate) pair_lines: u32,
 }
 
 /// One AWS rule as written in the file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Spec {
-    pub id: String,
-    pub name: String,
-    pub description: String,
-    pub help: String,
-    pub severity: String,
-    pub precision: String,
+pub(crate) struct Spec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) help: String,
+    pub(crate) severity: String,
+    pub(crate) precision: String,
+    /// Documentation links: part of the file's schema, for its readers; no report shows them.
     #[serde(default)]
-    pub references: Vec<String>,
+    #[allow(dead_code)]
+    pub(crate) references: Vec<String>,
     #[serde(default)]
-    pub examples: Vec<String>,
+    pub(crate) examples: Vec<String>,
     #[serde(default)]
-    pub negative_examples: Vec<String>,
+    pub(crate) negative_examples: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -105,13 +107,13 @@ struct AwsFile {
 
 /// The AWS rules, ready for use.
 pub struct AwsRules {
-    pub params: Params,
-    pub pair: &'static Rule,
-    pub secret: &'static Rule,
-    pub token: &'static Rule,
-    pub key_id: &'static Rule,
+    pub(crate) params: Params,
+    pub(crate) pair: &'static Rule,
+    pub(crate) secret: &'static Rule,
+    pub(crate) token: &'static Rule,
+    pub(crate) key_id: &'static Rule,
     /// The rules as written, in report order (for `rules check`).
-    pub specs: Vec<Spec>,
+    pub(crate) specs: Vec<Spec>,
 }
 
 impl AwsRules {
@@ -126,7 +128,7 @@ impl AwsRules {
     }
 
     /// Parses and checks an AWS rule file. Errors name the file and the rule or field.
-    pub fn parse(name: &str, text: &str) -> Result<AwsRules> {
+    pub(crate) fn parse(name: &str, text: &str) -> Result<AwsRules> {
         let file: AwsFile = toml::from_str(text).map_err(|e| Error::toml(name, &e))?;
         check_params(name, &file.aws)?;
         let mut rules: Vec<&'static Rule> = Vec::new();
@@ -161,12 +163,12 @@ impl AwsRules {
     }
 
     /// The four rules in the fixed order reports list them.
-    pub fn rules(&self) -> [&'static Rule; 4] {
+    pub(crate) fn rules(&self) -> [&'static Rule; 4] {
         [self.pair, self.secret, self.token, self.key_id]
     }
 
     /// Whether `key_id` is a temporary credential's (and needs a session token).
-    pub fn is_temporary(&self, key_id: &str) -> bool {
+    pub(crate) fn is_temporary(&self, key_id: &str) -> bool {
         self.params
             .temporary_prefixes
             .iter()
@@ -236,13 +238,6 @@ fn rule_meta(name: &str, id: &'static str, spec: &Spec) -> Result<&'static Rule>
         severity,
         precision: leak(&spec.precision),
         source: FILE,
-        references: Box::leak(
-            spec.references
-                .iter()
-                .map(|r| leak(r))
-                .collect::<Vec<_>>()
-                .into_boxed_slice(),
-        ),
     })))
 }
 

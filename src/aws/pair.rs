@@ -17,7 +17,7 @@ const CONTEXT_LINES: usize = 10;
 
 /// The result of pairing one blob.
 #[derive(Debug, Default)]
-pub struct Paired {
+pub(crate) struct Paired {
     pub findings: Vec<Finding>,
     /// Findings not reported because a part is an AWS documentation example.
     pub examples: usize,
@@ -76,7 +76,7 @@ struct Pairing<'a> {
 }
 
 /// Pairs the candidates of one blob and builds its findings.
-pub fn pair(data: &[u8], candidates: Vec<Candidate>, rules: &AwsRules) -> Paired {
+pub(crate) fn pair(data: &[u8], candidates: Vec<Candidate>, rules: &AwsRules) -> Paired {
     if candidates.is_empty() {
         return Paired::default();
     }

@@ -16,7 +16,7 @@ use crate::rule::file::{AllowlistSpec, RuleSpec};
 /// Whether `text` is a gitleaks configuration rather than a `.keyhound.toml`: keys only
 /// gitleaks uses (`title`, `[extend]`, `[[allowlists]]`, a rule's `regex`, an allowlist's
 /// `regexTarget`, `description` or `commits`).
-pub fn looks_like(text: &str) -> bool {
+pub(crate) fn looks_like(text: &str) -> bool {
     let Ok(t) = toml::from_str::<toml::Table>(text) else {
         return false;
     };
@@ -40,7 +40,7 @@ pub fn looks_like(text: &str) -> bool {
 }
 
 /// Converts a gitleaks configuration into keyhound's.
-pub fn import(name: &str, text: &str) -> Result<ConfigFile> {
+pub(crate) fn import(name: &str, text: &str) -> Result<ConfigFile> {
     let doc: toml::Table = toml::from_str(text).map_err(|e| Error::toml(name, &e))?;
     let mut warnings = Vec::new();
     let mut warn = |w: String| warnings.push(format!("{name}: {w}"));

@@ -3,8 +3,8 @@
 //! are errors here. The project configuration (`.keyhound.toml`, or an imported
 //! `.gitleaks.toml`) is found and read by `project`; the app builds the scanner from both.
 
-pub mod gitleaks;
-pub mod project;
+pub(crate) mod gitleaks;
+pub(crate) mod project;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -17,7 +17,7 @@ use crate::verify::Endpoint;
 
 /// What to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// A file or directory.
     Path(PathBuf),
     /// Standard input.
@@ -26,7 +26,7 @@ pub enum Target {
 
 /// Which project configuration to use.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProjectConfig {
+pub(crate) enum ProjectConfig {
     /// `.keyhound.toml` (else `.gitleaks.toml`) at the top of the scanned repository.
     Discover,
     /// `--config FILE`.
@@ -37,7 +37,7 @@ pub enum ProjectConfig {
 
 /// How to verify key pairs.
 #[derive(Debug, Clone)]
-pub struct VerifySettings {
+pub(crate) struct VerifySettings {
     pub endpoint: Endpoint,
     pub concurrency: usize,
     pub timeout: Duration,
@@ -49,7 +49,7 @@ pub struct VerifySettings {
 
 /// A validated scan command line.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub targets: Vec<Target>,
     pub format: Format,
     pub output: Option<PathBuf>,
@@ -75,7 +75,7 @@ pub struct Settings {
 
 impl Settings {
     /// Validates the scan flags.
-    pub fn from_args(args: &ScanArgs) -> Result<Settings> {
+    pub(crate) fn from_args(args: &ScanArgs) -> Result<Settings> {
         let threads = match args.threads {
             Some(0) => return Err(Error::flag("--threads", "--threads must be at least 1")),
             Some(n) => n,
@@ -127,7 +127,7 @@ impl Settings {
 
     /// The first path named (`.` when only standard input is scanned): where the project
     /// configuration is looked for and what SARIF URIs are relative to.
-    pub fn first_path(&self) -> PathBuf {
+    pub(crate) fn first_path(&self) -> PathBuf {
         self.targets
             .iter()
             .find_map(|t| match t {
@@ -234,7 +234,7 @@ fn verify_settings(args: &ScanArgs) -> Result<VerifySettings> {
 }
 
 /// Parses `1048576`, `512K`, `25M`, `1G` (binary multiples; `KB`/`MiB` spellings accepted).
-pub fn parse_size(s: &str) -> Option<u64> {
+pub(crate) fn parse_size(s: &str) -> Option<u64> {
     let t = s.trim();
     let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(digits_end);

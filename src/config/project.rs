@@ -17,7 +17,7 @@ use crate::rule::file::RuleSpec;
 /// `.keyhound.toml`, as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConfigFile {
+pub(crate) struct ConfigFile {
     /// Rule ids not to report (built-in or from files).
     #[serde(default)]
     pub disable: Vec<String>,
@@ -34,7 +34,7 @@ pub struct ConfigFile {
 /// An allowlist in the configuration file.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AllowSpec {
+pub(crate) struct AllowSpec {
     /// Gitignore-style globs of paths (relative to the scanned root) whose findings are dropped.
     #[serde(default)]
     pub paths: Vec<String>,
@@ -54,7 +54,7 @@ pub struct AllowSpec {
 
 /// The project configuration in use.
 #[derive(Debug, Default)]
-pub struct Project {
+pub(crate) struct Project {
     /// The file read, if any.
     pub file: Option<PathBuf>,
     pub config: ConfigFile,
@@ -63,14 +63,14 @@ pub struct Project {
 }
 
 /// Parses `.keyhound.toml`; errors name the file, the line and the field.
-pub fn parse(name: &str, text: &str) -> Result<ConfigFile> {
+pub(crate) fn parse(name: &str, text: &str) -> Result<ConfigFile> {
     toml::from_str::<ConfigFile>(text).map_err(|e| Error::toml(name, &e))
 }
 
 impl Project {
     /// The configuration `choice` asks for; `first_path` is the first scanned path, where
     /// discovery starts.
-    pub fn load(choice: &ProjectConfig, first_path: &Path) -> Result<Project> {
+    pub(crate) fn load(choice: &ProjectConfig, first_path: &Path) -> Result<Project> {
         let path = match choice {
             ProjectConfig::None => None,
             ProjectConfig::File(p) => Some(p.clone()),
@@ -102,7 +102,7 @@ impl Project {
     }
 
     /// The file's name as errors and reports show it (empty without a file).
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         self.file
             .as_ref()
             .map(|p| p.display().to_string())
@@ -110,7 +110,7 @@ impl Project {
     }
 
     /// Adds the line to an error about a rule or a field of this file, when the file sets it.
-    pub fn locate(&self, e: Error) -> Error {
+    pub(crate) fn locate(&self, e: Error) -> Error {
         let name = self.name();
         match e {
             Error::Rule {

@@ -41,7 +41,7 @@ pub(crate) fn keyword_in(spec: &RuleSpec, text: &str) -> bool {
 /// Whether every match of `pattern` contains `needle` byte for byte. Conservative: `false`
 /// when the pattern cannot be parsed or when the proof is beyond this analysis.
 #[cfg(test)]
-pub fn always_contains(pattern: &str, needle: &[u8]) -> bool {
+fn always_contains(pattern: &str, needle: &[u8]) -> bool {
     always_contains_any(pattern, &[needle])
 }
 

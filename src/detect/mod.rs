@@ -6,10 +6,10 @@
 //! is also where rules limited to some paths are applied (`attach`).
 
 mod buckets;
-pub mod ignore;
-pub mod literal;
-pub mod patterns;
-pub mod prefilter;
+pub(crate) mod ignore;
+pub(crate) mod literal;
+pub(crate) mod patterns;
+pub(crate) mod prefilter;
 
 use crate::aws::candidates::{self, Finder};
 use crate::aws::{pair, AwsRules};
@@ -22,7 +22,7 @@ use prefilter::{AwsLiterals, SharedSearch};
 
 /// What detection found in one blob.
 #[derive(Debug, Default)]
-pub struct Detected {
+pub(crate) struct Detected {
     pub findings: Vec<Finding>,
     /// Not reported: AWS documentation examples.
     pub examples: usize,
@@ -32,7 +32,7 @@ pub struct Detected {
 
 impl Detected {
     /// Adds the counts to the scan's statistics and returns the findings.
-    pub fn record(self, stats: &Stats) -> Vec<Finding> {
+    pub(crate) fn record(self, stats: &Stats) -> Vec<Finding> {
         Stats::add(&stats.examples, self.examples as u64);
         Stats::add(&stats.ignored_inline, self.ignored_inline as u64);
         self.findings
@@ -40,7 +40,7 @@ impl Detected {
 }
 
 /// The AWS rules and the pattern rules, built once and shared by every thread.
-pub struct Detector {
+pub(crate) struct Detector {
     aws: AwsRules,
     finder: Finder,
     /// The AWS literals alone: for blobs searched without the rules' keywords, and for text
@@ -58,7 +58,7 @@ struct Searched {
 }
 
 impl Detector {
-    pub fn new(aws: AwsRules, patterns: RuleSet) -> Detector {
+    pub(crate) fn new(aws: AwsRules, patterns: RuleSet) -> Detector {
         let finder = Finder::new(&aws);
         let aws_search = AwsLiterals::build(finder.literals());
         let shared = SharedSearch::build(finder.literals(), patterns.exact_needles());
@@ -72,17 +72,17 @@ impl Detector {
     }
 
     /// The AWS rules.
-    pub fn aws(&self) -> &AwsRules {
+    pub(crate) fn aws(&self) -> &AwsRules {
         &self.aws
     }
 
     /// The pattern rules.
-    pub fn patterns(&self) -> &RuleSet {
+    pub(crate) fn patterns(&self) -> &RuleSet {
         &self.patterns
     }
 
     /// Every rule, in report order: the AWS rules, then the pattern rules, by id.
-    pub fn rules(&self) -> Vec<&'static Rule> {
+    pub(crate) fn rules(&self) -> Vec<&'static Rule> {
         self.aws
             .rules()
             .into_iter()
@@ -91,7 +91,7 @@ impl Detector {
     }
 
     /// Finds the credentials in a blob; the findings carry its origin.
-    pub fn detect(&self, blob: &Blob<'_>) -> Detected {
+    pub(crate) fn detect(&self, blob: &Blob<'_>) -> Detected {
         let data = blob.bytes;
         let found = self.search(data, blob.origin.rule_path());
         let mut out = Detected::default();
@@ -126,7 +126,7 @@ impl Detector {
     /// Gives findings the path and commit of `origin`, and drops those of rules limited to
     /// other paths than its path (when it is known). Detection does this for every blob; the
     /// history scan does it again once it knows where a blob was first committed.
-    pub fn attach(&self, mut findings: Vec<Finding>, origin: &Origin) -> Vec<Finding> {
+    pub(crate) fn attach(&self, mut findings: Vec<Finding>, origin: &Origin) -> Vec<Finding> {
         if let Some(path) = origin.rule_path() {
             findings.retain(|f| self.patterns.path_allows(f.rule.id, path));
         }
@@ -264,7 +264,7 @@ mod tests {
     }
 
     /// Rule keywords that coincide with, or begin with, the AWS literals: the search that
-    /// serves both must still give the AWS matcher every literal it would find alone.
+    /// serves both must still give AWS detection every literal it would find alone.
     #[test]
     fn shared_search_keeps_aws_literals_shadowed_by_rule_keywords() {
         let file = r#"

@@ -17,7 +17,7 @@ use crate::rule::file::{self, RuleSpec};
 use crate::rule::{shannon_entropy, Rule};
 
 /// A rule ready to run.
-pub struct CompiledRule {
+pub(crate) struct CompiledRule {
     pub meta: &'static Rule,
     pub spec: RuleSpec,
     /// Compiled on first use: most runs (a pre-commit hook above all) trigger few rules, and
@@ -90,7 +90,7 @@ impl Keywords {
 
 /// One rule match in a blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleMatch {
+pub(crate) struct RuleMatch {
     pub rule: usize,
     /// Span of the captured secret.
     pub span: Range<usize>,
@@ -98,7 +98,7 @@ pub struct RuleMatch {
 }
 
 /// Every loaded rule, with the keyword prefilter.
-pub struct RuleSet {
+pub(crate) struct RuleSet {
     rules: Vec<CompiledRule>,
     keywords: Option<Keywords>,
     /// Rules triggered by each keyword pattern.
@@ -198,7 +198,7 @@ impl RuleSet {
     }
 
     /// The rules, sorted by id.
-    pub fn rules(&self) -> &[CompiledRule] {
+    pub(crate) fn rules(&self) -> &[CompiledRule] {
         &self.rules
     }
 
@@ -209,13 +209,13 @@ impl RuleSet {
     }
 
     /// Like `matches`, for a blob at `path` (rules limited to other paths do not run).
-    pub fn matches_at(&self, data: &[u8], path: Option<&str>) -> Vec<RuleMatch> {
+    pub(crate) fn matches_at(&self, data: &[u8], path: Option<&str>) -> Vec<RuleMatch> {
         self.matches_with(data, path, None)
     }
 
     /// The keywords searched as written, as (bytes, keyword index): a caller that finds them
     /// itself passes the indices found to `matches_with`.
-    pub fn exact_needles(&self) -> &[(Vec<u8>, usize)] {
+    pub(crate) fn exact_needles(&self) -> &[(Vec<u8>, usize)] {
         self.keywords
             .as_ref()
             .map_or(&[], |k| k.exact_list.as_slice())
@@ -223,7 +223,7 @@ impl RuleSet {
 
     /// Like `matches_at`; with `exact_found`, the exact keywords found in `data` (indices of
     /// `exact_needles`) are taken from there instead of being searched again.
-    pub fn matches_with(
+    pub(crate) fn matches_with(
         &self,
         data: &[u8],
         path: Option<&str>,
@@ -284,7 +284,7 @@ impl RuleSet {
     /// Whether rule `id` may report a finding in a file at `path`: false only for a rule
     /// limited to other paths. For git history, where a blob's path is known only after it
     /// was matched (see `history`).
-    pub fn path_allows(&self, id: &str, path: &str) -> bool {
+    pub(crate) fn path_allows(&self, id: &str, path: &str) -> bool {
         match self.rules.iter().find(|r| r.meta.id == id) {
             Some(CompiledRule {
                 path: Some(only), ..
@@ -294,7 +294,7 @@ impl RuleSet {
     }
 
     /// The rule behind a match.
-    pub fn get(&self, i: usize) -> Option<&CompiledRule> {
+    pub(crate) fn get(&self, i: usize) -> Option<&CompiledRule> {
         self.rules.get(i)
     }
 }
@@ -308,7 +308,7 @@ impl CompiledRule {
     /// in Unicode mode compiles to an automaton over every UTF-8 sequence, which made
     /// compiling the built-in rules cost more than scanning a 200 MB tree. Patterns that need
     /// Unicode (`\p{L}`, non-ASCII classes) run in Unicode mode.
-    pub fn regex(&self) -> Option<&Regex> {
+    pub(crate) fn regex(&self) -> Option<&Regex> {
         self.regex
             .get_or_init(|| {
                 let build = |unicode: bool| {

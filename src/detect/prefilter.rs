@@ -1,6 +1,6 @@
 //! The prefilter: one search of each blob for every rule keyword and every AWS literal, so that
-//! only the rules whose keywords occur run their regexes, and the AWS matcher works only around
-//! its literals. `Needles` finds every occurrence of a set of needles in one SIMD "Teddy" pass
+//! only the rules whose keywords occur run their regexes, and AWS detection works only around its
+//! literals. `Needles` finds every occurrence of a set of needles in one SIMD "Teddy" pass
 //! per group of needles, with an Aho-Corasick automaton where Teddy is unavailable;
 //! `SharedSearch` holds the AWS literals and the rules' exact keywords in one `Needles`, and
 //! `buckets` plans how the needles of one Teddy searcher share its buckets.

@@ -9,7 +9,7 @@ const SNIFF: usize = 8192;
 
 /// The bytes to scan, or `None` for binary content. UTF-16 text (with a byte-order mark) is
 /// converted to UTF-8 so that its credentials are found too.
-pub fn text_content(data: &[u8]) -> Option<Cow<'_, [u8]>> {
+pub(crate) fn text_content(data: &[u8]) -> Option<Cow<'_, [u8]>> {
     match data {
         [0xFF, 0xFE, rest @ ..] => {
             return Some(Cow::Owned(utf16_to_utf8(rest, u16::from_le_bytes)))

@@ -10,7 +10,7 @@ use super::Report;
 use crate::finding::{Finding, Location};
 
 /// Version of the JSON shape; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 fn location(l: &Location) -> Value {
     let mut m = Map::new();
@@ -31,7 +31,7 @@ fn location(l: &Location) -> Value {
 }
 
 /// The JSON object of one finding.
-pub fn finding(f: &Finding, report: &Report<'_>) -> Value {
+pub(crate) fn finding(f: &Finding, report: &Report<'_>) -> Value {
     let primary = f.primary();
     json!({
         "rule_id": f.rule.id,
@@ -62,7 +62,7 @@ pub fn finding(f: &Finding, report: &Report<'_>) -> Value {
 }
 
 /// One JSON document.
-pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let c = report.counts;
     let doc = json!({
         "version": SCHEMA_VERSION,
@@ -94,7 +94,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// One finding per line.
-pub fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     for f in report.findings {
         serde_json::to_writer(&mut *out, &finding(f, report))?;
         writeln!(out)?;

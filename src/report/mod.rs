@@ -2,10 +2,10 @@
 //! counts and writes the whole report to a `Write`. Secrets are redacted unless the user asked
 //! to see them, in every format. `summary` is the one paragraph printed on standard error.
 
-pub mod json;
-pub mod sarif;
-pub mod summary;
-pub mod text;
+pub(crate) mod json;
+pub(crate) mod sarif;
+pub(crate) mod summary;
+pub(crate) mod text;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -15,7 +15,7 @@ use crate::finding::{Finding, Secret};
 use crate::source::Counts;
 
 /// Everything a report writer needs.
-pub struct Report<'a> {
+pub(crate) struct Report<'a> {
     pub findings: &'a [Finding],
     /// Every rule, in report order (SARIF lists them all).
     pub rules: &'a [&'static crate::rule::Rule],
@@ -34,7 +34,7 @@ pub struct Report<'a> {
 
 impl Report<'_> {
     /// A secret as this report shows it.
-    pub fn secret_text(&self, s: &Secret) -> String {
+    pub(crate) fn secret_text(&self, s: &Secret) -> String {
         if self.show_secrets {
             s.expose().to_string()
         } else {
@@ -44,7 +44,7 @@ impl Report<'_> {
 }
 
 /// Writes `report` in `format`.
-pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Text => text::write(report, out),
         Format::Json => json::write(report, out),

@@ -15,7 +15,7 @@ use crate::rule::{Rule, Severity};
 use crate::source::STDIN_NAME;
 
 /// Where users read about keyhound.
-pub const INFORMATION_URI: &str = "https://github.com/keyhound/keyhound";
+pub(crate) const INFORMATION_URI: &str = "https://github.com/keyhound/keyhound";
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -173,7 +173,7 @@ fn properties(f: &Finding, primary: &Location) -> Value {
 }
 
 /// Writes the SARIF log.
-pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let results: Vec<Value> = report
         .findings
         .iter()
@@ -203,7 +203,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 
 /// Percent-encodes a relative path for a SARIF `uri` (RFC 3986 unreserved characters and `/`
 /// are kept).
-pub fn encode_uri(path: &str) -> String {
+pub(crate) fn encode_uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
@@ -237,7 +237,7 @@ fn absolute(p: &Path) -> PathBuf {
 
 /// The directory SARIF URIs are relative to: the git repository holding the first scanned
 /// path, else that path (its directory, for a file).
-pub fn uri_base(first: &Path) -> PathBuf {
+pub(crate) fn uri_base(first: &Path) -> PathBuf {
     let first = absolute(first);
     let dir = if first.is_dir() {
         first.clone()

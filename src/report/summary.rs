@@ -9,7 +9,7 @@ use crate::source::Counts;
 use crate::suppress::Suppressed;
 
 /// The summary line.
-pub fn line(findings: &[Finding], c: &Counts, sup: &Suppressed, seconds: f64) -> String {
+pub(crate) fn line(findings: &[Finding], c: &Counts, sup: &Suppressed, seconds: f64) -> String {
     let mut s = format!("keyhound: scanned {}", read(c, seconds));
     s.push_str(&skipped(c));
     let n = findings.len();

@@ -23,7 +23,7 @@ fn severity_style(s: Severity) -> &'static str {
 }
 
 /// Replaces control characters (C0, DEL, C1) with visible escapes.
-pub fn sanitize(s: &str) -> String {
+pub(crate) fn sanitize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() {
@@ -182,7 +182,7 @@ fn write_locations(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Writes the text report.
-pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let st = Style { on: report.color };
     // Live credentials first: they are the ones to act on now.
     let is_live = |f: &&Finding| {

@@ -6,7 +6,7 @@
 use super::Rule;
 
 /// One line per rule: id, severity, name, source.
-pub fn list(rules: &[&Rule]) -> Vec<String> {
+pub(crate) fn list(rules: &[&Rule]) -> Vec<String> {
     rules
         .iter()
         .map(|r| {
@@ -22,7 +22,7 @@ pub fn list(rules: &[&Rule]) -> Vec<String> {
 }
 
 /// What the checks ask of the detector.
-pub trait Probe {
+pub(crate) trait Probe {
     /// The rule ids of the findings in `text`, in report order.
     fn finding_rules(&self, text: &str) -> Vec<&'static str>;
     /// Whether `text` holds one of the keywords of rule `id`, as the prefilter sees them.
@@ -30,7 +30,7 @@ pub trait Probe {
 }
 
 /// A rule and its examples, as `check` reads them.
-pub struct Examples<'a> {
+pub(crate) struct Examples<'a> {
     /// Where the rule is defined (for messages).
     pub source: &'a str,
     pub id: &'a str,
@@ -42,7 +42,7 @@ pub struct Examples<'a> {
 }
 
 /// Checks every rule's examples; returns the problems found (empty when all is well).
-pub fn check(rules: &[Examples<'_>], probe: &dyn Probe) -> Vec<String> {
+pub(crate) fn check(rules: &[Examples<'_>], probe: &dyn Probe) -> Vec<String> {
     let mut problems = Vec::new();
     for r in rules {
         let at = |msg: String| format!("{}: rule {:?}: {msg}", r.source, r.id);

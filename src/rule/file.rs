@@ -63,19 +63,19 @@ pub struct AllowlistSpec {
 /// A rule file: `[[rules]]` tables.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RuleFile {
+pub(crate) struct RuleFile {
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
 }
 
 /// Parses a rule file. `name` is used in error messages.
-pub fn parse(name: &str, text: &str) -> Result<RuleFile> {
+pub(crate) fn parse(name: &str, text: &str) -> Result<RuleFile> {
     toml::from_str::<RuleFile>(text).map_err(|e| Error::toml(name, &e))
 }
 
 /// Checks a rule's fields (not its examples: `rules check` does that through the detector)
 /// and returns its parsed pattern.
-pub fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir::Hir> {
+pub(crate) fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir::Hir> {
     let at = |field: &'static str, msg: String| Error::rule(name, &spec.id, field, msg);
     let id_ok = spec
         .id
@@ -147,9 +147,8 @@ pub(crate) fn leak(s: &str) -> &'static str {
 
 /// The static description of a loaded rule. Rules live as long as the process, so their text is
 /// leaked once at load time and shared by every finding.
-pub fn rule_meta(spec: &RuleSpec, source: &str) -> &'static Rule {
+pub(crate) fn rule_meta(spec: &RuleSpec, source: &str) -> &'static Rule {
     let severity = Severity::parse(&spec.severity).unwrap_or(Severity::Medium);
-    let refs: Vec<&'static str> = spec.references.iter().map(|r| leak(r)).collect();
     let description = if spec.description.trim().is_empty() {
         spec.name.as_str()
     } else {
@@ -166,6 +165,5 @@ pub fn rule_meta(spec: &RuleSpec, source: &str) -> &'static Rule {
         severity,
         precision: "high",
         source: leak(source),
-        references: Box::leak(refs.into_boxed_slice()),
     }))
 }

@@ -5,7 +5,7 @@
 //! `rules/aws.toml`, whose detection is code driven by that file.
 
 pub mod builtin;
-pub mod check;
+pub(crate) mod check;
 pub mod file;
 
 use serde::Serialize;
@@ -13,7 +13,7 @@ use serde::Serialize;
 /// How bad a finding is. Ordered from most to least severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Critical,
     High,
     Medium,
@@ -22,7 +22,7 @@ pub enum Severity {
 
 impl Severity {
     /// The lowercase name used in every report format.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Critical => "critical",
             Severity::High => "high",
@@ -32,7 +32,7 @@ impl Severity {
     }
 
     /// Parses `critical`, `high`, `medium` or `low`.
-    pub fn parse(s: &str) -> Option<Severity> {
+    pub(crate) fn parse(s: &str) -> Option<Severity> {
         match s {
             "critical" => Some(Severity::Critical),
             "high" => Some(Severity::High),
@@ -45,7 +45,7 @@ impl Severity {
 
 /// Static description of one rule.
 #[derive(Debug, Clone, Copy)]
-pub struct Rule {
+pub(crate) struct Rule {
     /// Stable identifier, also the SARIF `ruleId`.
     pub id: &'static str,
     /// Short human name.
@@ -60,21 +60,19 @@ pub struct Rule {
     pub precision: &'static str,
     /// Where the rule comes from: `rules/aws.toml`, another file in `rules/`, or a user's file.
     pub source: &'static str,
-    /// Documentation links.
-    pub references: &'static [&'static str],
 }
 
 /// Inline ignore comments: a finding on a line holding one is not reported. keyhound's own,
 /// and those of gitleaks and detect-secrets, so that teams can migrate without editing every
 /// suppression.
-pub const INLINE_IGNORE_MARKERS: [&str; 3] = [
+pub(crate) const INLINE_IGNORE_MARKERS: [&str; 3] = [
     "keyhound:allow",
     "gitleaks:allow",
     "pragma: allowlist secret",
 ];
 
 /// Shannon entropy in bits per character: the measure a rule's `entropy` floor is stated in.
-pub fn shannon_entropy(s: &[u8]) -> f64 {
+pub(crate) fn shannon_entropy(s: &[u8]) -> f64 {
     if s.is_empty() {
         return 0.0;
     }

@@ -16,7 +16,7 @@ use crate::extract::text_content;
 
 /// How to walk.
 #[derive(Debug, Clone)]
-pub struct WalkOptions {
+pub(crate) struct WalkOptions {
     /// Honour `.gitignore`, `.ignore` and git's exclude files.
     pub respect_ignore: bool,
     pub follow_links: bool,
@@ -27,10 +27,10 @@ pub struct WalkOptions {
 
 /// Decides, from a file's path and metadata, that it need not be read (its content was
 /// already scanned as a git blob).
-pub type Skip<'a> = &'a (dyn Fn(&Path, &std::fs::Metadata) -> bool + Sync);
+pub(crate) type Skip<'a> = &'a (dyn Fn(&Path, &std::fs::Metadata) -> bool + Sync);
 
 /// Walks `roots` and calls `visit` with every text file, from many threads.
-pub fn walk<F>(roots: &[&Path], opts: &WalkOptions, tally: &Tally, skip: Skip<'_>, visit: F)
+pub(crate) fn walk<F>(roots: &[&Path], opts: &WalkOptions, tally: &Tally, skip: Skip<'_>, visit: F)
 where
     F: Fn(&Blob<'_>) + Sync,
 {
@@ -137,7 +137,7 @@ fn read_file(path: &Path, max: u64, skip: Skip<'_>, buf: &mut Vec<u8>) -> std::i
 }
 
 /// The path as reports show it: as walked, without a leading `./`, with `/` separators.
-pub fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     let s = path.to_string_lossy();
     let s = s.strip_prefix("./").unwrap_or(&s);
     if std::path::MAIN_SEPARATOR == '\\' {

@@ -3,9 +3,9 @@
 //! ranges of commits. This module also owns what every source shares: the counters of the
 //! summary (`Stats`), kept apart from the errors that did not stop the scan (`Problems`).
 
-pub mod fs;
-pub mod git;
-pub mod stdin;
+pub(crate) mod fs;
+pub(crate) mod git;
+pub(crate) mod stdin;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -14,7 +14,7 @@ use crate::finding::CommitInfo;
 
 /// Bytes to scan and where they came from.
 #[derive(Debug)]
-pub struct Blob<'a> {
+pub(crate) struct Blob<'a> {
     pub bytes: &'a [u8],
     pub origin: Origin,
 }
@@ -22,14 +22,14 @@ pub struct Blob<'a> {
 /// Where a blob came from: its source and, for content inside a container (an archive, an
 /// image), the chain of members that holds it, outermost first.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
+pub(crate) struct Origin {
     pub source: Source,
     pub members: Vec<String>,
 }
 
 /// The outermost place a blob was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// A file, by its path as walked.
     File { path: String },
     /// Standard input.
@@ -47,14 +47,14 @@ pub enum Source {
 /// Where a git blob stands: the path reports show, the path a rule's `path` limit is matched
 /// against, and the commit that introduced it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GitPlace {
+pub(crate) struct GitPlace {
     pub shown: String,
     pub rule_path: String,
     pub commit: Option<CommitInfo>,
 }
 
 /// Display name of standard input in reports.
-pub const STDIN_NAME: &str = "<stdin>";
+pub(crate) const STDIN_NAME: &str = "<stdin>";
 
 impl Origin {
     fn of(source: Source) -> Origin {
@@ -65,17 +65,17 @@ impl Origin {
     }
 
     /// A file, by its path as walked (see `fs::display_path`).
-    pub fn file(path: String) -> Origin {
+    pub(crate) fn file(path: String) -> Origin {
         Origin::of(Source::File { path })
     }
 
     /// Standard input.
-    pub fn stdin() -> Origin {
+    pub(crate) fn stdin() -> Origin {
         Origin::of(Source::Stdin)
     }
 
     /// A git blob whose place in history is not known (yet).
-    pub fn git_blob(repo: String, blob: String) -> Origin {
+    pub(crate) fn git_blob(repo: String, blob: String) -> Origin {
         Origin::of(Source::Git {
             repo,
             blob,
@@ -84,7 +84,7 @@ impl Origin {
     }
 
     /// A git blob at a known place.
-    pub fn git_placed(repo: String, blob: String, place: GitPlace) -> Origin {
+    pub(crate) fn git_placed(repo: String, blob: String, place: GitPlace) -> Origin {
         Origin::of(Source::Git {
             repo,
             blob,
@@ -93,12 +93,12 @@ impl Origin {
     }
 
     /// A staged index entry.
-    pub fn staged(path: String) -> Origin {
+    pub(crate) fn staged(path: String) -> Origin {
         Origin::of(Source::Staged { path })
     }
 
     /// The path reports show.
-    pub fn shown_path(&self) -> String {
+    pub(crate) fn shown_path(&self) -> String {
         match &self.source {
             Source::File { path } | Source::Staged { path } => path.clone(),
             Source::Stdin => STDIN_NAME.to_string(),
@@ -112,7 +112,7 @@ impl Origin {
     }
 
     /// The path rules limited to some paths are matched against; `None` when not known.
-    pub fn rule_path(&self) -> Option<&str> {
+    pub(crate) fn rule_path(&self) -> Option<&str> {
         match &self.source {
             Source::File { path } | Source::Staged { path } => Some(path),
             Source::Stdin => Some(STDIN_NAME),
@@ -121,7 +121,7 @@ impl Origin {
     }
 
     /// The commit that introduced the content, for git blobs placed in history.
-    pub fn commit(&self) -> Option<&CommitInfo> {
+    pub(crate) fn commit(&self) -> Option<&CommitInfo> {
         match &self.source {
             Source::Git { place: Some(p), .. } => p.commit.as_ref(),
             _ => None,
@@ -131,7 +131,7 @@ impl Origin {
 
 /// Counters shared by all sources and threads, for the summary.
 #[derive(Debug, Default)]
-pub struct Stats {
+pub(crate) struct Stats {
     pub files: AtomicU64,
     pub bytes: AtomicU64,
     /// Git blobs read.
@@ -150,7 +150,7 @@ pub struct Stats {
 
 /// A plain copy of the counters, and how many errors the scan met.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     pub files: u64,
     pub bytes: u64,
     pub blobs: u64,
@@ -165,26 +165,26 @@ pub struct Counts {
 }
 
 impl Stats {
-    pub fn add(counter: &AtomicU64, n: u64) {
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 }
 
 /// What a scan records besides its findings: the counters and the errors that did not stop it.
 #[derive(Debug, Default)]
-pub struct Tally {
+pub(crate) struct Tally {
     pub stats: Stats,
     problems: Problems,
 }
 
 impl Tally {
     /// Records an error that does not stop the scan (it makes the exit status 2).
-    pub fn error(&self, e: Error) {
+    pub(crate) fn error(&self, e: Error) {
         self.problems.push(e);
     }
 
     /// The counters now.
-    pub fn counts(&self) -> Counts {
+    pub(crate) fn counts(&self) -> Counts {
         let s = &self.stats;
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         Counts {
@@ -203,7 +203,7 @@ impl Tally {
     }
 
     /// The counters and the recorded errors as messages, sorted.
-    pub fn finish(self) -> (Counts, Vec<String>) {
+    pub(crate) fn finish(self) -> (Counts, Vec<String>) {
         let counts = self.counts();
         (counts, self.problems.messages())
     }

@@ -5,7 +5,7 @@ use std::io::Read;
 use crate::error::{Error, Result};
 
 /// Reads all of standard input.
-pub fn read_all() -> Result<Vec<u8>> {
+pub(crate) fn read_all() -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     std::io::stdin()
         .lock()

@@ -29,7 +29,8 @@ pub(crate) enum Retry {
 }
 
 /// Classifies an STS `GetCallerIdentity` response.
-pub fn classify(status: u16, body: &str) -> Verdict {
+#[cfg(test)]
+fn classify(status: u16, body: &str) -> Verdict {
     classify_with_retry(status, body).0
 }
 

@@ -9,7 +9,7 @@ use super::aws::clip;
 use crate::error::Error;
 
 /// The official global STS endpoint.
-pub const DEFAULT_ENDPOINT: &str = "https://sts.amazonaws.com";
+pub(super) const DEFAULT_ENDPOINT: &str = "https://sts.amazonaws.com";
 
 /// Where STS requests are sent: a parsed `http(s)://host[:port][/path]` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +97,7 @@ impl Endpoint {
     }
 
     /// `https` or `http`.
-    pub fn scheme(&self) -> &'static str {
+    pub(crate) fn scheme(&self) -> &'static str {
         if self.https {
             "https"
         } else {
@@ -106,27 +106,29 @@ impl Endpoint {
     }
 
     /// The host name or address (IPv6 without brackets).
-    pub fn host(&self) -> &str {
+    #[cfg(test)]
+    fn host(&self) -> &str {
         &self.host
     }
 
     /// The port connected to.
-    pub fn port(&self) -> u16 {
+    #[cfg(test)]
+    fn port(&self) -> u16 {
         self.port.unwrap_or(if self.https { 443 } else { 80 })
     }
 
     /// Whether requests go over TLS.
-    pub fn is_https(&self) -> bool {
+    pub(crate) fn is_https(&self) -> bool {
         self.https
     }
 
     /// The request path (`/` unless the URL had one).
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         &self.path
     }
 
     /// True for 127.0.0.0/8, ::1 (and its IPv4-mapped form) and `localhost`.
-    pub fn is_loopback(&self) -> bool {
+    pub(crate) fn is_loopback(&self) -> bool {
         if self.host == "localhost" {
             return true;
         }
@@ -140,7 +142,7 @@ impl Endpoint {
     }
 
     /// The `Host` header value that is signed: host, plus `:port` when not the default.
-    pub fn host_header(&self) -> String {
+    pub(crate) fn host_header(&self) -> String {
         let host = if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {

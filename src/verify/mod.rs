@@ -5,12 +5,13 @@
 //! documentation examples, known canary-token accounts (their alarm fires on use), key types
 //! STS cannot check, and temporary keys without their session token. A verdict is `invalid` only
 //! when AWS says so; timeouts, throttling, server errors, clock skew and anything unexpected
-//! are `unknown`. `aws` owns the endpoint, the HTTP call and the response table; `sigv4` the
-//! signature.
+//! are `unknown`. This module owns the worker pool, the cache of distinct credentials and the
+//! limits; `skip` decides what is never sent, `endpoint` where requests go, `aws` the HTTP
+//! call and the response table, `sigv4` the signature.
 
-pub mod aws;
-pub mod endpoint;
-pub mod sigv4;
+mod aws;
+mod endpoint;
+mod sigv4;
 mod skip;
 
 use std::collections::{HashMap, HashSet};
@@ -20,18 +21,13 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use crate::finding::{Status, Verdict};
-pub use aws::classify;
-pub use endpoint::{Endpoint, DEFAULT_ENDPOINT};
+pub use endpoint::Endpoint;
+pub(crate) use skip::parse_skip_accounts_file;
 use skip::Job;
-pub use skip::{parse_skip_accounts_file, BUILTIN_CANARY_ACCOUNTS};
+pub use skip::BUILTIN_CANARY_ACCOUNTS;
 
 use crate::aws::AwsRules;
 use crate::finding::{Finding, Secret};
-
-/// Worker threads used when the user does not say.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-/// Connect and per-request timeout used when the user does not say.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Timeouts above this are treated as this.
 const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
@@ -98,7 +94,7 @@ pub fn verify_all(creds: &[Credential], cfg: &VerifyConfig, rules: &AwsRules) ->
 /// Records the verdict of every key pair among `findings` (each distinct pair is sent once).
 /// With no configuration (`--no-verify`) the pairs are marked skipped; a scan with no pair
 /// makes no request.
-pub fn findings(findings: &mut [Finding], cfg: Option<&VerifyConfig>, rules: &AwsRules) {
+pub(crate) fn findings(findings: &mut [Finding], cfg: Option<&VerifyConfig>, rules: &AwsRules) {
     let pairs: Vec<&mut Finding> = findings
         .iter_mut()
         .filter(|f| f.rule.id == rules.pair.id)

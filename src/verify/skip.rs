@@ -110,7 +110,7 @@ pub(crate) fn precheck(
 
 /// Parses a skip-account file (`name` in errors): one 12-digit account ID per line; `#` starts a
 /// comment; blank lines are ignored. An error names the first bad line (1-based).
-pub fn parse_skip_accounts_file(name: &str, text: &str) -> Result<Vec<String>, Error> {
+pub(crate) fn parse_skip_accounts_file(name: &str, text: &str) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let value = line.split('#').next().unwrap_or("").trim();

@@ -12,7 +12,7 @@ use crate::source::Tally;
 
 /// A blob to scan, with the path and commit it is attributed to.
 #[derive(Debug, Clone)]
-pub struct NewBlob {
+pub(crate) struct NewBlob {
     pub oid: Oid,
     pub path: String,
     /// `None` for staged content (not committed yet).
@@ -21,7 +21,7 @@ pub struct NewBlob {
 
 /// Index entries that differ from HEAD (all of them before the first commit). Deleted files
 /// and submodule entries carry nothing to scan and are left out.
-pub fn staged(repo: &Repository) -> Result<Vec<NewBlob>, git2::Error> {
+pub(crate) fn staged(repo: &Repository) -> Result<Vec<NewBlob>, git2::Error> {
     let head_tree = match repo.head() {
         Ok(h) => Some(h.peel_to_tree()?),
         Err(e)
@@ -92,7 +92,7 @@ fn resolve_range(repo: &Repository, spec: &str) -> Result<(Oid, Oid), Error> {
 }
 
 /// Blobs introduced by the commits in the range, oldest commit first; each blob once.
-pub fn since(repo: &Repository, spec: &str, tally: &Tally) -> Result<Vec<NewBlob>, Error> {
+pub(crate) fn since(repo: &Repository, spec: &str, tally: &Tally) -> Result<Vec<NewBlob>, Error> {
     let (from, to) = resolve_range(repo, spec)?;
     let mut walk = repo
         .revwalk()

@@ -6,7 +6,7 @@ use git2::{Oid, Repository};
 use crate::finding::CommitInfo;
 
 /// Formats a git time as ISO 8601 with its offset.
-pub fn iso_date(time: git2::Time) -> String {
+pub(crate) fn iso_date(time: git2::Time) -> String {
     let offset_min = time.offset_minutes();
     let local = time.seconds() + i64::from(offset_min) * 60;
     let days = local.div_euclid(86_400);
@@ -39,7 +39,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// The author and date of a commit, as reports show them.
-pub fn commit_info(repo: &Repository, id: Oid) -> CommitInfo {
+pub(crate) fn commit_info(repo: &Repository, id: Oid) -> CommitInfo {
     match repo.find_commit(id) {
         Ok(c) => {
             let a = c.author();

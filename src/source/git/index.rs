@@ -10,13 +10,13 @@ use git2::{Oid, Repository};
 /// The index's view of the work tree: for each tracked file, its blob id and the size and
 /// modification time git recorded. A file whose size and mtime still match holds that blob,
 /// so it need not be read again when the blob was scanned from history.
-pub struct IndexStat {
+pub(crate) struct IndexStat {
     entries: HashMap<PathBuf, (Oid, u32, i32, u32)>,
 }
 
 impl IndexStat {
     /// Reads the index of `repo`; `None` for a bare repository or an unreadable index.
-    pub fn load(repo: &Repository) -> Option<IndexStat> {
+    pub(crate) fn load(repo: &Repository) -> Option<IndexStat> {
         repo.workdir()?;
         let index = repo.index().ok()?;
         let mut entries = HashMap::with_capacity(index.len());
@@ -32,7 +32,7 @@ impl IndexStat {
 
     /// The blob a work-tree file holds, when its size and mtime match the index entry.
     /// `rel` is the path relative to the work tree.
-    pub fn unchanged_blob(&self, rel: &Path, meta: &std::fs::Metadata) -> Option<Oid> {
+    pub(crate) fn unchanged_blob(&self, rel: &Path, meta: &std::fs::Metadata) -> Option<Oid> {
         let &(oid, size, secs, nanos) = self.entries.get(rel)?;
         if u64::from(size) != meta.len() {
             return None;

@@ -4,11 +4,11 @@
 //! the work tree (`index`), and who made a commit and when (`commit`). Loose objects are
 //! inflated by keyhound itself, never by libgit2 (see `objects`).
 
-pub mod change;
-pub mod commit;
-pub mod index;
-pub mod objects;
-pub mod walk;
+pub(crate) mod change;
+pub(crate) mod commit;
+pub(crate) mod index;
+pub(crate) mod objects;
+pub(crate) mod walk;
 
 use std::path::Path;
 
@@ -21,7 +21,7 @@ use crate::error::Error;
 /// most 256 MiB of mapped pack windows so that memory stays bounded on large histories, and no
 /// SHA-1 re-hashing of every object read (a third of the CPU time; a damaged object still fails
 /// to inflate and is reported).
-pub fn configure() -> Result<(), git2::Error> {
+pub(crate) fn configure() -> Result<(), git2::Error> {
     git2::opts::strict_hash_verification(false);
     // SAFETY: these setters are unsafe only because they must not race with other libgit2
     // calls; they run once, before any repository is opened.
@@ -36,14 +36,14 @@ pub fn configure() -> Result<(), git2::Error> {
 }
 
 /// Is `path` the top of a git repository (work tree or bare)?
-pub fn is_repository(path: &Path) -> bool {
+pub(crate) fn is_repository(path: &Path) -> bool {
     path.join(".git").exists() || (path.join("HEAD").is_file() && path.join("objects").is_dir())
 }
 
 /// Opens the repository at `git_dir` with its object database and runs `f` on them; a
 /// repository that cannot be opened is an error recorded in `tally` (and `None`). Each worker
 /// thread opens its own handle: git2 handles are not shared between threads.
-pub fn with_odb<R>(
+pub(crate) fn with_odb<R>(
     git_dir: &Path,
     tally: &Tally,
     f: impl FnOnce(&Repository, &Odb<'_>) -> R,

@@ -18,7 +18,7 @@ use crate::extract::text_content;
 use crate::source::{Blob, Origin, Stats, Tally};
 
 /// Every object id in the repository's object database, sorted and without duplicates.
-pub fn all_objects(repo: &Repository) -> Result<Vec<Oid>, git2::Error> {
+pub(crate) fn all_objects(repo: &Repository) -> Result<Vec<Oid>, git2::Error> {
     let odb = repo.odb()?;
     let mut oids = Vec::new();
     odb.foreach(|oid| {
@@ -31,20 +31,20 @@ pub fn all_objects(repo: &Repository) -> Result<Vec<Oid>, git2::Error> {
 }
 
 /// The repository's loose objects, read by keyhound itself rather than libgit2.
-pub struct LooseObjects {
+pub(crate) struct LooseObjects {
     dir: PathBuf,
     ids: HashSet<Oid>,
 }
 
 /// An object read from the object database.
-pub struct Object {
+pub(crate) struct Object {
     pub kind: ObjectType,
     pub data: Vec<u8>,
 }
 
 impl LooseObjects {
     /// Lists the loose objects under `git_dir/objects`.
-    pub fn list(git_dir: &Path) -> LooseObjects {
+    pub(crate) fn list(git_dir: &Path) -> LooseObjects {
         let dir = git_dir.join("objects");
         let mut ids = HashSet::new();
         if let Ok(fans) = std::fs::read_dir(&dir) {
@@ -71,13 +71,13 @@ impl LooseObjects {
         LooseObjects { dir, ids }
     }
 
-    pub fn contains(&self, oid: &Oid) -> bool {
+    pub(crate) fn contains(&self, oid: &Oid) -> bool {
         self.ids.contains(oid)
     }
 
     /// Reads and inflates one loose object; `max` caps the inflated size (larger objects give
     /// `Ok(None)` after reading only their header).
-    pub fn read(&self, oid: &Oid, max: u64) -> Result<Option<Object>, Error> {
+    pub(crate) fn read(&self, oid: &Oid, max: u64) -> Result<Option<Object>, Error> {
         use std::io::Read as _;
         let err = |message: String| Error::Git {
             object: format!("git object {oid}"),
@@ -140,13 +140,13 @@ impl LooseObjects {
 }
 
 /// A blob's bytes, owned or held by libgit2 (no copy).
-pub enum BlobData<'o> {
+pub(crate) enum BlobData<'o> {
     Owned(Vec<u8>),
     Odb(git2::OdbObject<'o>),
 }
 
 impl BlobData<'_> {
-    pub fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         match self {
             BlobData::Owned(v) => v,
             BlobData::Odb(o) => o.data(),
@@ -159,7 +159,7 @@ impl BlobData<'_> {
 /// forward instead of jumping around 300 MB of pack, which keeps the mapped windows (and so
 /// memory) small without remapping. Falls back to `all_objects` (id order) when a pack index
 /// cannot be read or the repository borrows objects from alternates.
-pub fn objects_in_pack_order(repo: &Repository) -> Result<Vec<Oid>, git2::Error> {
+pub(crate) fn objects_in_pack_order(repo: &Repository) -> Result<Vec<Oid>, git2::Error> {
     let objects = repo.path().join("objects");
     if objects.join("info").join("alternates").exists() {
         return all_objects(repo);
@@ -222,7 +222,7 @@ fn parse_pack_index(d: &[u8]) -> Option<Vec<(Oid, u64)>> {
 /// Reads every blob among `oids` of the repository at `git_dir` (shown in reports as `repo`)
 /// in parallel and calls `visit(oid, blob)` for each text blob within the size limit. Returns
 /// the ids of the blobs that were read and scanned.
-pub fn scan_blobs<F>(
+pub(crate) fn scan_blobs<F>(
     git_dir: &Path,
     repo: &str,
     oids: &[Oid],
@@ -274,7 +274,7 @@ where
 /// oversized blobs are counted as skipped; damaged or missing objects are counted as errors.
 /// Loose objects are read by keyhound, packed ones by libgit2 (header first, so that trees,
 /// commits and oversized blobs are never inflated).
-pub fn read_blob<'o>(
+pub(crate) fn read_blob<'o>(
     odb: &'o git2::Odb<'_>,
     loose: &LooseObjects,
     oid: Oid,

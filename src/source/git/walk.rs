@@ -27,7 +27,7 @@ fn walk_all(repo: &Repository) -> Result<git2::Revwalk<'_>, git2::Error> {
 /// Where a blob first appears in history: the oldest commit (by position in an oldest-first
 /// walk of every ref) whose tree holds it, and its path there.
 #[derive(Debug, Clone)]
-pub struct BlobPlace {
+pub(crate) struct BlobPlace {
     pub commit: Oid,
     pub path: String,
     pub order: usize,
@@ -151,7 +151,7 @@ fn join(prefix: &str, name: &[u8]) -> String {
 }
 
 /// Blob ids in the tree of HEAD (empty when there is no HEAD).
-pub fn head_blobs(repo: &Repository) -> HashSet<Oid> {
+pub(crate) fn head_blobs(repo: &Repository) -> HashSet<Oid> {
     let mut out = HashSet::new();
     let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
         return out;

@@ -13,19 +13,19 @@ use sha2::{Digest, Sha256};
 use crate::finding::Secret;
 
 /// The form body of `GetCallerIdentity`.
-pub const STS_BODY: &str = "Action=GetCallerIdentity&Version=2011-06-15";
+pub(super) const STS_BODY: &str = "Action=GetCallerIdentity&Version=2011-06-15";
 /// The content type the SDKs send with it.
-pub const STS_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+pub(super) const STS_CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 /// Signing region: the global endpoint and the SDK default both sign for us-east-1.
-pub const STS_REGION: &str = "us-east-1";
+pub(super) const STS_REGION: &str = "us-east-1";
 /// Signing service name.
-pub const STS_SERVICE: &str = "sts";
+pub(super) const STS_SERVICE: &str = "sts";
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
 /// A UTC instant in the two forms SigV4 needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AmzDate {
+pub(super) struct AmzDate {
     /// `YYYYMMDDTHHMMSSZ`, the `X-Amz-Date` header.
     pub stamp: String,
     /// `YYYYMMDD`, the credential scope date.
@@ -34,13 +34,13 @@ pub struct AmzDate {
 
 impl AmzDate {
     /// The date of `t`; instants before 1970 are clamped to the epoch.
-    pub fn from_system_time(t: SystemTime) -> AmzDate {
+    pub(super) fn from_system_time(t: SystemTime) -> AmzDate {
         let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         AmzDate::from_unix(secs)
     }
 
     /// The date `secs` seconds after 1970-01-01T00:00:00Z.
-    pub fn from_unix(secs: u64) -> AmzDate {
+    pub(super) fn from_unix(secs: u64) -> AmzDate {
         let days = secs / 86_400;
         let rem = secs % 86_400;
         let (y, m, d) = civil_from_days(days);
@@ -69,7 +69,7 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 
 /// What to sign. Header names may use any case; values are trimmed and inner runs of spaces
 /// collapsed, as SigV4 canonicalisation requires. The query string is always empty.
-pub struct SigningInput<'a> {
+pub(super) struct SigningInput<'a> {
     pub method: &'a str,
     /// Canonical URI: an absolute path that needs no further encoding or normalisation.
     pub path: &'a str,
@@ -85,7 +85,7 @@ pub struct SigningInput<'a> {
 /// The intermediate strings and the result of signing. None holds the secret key, but the
 /// canonical request holds the session token, so `Debug` shows only the signature parts.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Signature {
+pub(super) struct Signature {
     pub canonical_request: String,
     pub string_to_sign: String,
     pub signed_headers: String,
@@ -105,7 +105,7 @@ impl std::fmt::Debug for Signature {
 }
 
 /// Signs a request (header signing, empty query string).
-pub fn sign(input: &SigningInput<'_>) -> Signature {
+pub(super) fn sign(input: &SigningInput<'_>) -> Signature {
     let mut headers: Vec<(String, String)> = input
         .headers
         .iter()
@@ -162,7 +162,7 @@ pub fn sign(input: &SigningInput<'_>) -> Signature {
 /// The headers to send with a signed `GetCallerIdentity` (besides `Host`, which the HTTP
 /// client derives from the URL and which was signed as `host`). `Debug` redacts the token.
 #[derive(Debug, Clone)]
-pub struct StsHeaders {
+pub(super) struct StsHeaders {
     pub content_type: &'static str,
     pub amz_date: String,
     pub security_token: Option<Secret>,
@@ -171,7 +171,7 @@ pub struct StsHeaders {
 
 /// Signs `POST {path}` with body [`STS_BODY`] for `host` (the `Host` header value: host, plus
 /// `:port` when not the scheme's default).
-pub fn sign_get_caller_identity(
+pub(super) fn sign_get_caller_identity(
     host: &str,
     path: &str,
     key_id: &str,
