@@ -15,14 +15,6 @@ fn pair_text(seed: u64) -> (String, String, String) {
     (k, s, text)
 }
 
-fn assert_no_panic(out: &Output) {
-    assert!(
-        !out.stderr.contains("panicked") && !out.stderr.contains("RUST_BACKTRACE"),
-        "panic:\n{}",
-        out.stderr
-    );
-}
-
 #[test]
 fn version() {
     let tree = Tree::new();

@@ -56,14 +56,6 @@ fn all_output(out: &Output) -> String {
     format!("{}\n{}", out.stdout_str(), out.stderr)
 }
 
-fn assert_no_panic(out: &Output) {
-    assert!(
-        !out.stderr.contains("panicked") && !out.stderr.contains("RUST_BACKTRACE"),
-        "panic:\n{}",
-        out.stderr
-    );
-}
-
 /// The ids of the built-in rule files, as the library parses them.
 fn builtin_file_ids() -> Vec<String> {
     RuleSet::builtin_specs()

@@ -44,14 +44,6 @@ fn assert_config_ends_with(doc: &Value, name: &str) {
     );
 }
 
-fn assert_no_panic(out: &Output) {
-    assert!(
-        !out.stderr.contains("panicked") && !out.stderr.contains("RUST_BACKTRACE"),
-        "panic:\n{}",
-        out.stderr
-    );
-}
-
 /// `keyhound scan --no-verify --format json --show-secrets EXTRA... TARGET` in `dir`.
 fn scan_target(dir: &Path, extra: &[&str], target: &str) -> Output {
     keyhound(dir)

@@ -2,9 +2,10 @@
 //! (arguments, standard input, environment, an optional time limit) and the `Output` it gives,
 //! and the JSON scan most tests make.
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -95,10 +96,21 @@ impl Run {
         self
     }
 
+    /// Runs the binary to its end and returns what it produced.
+    pub fn run(self) -> Output {
+        self.finish(None)
+    }
+
     /// Like `run`, but kills the process once `limit` has passed and panics, so that a hang
     /// fails one test instead of stalling the whole suite.
-    pub fn run_within(mut self, limit: std::time::Duration) -> Output {
-        use std::io::Read as _;
+    pub fn run_within(self, limit: Duration) -> Output {
+        self.finish(Some(limit))
+    }
+
+    /// Spawns the binary (standard input piped when given, else empty), reads standard output
+    /// and standard error on threads of their own, and waits for it: without end, or until
+    /// `limit` has passed, when it is killed and the test panics.
+    fn finish(mut self, limit: Option<Duration>) -> Output {
         let what = format!("{:?}", self.cmd);
         self.cmd
             .stdin(if self.stdin.is_some() {
@@ -127,21 +139,26 @@ impl Run {
             let _ = err_pipe.read_to_end(&mut buf);
             buf
         });
-        let deadline = std::time::Instant::now() + limit;
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait for keyhound") {
-                break status;
+        let status = match limit {
+            None => child.wait().expect("wait for keyhound"),
+            Some(limit) => {
+                let deadline = Instant::now() + limit;
+                loop {
+                    if let Some(status) = child.try_wait().expect("wait for keyhound") {
+                        break status;
+                    }
+                    if Instant::now() >= deadline {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        let stderr = err_reader.join().unwrap_or_default();
+                        panic!(
+                            "keyhound did not finish within {limit:?} (killed): {what}\nstderr:\n{}",
+                            String::from_utf8_lossy(&stderr)
+                        );
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
             }
-            if std::time::Instant::now() >= deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                let stderr = err_reader.join().unwrap_or_default();
-                panic!(
-                    "keyhound did not finish within {limit:?} (killed): {what}\nstderr:\n{}",
-                    String::from_utf8_lossy(&stderr)
-                );
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
         };
         Output {
             code: status.code().unwrap_or(-1),
@@ -149,30 +166,15 @@ impl Run {
             stderr: String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned(),
         }
     }
+}
 
-    pub fn run(mut self) -> Output {
-        self.cmd
-            .stdin(if self.stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = self.cmd.spawn().expect("spawn keyhound");
-        if let Some(data) = self.stdin.take() {
-            let mut pipe = child.stdin.take().expect("stdin pipe");
-            std::thread::spawn(move || {
-                let _ = pipe.write_all(&data);
-            });
-        }
-        let out = child.wait_with_output().expect("wait for keyhound");
-        Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: out.stdout,
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
+/// Panics with standard error if the binary panicked (a panic message or a backtrace hint).
+pub fn assert_no_panic(out: &Output) {
+    assert!(
+        !out.stderr.contains("panicked") && !out.stderr.contains("RUST_BACKTRACE"),
+        "panic:\n{}",
+        out.stderr
+    );
 }
 
 /// `keyhound scan --no-verify --format json --show-secrets EXTRA... .` in `dir`.
