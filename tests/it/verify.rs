@@ -14,7 +14,6 @@
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -26,6 +25,7 @@ use keyhound::verify::{
 };
 
 use crate::moto::{moto_or_skip, Moto, MotoKeys};
+use crate::support::{closed_port, SilentListener};
 
 // ---------------------------------------------------------------------------------------------
 // Generated credentials
@@ -200,45 +200,12 @@ fn http_response(status: &str, content_type: &str, body: &str, extra: &str) -> S
     )
 }
 
-/// A listener that accepts connections, counts them, and never answers.
-struct SilentServer {
-    port: u16,
-    connections: Arc<AtomicUsize>,
-}
-
-impl SilentServer {
-    fn start() -> SilentServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let connections = Arc::new(AtomicUsize::new(0));
-        let count = Arc::clone(&connections);
-        thread::spawn(move || {
-            let mut held = Vec::new();
-            for stream in listener.incoming().flatten() {
-                count.fetch_add(1, Ordering::SeqCst);
-                held.push(stream);
-            }
-        });
-        SilentServer { port, connections }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-/// A loopback port with nothing listening on it.
-fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Tests without moto
 
 #[test]
 fn skipped_credentials_are_never_sent() {
-    let server = SilentServer::start();
+    let server = SilentListener::start();
     let mut rng = Rng(11);
     let canary_account: u64 = BUILTIN_CANARY_ACCOUNTS[3].parse().unwrap();
     let canary = key_for_account("AKIA", canary_account, &mut rng);
@@ -271,11 +238,7 @@ fn skipped_credentials_are_never_sent() {
     assert_eq!(got[4].1, "key type cannot be verified");
     assert_eq!(got[5].1, "temporary key without session token");
     thread::sleep(Duration::from_millis(100));
-    assert_eq!(
-        server.connections.load(Ordering::SeqCst),
-        0,
-        "a skipped key was sent"
-    );
+    assert_eq!(server.connections(), 0, "a skipped key was sent");
 }
 
 #[test]
@@ -327,7 +290,7 @@ fn extreme_timeouts_do_not_panic() {
 
 #[test]
 fn silent_server_times_out_as_unknown() {
-    let server = SilentServer::start();
+    let server = SilentListener::start();
     let mut rng = Rng(13);
     let timeout = Duration::from_millis(700);
     let cfg = config(&server.url(), timeout);
@@ -339,12 +302,12 @@ fn silent_server_times_out_as_unknown() {
     assert!(v.reason.contains("timed out"), "{v:?}");
     assert!(took >= timeout, "{took:?}");
     assert!(took < timeout * 3, "{took:?}");
-    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+    assert_eq!(server.connections(), 1);
 }
 
 #[test]
 fn many_pairs_against_a_silent_server_finish_in_bounded_time() {
-    let server = SilentServer::start();
+    let server = SilentListener::start();
     let mut rng = Rng(14);
     let timeout = Duration::from_millis(300);
     let cfg = config(&server.url(), timeout);

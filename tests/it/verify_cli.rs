@@ -13,11 +13,7 @@
 //! never left to its default of AWS. Every credential is generated here or minted by moto during
 //! the test; none is real.
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::thread;
 use std::time::Duration;
 
 use keyhound::matcher::aws::account_id;
@@ -25,8 +21,8 @@ use serde_json::{json, Value};
 
 use crate::moto::{moto_or_skip, Moto, MotoKeys};
 use crate::support::{
-    self, expected_account, key_id, keyhound, lone_key, lone_secret, pair, Expected, Output, Tree,
-    KEY, PAIR,
+    self, closed_port, expected_account, key_id, keyhound, lone_key, lone_secret, pair, Expected,
+    Output, SilentListener, Tree, KEY, PAIR,
 };
 
 /// moto's account (`DEFAULT_ACCOUNT_ID`), which its key IDs encode.
@@ -180,43 +176,6 @@ fn assert_all_skipped(out: &Output, prefix: &str, count: usize) {
 fn assert_no_request(moto: &mut Moto, case: &str) {
     let (total, by_key) = moto.counts();
     assert_eq!(total, 0, "[{case}] moto received requests: {by_key:?}");
-}
-
-/// A loopback port with nothing listening on it.
-fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-/// A loopback listener that counts connections and never answers.
-struct Listener {
-    port: u16,
-    connections: Arc<AtomicUsize>,
-}
-
-impl Listener {
-    fn start() -> Listener {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let connections = Arc::new(AtomicUsize::new(0));
-        let count = Arc::clone(&connections);
-        thread::spawn(move || {
-            let mut held = Vec::new();
-            for stream in listener.incoming().flatten() {
-                count.fetch_add(1, Ordering::SeqCst);
-                held.push(stream);
-            }
-        });
-        Listener { port, connections }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
-    }
 }
 
 /// A tree with one generated (never live) pair; returns it with the key's account.
@@ -493,7 +452,7 @@ fn sarif_levels_and_properties(moto: &mut Moto, keys: &MotoKeys, endpoint: &str)
 /// A malformed `--skip-aws-account` is a usage error: exit 2, no report, nothing sent.
 #[test]
 fn malformed_skip_account_is_a_usage_error() {
-    let server = Listener::start();
+    let server = SilentListener::start();
     let (tree, _) = generated_pair_tree(41);
     let out = scan_at(
         tree.path(),
@@ -524,7 +483,7 @@ fn malformed_skip_account_is_a_usage_error() {
 /// A bad line in the skip-account file is a usage error naming the file and the line.
 #[test]
 fn bad_line_in_skip_account_file_is_named() {
-    let server = Listener::start();
+    let server = SilentListener::start();
     let (tree, account) = generated_pair_tree(42);
     let config = Tree::new();
     let list = config.write(
