@@ -443,10 +443,7 @@ fn user_rule_runs_only_where_its_keyword_occurs() {
     assert_eq!(found[0]["path"], "with_keyword.env");
 
     // The file without the keyword on its own: nothing at all, with the rule loaded.
-    let out = keyhound(tree.path())
-        .args(["scan", "--no-verify", "--format", "json", "--show-secrets"])
-        .args(["without_keyword.env"])
-        .run();
+    let out = scan_json_at(tree.path(), &[], "without_keyword.env");
     assert_no_panic(&out);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let doc = out.json();

@@ -44,15 +44,6 @@ fn assert_config_ends_with(doc: &Value, name: &str) {
     );
 }
 
-/// `keyhound scan --no-verify --format json --show-secrets EXTRA... TARGET` in `dir`.
-fn scan_target(dir: &Path, extra: &[&str], target: &str) -> Output {
-    keyhound(dir)
-        .args(["scan", "--no-verify", "--format", "json", "--show-secrets"])
-        .args(extra)
-        .args([target])
-        .run()
-}
-
 /// A finding as (rule id, secret or key ID, primary path), for reports with user rules (whose
 /// severities `support::verify` does not know).
 fn rule_values(doc: &Value) -> Vec<(String, String, String)> {
@@ -341,7 +332,7 @@ fn keyhound_toml_at_top_of_scanned_dir_is_used() {
     let tree = Tree::new();
     tree.write("proj/.keyhound.toml", DISABLE_KEY_IDS);
     tree.write("proj/iam.json", lone_key_json(&k));
-    let out = scan_target(tree.path(), &[], "proj");
+    let out = scan_json_at(tree.path(), &[], "proj");
     assert_eq!(out.code, 0, "{}", out.stderr);
     let doc = out.json();
     assert_eq!(rule_values(&doc), vec![], "{doc:#}");
@@ -402,7 +393,7 @@ fn keyhound_toml_at_top_of_git_repo_is_used() {
     assert!(suppressed(&doc)[2] >= 1, "{doc:#}");
 
     // A subdirectory of the repository: the configuration at the top still applies.
-    let out = scan_target(repo.path(), &[], "deploy");
+    let out = scan_json_at(repo.path(), &[], "deploy");
     assert_no_panic(&out);
     let doc = out.json();
     assert_eq!(out.code, 1, "{}", out.stderr);
@@ -466,7 +457,7 @@ fn allowlist_path_globs() {
     tree.write("proj/fixtures/iam.json", lone_key_json(&keys[0]));
     tree.write("proj/NOTES.md", lone_key_json(&keys[2]));
     tree.write("proj/src/iam.json", lone_key_json(&keys[4]));
-    let out = scan_target(tree.path(), &[], "proj");
+    let out = scan_json_at(tree.path(), &[], "proj");
     assert_no_panic(&out);
     let doc = out.json();
     assert_eq!(

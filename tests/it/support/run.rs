@@ -177,11 +177,20 @@ pub fn assert_no_panic(out: &Output) {
     );
 }
 
-/// `keyhound scan --no-verify --format json --show-secrets EXTRA... .` in `dir`.
-pub fn scan_json(dir: &Path, extra: &[&str]) -> Output {
+/// `keyhound scan --no-verify --format json --show-secrets EXTRA...` in `dir`, not run yet: the
+/// caller adds the paths to scan (none: the current directory), standard input, a time limit.
+pub fn json_scan(dir: &Path, extra: &[&str]) -> Run {
     keyhound(dir)
         .args(["scan", "--no-verify", "--format", "json", "--show-secrets"])
         .args(extra)
-        .args(["."])
-        .run()
+}
+
+/// `keyhound scan --no-verify --format json --show-secrets EXTRA... .` in `dir`.
+pub fn scan_json(dir: &Path, extra: &[&str]) -> Output {
+    scan_json_at(dir, extra, ".")
+}
+
+/// `keyhound scan --no-verify --format json --show-secrets EXTRA... TARGET` in `dir`.
+pub fn scan_json_at(dir: &Path, extra: &[&str], target: &str) -> Output {
+    json_scan(dir, extra).args([target]).run()
 }
