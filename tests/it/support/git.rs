@@ -101,7 +101,13 @@ pub fn git_command(cwd: &Path) -> Command {
 
 /// Runs git and returns its trimmed standard output; panics with its stderr when it fails.
 pub fn git_in(cwd: &Path, args: &[&str]) -> String {
-    let out = git_command(cwd)
+    run_git(git_command(cwd), args)
+}
+
+/// Runs `cmd` (a `git_command`) with `args` and no standard input; returns its trimmed
+/// standard output, or panics with its output when it fails.
+fn run_git(mut cmd: Command, args: &[&str]) -> String {
+    let out = cmd
         .args(args)
         .stdin(Stdio::null())
         .output()
@@ -178,26 +184,14 @@ impl GitRepo {
     /// tag, stash).
     pub fn git_as(&self, who: &Person, args: &[&str]) -> String {
         let date = self.next_date();
-        let out = git_command(self.path())
-            .env("GIT_AUTHOR_NAME", who.name)
+        let mut cmd = git_command(self.path());
+        cmd.env("GIT_AUTHOR_NAME", who.name)
             .env("GIT_AUTHOR_EMAIL", who.email)
             .env("GIT_COMMITTER_NAME", who.name)
             .env("GIT_COMMITTER_EMAIL", who.email)
             .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run git");
-        assert!(
-            out.status.success(),
-            "git {} failed ({}):\n{}{}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+            .env("GIT_COMMITTER_DATE", &date);
+        run_git(cmd, args)
     }
 
     /// Commits what is staged as `who`; returns the commit.
