@@ -24,7 +24,7 @@ use keyhound::verify::{
     verify_all, Credential, Endpoint, Status, Verdict, VerifyConfig, BUILTIN_CANARY_ACCOUNTS,
 };
 
-use crate::moto::{moto_or_skip, Moto, MotoKeys};
+use crate::moto::{moto_or_skip, Moto, MotoKeys, ACCOUNT, USER_ARN};
 use crate::support::{closed_port, SilentListener};
 
 // ---------------------------------------------------------------------------------------------
@@ -457,12 +457,10 @@ fn the_request_is_a_signed_sts_post() {
 /// `moto` drops, panics included.
 #[test]
 fn moto_sts() {
-    let Some(mut moto) = moto_or_skip("verify") else {
+    let Some((mut moto, keys)) = moto_or_skip("verify") else {
         return;
     };
-    let keys = MotoKeys::of(&moto);
-    assert_eq!(moto.get("account"), "123456789012");
-    assert_eq!(account_id(&keys.akid).as_deref(), Some("123456789012"));
+    assert_eq!(account_id(&keys.akid).as_deref(), Some(ACCOUNT));
     // The endpoint comes from the SDK variable, as CI would set it.
     let endpoint = moto.get("endpoint").to_string();
     let env = |name: &str| (name == "AWS_ENDPOINT_URL_STS").then(|| endpoint.clone());
@@ -495,11 +493,8 @@ fn moto_authentication_is_on(moto: &mut Moto, keys: &MotoKeys, cfg: &VerifyConfi
 fn moto_live_long_term_key(keys: &MotoKeys, cfg: &VerifyConfig) {
     let v = verify_one(cred(&keys.akid, &keys.secret, None), cfg);
     assert_eq!(v.status, Status::Live, "live AKIA: {v:?}");
-    assert_eq!(v.account.as_deref(), Some("123456789012"));
-    assert_eq!(
-        v.arn.as_deref(),
-        Some("arn:aws:iam::123456789012:user/keyhound-test")
-    );
+    assert_eq!(v.account.as_deref(), Some(ACCOUNT));
+    assert_eq!(v.arn.as_deref(), Some(USER_ARN));
     assert!(v.user_id.as_deref().is_some_and(|u| !u.is_empty()), "{v:?}");
     // A token found next to a long-term key is not sent with it.
     let v = verify_one(cred(&keys.akid, &keys.secret, Some(&keys.asia_token)), cfg);
@@ -526,7 +521,7 @@ fn moto_temporary_credentials(keys: &MotoKeys, cfg: &VerifyConfig) {
         cfg,
     );
     assert_eq!(v.status, Status::Live, "ASIA + token: {v:?}");
-    assert_eq!(v.account.as_deref(), Some("123456789012"));
+    assert_eq!(v.account.as_deref(), Some(ACCOUNT));
     let arn = v.arn.as_deref().unwrap_or_default();
     assert!(
         arn.starts_with("arn:aws:sts::123456789012:assumed-role/keyhound-test-role/"),

@@ -19,18 +19,12 @@ use std::time::Duration;
 use keyhound::matcher::aws::account_id;
 use serde_json::{json, Value};
 
-use crate::moto::{moto_or_skip, Moto, MotoKeys};
+use crate::moto::{moto_or_skip, Moto, MotoKeys, ACCOUNT, ROLE_ARN, USER_ARN};
 use crate::support::{
     self, closed_port, expected_account, key_id, keyhound, lone_key, lone_secret, pair, Expected,
     Output, SilentListener, Tree, KEY, PAIR,
 };
 
-/// moto's account (`DEFAULT_ACCOUNT_ID`), which its key IDs encode.
-const ACCOUNT: &str = "123456789012";
-/// The identity of moto's long-term key (`tests/support/moto_sts.py` creates the user).
-const USER_ARN: &str = "arn:aws:iam::123456789012:user/keyhound-test";
-/// The identity of the AssumeRole credentials (role `keyhound-test-role`, session `keyhound`).
-const ROLE_ARN: &str = "arn:aws:sts::123456789012:assumed-role/keyhound-test-role/keyhound";
 /// A hung binary fails its test instead of stalling the suite.
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -194,12 +188,10 @@ fn generated_pair_tree(seed: u64) -> (Tree, String) {
 /// drops, panics included.
 #[test]
 fn moto_cli() {
-    let Some(mut moto) = moto_or_skip("verify-cli") else {
+    let Some((mut moto, keys)) = moto_or_skip("verify-cli") else {
         return;
     };
-    let keys = MotoKeys::of(&moto);
     let endpoint = moto.get("endpoint").to_string();
-    assert_eq!(moto.get("account"), ACCOUNT);
     // The skip-account cases need both key IDs to encode moto's account.
     assert_eq!(account_id(&keys.akid).as_deref(), Some(ACCOUNT));
     assert_eq!(account_id(&keys.asia).as_deref(), Some(ACCOUNT));
