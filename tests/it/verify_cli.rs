@@ -166,6 +166,18 @@ fn assert_all_skipped(out: &Output, prefix: &str, count: usize) {
     }
 }
 
+/// Asserts a usage error: exit status 2 and no report on standard output.
+fn assert_usage_error(out: &Output) {
+    assert_eq!(
+        out.code,
+        2,
+        "stdout: {}\nstderr: {}",
+        out.stdout_str(),
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout_str());
+}
+
 /// Asserts that moto received no request since the last reset.
 fn assert_no_request(moto: &mut Moto, case: &str) {
     let (total, by_key) = moto.counts();
@@ -458,14 +470,7 @@ fn malformed_skip_account_is_a_usage_error() {
             "12x",
         ],
     );
-    assert_eq!(
-        out.code,
-        2,
-        "stdout: {}\nstderr: {}",
-        out.stdout_str(),
-        out.stderr
-    );
-    assert!(out.stdout.is_empty(), "{}", out.stdout_str());
+    assert_usage_error(&out);
     assert!(out.stderr.contains("--skip-aws-account"), "{}", out.stderr);
     assert!(out.stderr.contains("\"12x\""), "{}", out.stderr);
     assert!(out.stderr.contains("12 digits"), "{}", out.stderr);
@@ -494,14 +499,7 @@ fn bad_line_in_skip_account_file_is_named() {
             list.to_str().unwrap(),
         ],
     );
-    assert_eq!(
-        out.code,
-        2,
-        "stdout: {}\nstderr: {}",
-        out.stdout_str(),
-        out.stderr
-    );
-    assert!(out.stdout.is_empty(), "{}", out.stdout_str());
+    assert_usage_error(&out);
     assert!(out.stderr.contains("canaries.txt"), "{}", out.stderr);
     assert!(out.stderr.contains("line 3"), "{}", out.stderr);
     assert!(out.stderr.contains("12345678901x"), "{}", out.stderr);
@@ -519,14 +517,7 @@ fn plain_http_to_a_remote_host_is_refused() {
         "http://example.com",
         &["--format", "json", "--skip-aws-account", &account],
     );
-    assert_eq!(
-        out.code,
-        2,
-        "stdout: {}\nstderr: {}",
-        out.stdout_str(),
-        out.stderr
-    );
-    assert!(out.stdout.is_empty(), "{}", out.stdout_str());
+    assert_usage_error(&out);
     assert!(
         out.stderr.contains("loopback") || out.stderr.contains("https"),
         "{}",
