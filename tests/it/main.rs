@@ -1,13 +1,17 @@
 //! Integration tests for the `keyhound` binary: one test binary, split by topic.
 //!
-//! - `support`: the fake-credential generator, fixture trees, running the binary, and the
-//!   comparison of a JSON report with the exact findings a case expects, git fixtures.
+//! - `support/`: test helpers, one file per job: the fake-credential generator (`creds`),
+//!   fixture trees (`tree`), running the binary (`run`), the comparison of a JSON report with
+//!   the exact findings a case expects (`expect`), git fixtures (`git`), loopback servers
+//!   (`net`).
 //! - `detect`: every family of leak the scanner must find, with exact findings.
 //! - `traps`: look-alikes that must produce no finding at all.
 //! - `reports`: golden files for every format, SARIF checks, redaction, determinism.
 //! - `rules`: `keyhound rules list|check`, the embedded `rules/` files, user rules at scan time.
-//! - `suppress`: inline ignore comments, `.keyhound.toml` discovery and allowlists, disabled
-//!   rules, baselines, and the import of `.gitleaks.toml`.
+//! - `suppress/`: what keeps a finding out of the report, one file per mechanism: inline
+//!   ignore comments (`inline`), `.keyhound.toml` discovery, disabled rules and configuration
+//!   errors (`config`), allowlists (`allowlist`), baselines (`baseline`), and the import of
+//!   `.gitleaks.toml` (`gitleaks`).
 //! - `cli`: flags, exit codes and bad input.
 //! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
 //!   on repositories built at test time with `git` and a fixed author and date.
