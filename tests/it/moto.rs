@@ -2,7 +2,7 @@
 //! (`verify_cli`) verification tests.
 //!
 //! `moto_or_skip` starts moto's server (IAM authentication on) through
-//! `tests/support/moto_sts.py`, with the Python of a venv under `target/moto-venv` created on
+//! `fixtures/sts/moto_sts.py`, with the Python of a venv under `target/moto-venv` created on
 //! first use (once per test process, whichever test asks first), and returns it with the keys
 //! it minted (`MotoKeys`). The server is stopped by PID when the `Moto` guard drops, even on
 //! panic. Without Python or network the caller gets `None` and a message, unless
@@ -23,7 +23,7 @@ use serde_json::Value;
 
 /// moto's account (`DEFAULT_ACCOUNT_ID`), which its key IDs encode.
 pub const ACCOUNT: &str = "123456789012";
-/// The identity of moto's long-term key (`tests/support/moto_sts.py` creates the user).
+/// The identity of moto's long-term key (`fixtures/sts/moto_sts.py` creates the user).
 pub const USER_ARN: &str = "arn:aws:iam::123456789012:user/keyhound-test";
 /// The identity of the AssumeRole credentials (role `keyhound-test-role`, session `keyhound`).
 pub const ROLE_ARN: &str = "arn:aws:sts::123456789012:assumed-role/keyhound-test-role/keyhound";
@@ -126,7 +126,7 @@ fn find_or_create_venv() -> Result<PathBuf, MotoError> {
     Ok(python)
 }
 
-/// moto's server, running in `tests/support/moto_sts.py`; stopped by PID on drop.
+/// moto's server, running in `fixtures/sts/moto_sts.py`; stopped by PID on drop.
 pub struct Moto {
     child: Child,
     stdin: Option<ChildStdin>,
@@ -145,7 +145,7 @@ impl Moto {
             .join(format!("moto-server-{label}.log"));
         let log_file = std::fs::File::create(&log).unwrap();
         let mut child = Command::new(&python)
-            .arg(repo_root().join("tests/support/moto_sts.py"))
+            .arg(repo_root().join("fixtures/sts/moto_sts.py"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(log_file)

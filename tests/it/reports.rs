@@ -1,6 +1,7 @@
 //! Report formats: golden files for text, JSON, JSONL and SARIF of one fixed fixture tree,
 //! SARIF structure, redaction in every format, and output that does not depend on the number
-//! of threads. `UPDATE_GOLDEN=1 cargo test` rewrites the golden files.
+//! of threads. The golden files are in `fixtures/golden/`; `UPDATE_GOLDEN=1 cargo test`
+//! rewrites them.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -73,7 +74,7 @@ fn fixture() -> Fixture {
 
 fn golden_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
+        .join("fixtures/golden")
         .join(name)
 }
 

@@ -2,7 +2,7 @@
 //! servers that misbehave.
 //!
 //! - `moto_sts`: one test that starts moto's server (IAM authentication on) through
-//!   `tests/support/moto_sts.py` (harness in `crate::moto`), in a venv under `target/moto-venv`
+//!   `fixtures/sts/moto_sts.py` (harness in `crate::moto`), in a venv under `target/moto-venv`
 //!   created on first use, and runs every moto case in sequence; the server is stopped by PID
 //!   when the guard drops, even on panic. Without Python or network the test is skipped with a
 //!   message, unless `KEYHOUND_REQUIRE_MOTO=1` (CI), where it fails.
