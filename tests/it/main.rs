@@ -6,7 +6,8 @@
 //!   (`net`).
 //! - `detect`: every family of leak the scanner must find, with exact findings.
 //! - `traps`: look-alikes that must produce no finding at all.
-//! - `reports`: golden files for every format, SARIF checks, redaction, determinism.
+//! - `reports`: golden files for every format (in `fixtures/golden/`), SARIF checks,
+//!   redaction, determinism, and the exact findings of the demo inputs in `fixtures/demo/`.
 //! - `rules`: `keyhound rules list|check`, the embedded `rules/` files, user rules at scan time.
 //! - `suppress/`: what keeps a finding out of the report, one file per mechanism: inline
 //!   ignore comments (`inline`), `.keyhound.toml` discovery, disabled rules and configuration
@@ -21,7 +22,8 @@
 //! - `moto`: the moto STS server both start (a venv under `target/`, stopped by PID).
 //!
 //! Every credential in these tests is generated at test time by a seeded generator; none is
-//! real and none is committed.
+//! real. The only ones committed are those of `fixtures/` (the golden reports and the demo
+//! inputs), made by the same generator.
 
 // Test code may unwrap: a failure is a test failure, with the message the panic gives.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]

@@ -181,6 +181,19 @@ pub fn session_token_realistic(seed: u64) -> String {
     }
 }
 
+/// A classic GitHub personal access token: `ghp_` and 36 random alphanumeric characters, with
+/// no run of three repeated characters.
+pub fn github_pat(seed: u64) -> String {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = Rng::new(seed ^ 0x4748_5041_5443_4C53);
+    loop {
+        let t = format!("ghp_{}", rng.string(ALNUM, 36));
+        if !has_run_of_same(&t, 3) {
+            return t;
+        }
+    }
+}
+
 /// Lowercase hex of `n` characters (hashes, commit ids).
 pub fn hex(seed: u64, n: usize) -> String {
     Rng::new(seed ^ 0x4845_5848_4558_4845).string(HEX, n)

@@ -14,6 +14,8 @@ pub const PAIR: &str = "aws-access-key-pair";
 pub const SECRET: &str = "aws-secret-access-key";
 pub const TOKEN: &str = "aws-session-token";
 pub const KEY: &str = "aws-access-key-id";
+/// A built-in rule outside the AWS family (`rules/github.toml`).
+pub const GITHUB_PAT: &str = "github-pat-classic";
 
 /// One location of a finding, as compared.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -89,6 +91,12 @@ pub fn lone_key(key: &str) -> Expected {
 /// A secret alone (high).
 pub fn lone_secret(secret: &str) -> Expected {
     expected(SECRET, None, Some(secret))
+}
+
+/// A finding of a rule other than the AWS ones: its value is in `secret`, its one location of
+/// kind `secret` (add it with `secret_at`).
+pub fn rule_finding(rule: &str, secret: &str) -> Expected {
+    expected(rule, None, Some(secret))
 }
 
 /// A session token alone (medium).
@@ -189,6 +197,7 @@ fn severity_of(rule: &str) -> &'static str {
         SECRET => "high",
         TOKEN => "medium",
         KEY => "low",
+        GITHUB_PAT => "critical",
         _ => "?",
     }
 }
