@@ -15,14 +15,6 @@ fn pair_text(seed: u64) -> (String, String, String) {
     (k, s, text)
 }
 
-fn assert_no_panic(out: &Output) {
-    assert!(
-        !out.stderr.contains("panicked") && !out.stderr.contains("RUST_BACKTRACE"),
-        "panic:\n{}",
-        out.stderr
-    );
-}
-
 #[test]
 fn version() {
     let tree = Tree::new();
@@ -105,9 +97,7 @@ fn default_path_is_the_current_directory() {
     let tree = Tree::new();
     let (k, s, text) = pair_text(401);
     tree.write("creds.ini", &text);
-    let out = keyhound(tree.path())
-        .args(["scan", "--no-verify", "--format", "json", "--show-secrets"])
-        .run();
+    let out = json_scan(tree.path(), &[]).run();
     verify(
         "default path",
         &out,
@@ -121,16 +111,8 @@ fn missing_path_is_an_error_but_other_paths_are_reported() {
     let tree = Tree::new();
     let (k, s, text) = pair_text(402);
     tree.write("real/creds.ini", &text);
-    let out = keyhound(tree.path())
-        .args([
-            "scan",
-            "--no-verify",
-            "--format",
-            "json",
-            "--show-secrets",
-            "no-such-dir/missing.env",
-            "real",
-        ])
+    let out = json_scan(tree.path(), &[])
+        .args(["no-such-dir/missing.env", "real"])
         .run();
     assert_eq!(out.code, 2, "an error wins over findings\n{}", out.stderr);
     assert!(
@@ -154,15 +136,8 @@ fn missing_path_is_an_error_but_other_paths_are_reported() {
 fn stdin_is_scanned_with_dash() {
     let tree = Tree::new();
     let (k, s, text) = pair_text(403);
-    let out = keyhound(tree.path())
-        .args([
-            "scan",
-            "--no-verify",
-            "--format",
-            "json",
-            "--show-secrets",
-            "-",
-        ])
+    let out = json_scan(tree.path(), &[])
+        .args(["-"])
         .stdin(format!("# piped\n{text}"))
         .run();
     verify(
@@ -185,10 +160,7 @@ fn output_file() {
     let (k, s, text) = pair_text(404);
     tree.write("src/creds.ini", &text);
     let report = tree.path().join("report.json");
-    let out = keyhound(tree.path())
-        .args(["scan", "--no-verify", "--format", "json", "--show-secrets"])
-        .args(["-o", report.to_str().unwrap(), "src"])
-        .run();
+    let out = scan_json_at(tree.path(), &["-o", report.to_str().unwrap()], "src");
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.is_empty(), "stdout: {}", out.stdout_str());
     let written = std::fs::read(&report).expect("-o wrote the report");

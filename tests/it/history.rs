@@ -135,11 +135,7 @@ const LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// `keyhound scan --no-verify --format json --show-secrets EXTRA... .` in `dir`, killed (and
 /// the test failed) if it hangs.
 fn scan_in(dir: &Path, extra: &[&str]) -> Output {
-    keyhound(dir)
-        .args(["scan", "--no-verify", "--format", "json", "--show-secrets"])
-        .args(extra)
-        .args(["."])
-        .run_within(LIMIT)
+    json_scan(dir, extra).args(["."]).run_within(LIMIT)
 }
 
 /// `scan_in` at the top of the repository.

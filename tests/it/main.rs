@@ -1,13 +1,18 @@
 //! Integration tests for the `keyhound` binary: one test binary, split by topic.
 //!
-//! - `support`: the fake-credential generator, fixture trees, running the binary, and the
-//!   comparison of a JSON report with the exact findings a case expects, git fixtures.
+//! - `support/`: test helpers, one file per job: the fake-credential generator (`creds`),
+//!   fixture trees (`tree`), running the binary (`run`), the comparison of a JSON report with
+//!   the exact findings a case expects (`expect`), git fixtures (`git`), loopback servers
+//!   (`net`).
 //! - `detect`: every family of leak the scanner must find, with exact findings.
 //! - `traps`: look-alikes that must produce no finding at all.
-//! - `reports`: golden files for every format, SARIF checks, redaction, determinism.
+//! - `reports`: golden files for every format (in `fixtures/golden/`), SARIF checks,
+//!   redaction, determinism, and the exact findings of the demo inputs in `fixtures/demo/`.
 //! - `rules`: `keyhound rules list|check`, the embedded `rules/` files, user rules at scan time.
-//! - `suppress`: inline ignore comments, `.keyhound.toml` discovery and allowlists, disabled
-//!   rules, baselines, and the import of `.gitleaks.toml`.
+//! - `suppress/`: what keeps a finding out of the report, one file per mechanism: inline
+//!   ignore comments (`inline`), `.keyhound.toml` discovery, disabled rules and configuration
+//!   errors (`config`), allowlists (`allowlist`), baselines (`baseline`), and the import of
+//!   `.gitleaks.toml` (`gitleaks`).
 //! - `cli`: flags, exit codes and bad input.
 //! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
 //!   on repositories built at test time with `git` and a fixed author and date.
@@ -17,7 +22,8 @@
 //! - `moto`: the moto STS server both start (a venv under `target/`, stopped by PID).
 //!
 //! Every credential in these tests is generated at test time by a seeded generator; none is
-//! real and none is committed.
+//! real. The only ones committed are those of `fixtures/` (the golden reports and the demo
+//! inputs), made by the same generator.
 
 // Test code may unwrap: a failure is a test failure, with the message the panic gives.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]

@@ -2,10 +2,12 @@
 //! (`verify_cli`) verification tests.
 //!
 //! `moto_or_skip` starts moto's server (IAM authentication on) through
-//! `tests/support/moto_sts.py`, with the Python of a venv under `target/moto-venv` created on
-//! first use (once per test process, whichever test asks first). The server is stopped by PID
-//! when the `Moto` guard drops, even on panic. Without Python or network the caller gets `None`
-//! and a message, unless `KEYHOUND_REQUIRE_MOTO=1` (CI), where it panics.
+//! `fixtures/sts/moto_sts.py`, with the Python of a venv under `target/moto-venv` created on
+//! first use (once per test process, whichever test asks first), and returns it with the keys
+//! it minted (`MotoKeys`). The server is stopped by PID when the `Moto` guard drops, even on
+//! panic. Without Python or network the caller gets `None` and a message, unless
+//! `KEYHOUND_REQUIRE_MOTO=1` (CI), where it panics. `ACCOUNT`, `USER_ARN` and `ROLE_ARN` are
+//! the identities the script creates.
 //!
 //! Every credential the server holds is minted by moto during the test; none is real.
 
@@ -18,6 +20,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+/// moto's account (`DEFAULT_ACCOUNT_ID`), which its key IDs encode.
+pub const ACCOUNT: &str = "123456789012";
+/// The identity of moto's long-term key (`fixtures/sts/moto_sts.py` creates the user).
+pub const USER_ARN: &str = "arn:aws:iam::123456789012:user/keyhound-test";
+/// The identity of the AssumeRole credentials (role `keyhound-test-role`, session `keyhound`).
+pub const ROLE_ARN: &str = "arn:aws:sts::123456789012:assumed-role/keyhound-test-role/keyhound";
 
 /// Requirements installed into the venv (moto 5.2.5 is what the notes were written against).
 const MOTO_SPEC: &[&str] = &["moto==5.2.5", "flask", "flask-cors", "boto3"];
@@ -117,7 +126,7 @@ fn find_or_create_venv() -> Result<PathBuf, MotoError> {
     Ok(python)
 }
 
-/// moto's server, running in `tests/support/moto_sts.py`; stopped by PID on drop.
+/// moto's server, running in `fixtures/sts/moto_sts.py`; stopped by PID on drop.
 pub struct Moto {
     child: Child,
     stdin: Option<ChildStdin>,
@@ -136,7 +145,7 @@ impl Moto {
             .join(format!("moto-server-{label}.log"));
         let log_file = std::fs::File::create(&log).unwrap();
         let mut child = Command::new(&python)
-            .arg(repo_root().join("tests/support/moto_sts.py"))
+            .arg(repo_root().join("fixtures/sts/moto_sts.py"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(log_file)
@@ -230,12 +239,17 @@ impl Drop for Moto {
     }
 }
 
-/// moto, or `None` (with a message) when it cannot be installed and CI does not require it.
-/// `label` names the test (and its server log).
-pub fn moto_or_skip(label: &str) -> Option<Moto> {
+/// moto and the keys it minted, or `None` (with a message) when it cannot be installed and CI
+/// does not require it. `label` names the test (and its server log). The server must run in
+/// `ACCOUNT`.
+pub fn moto_or_skip(label: &str) -> Option<(Moto, MotoKeys)> {
     let required = std::env::var("KEYHOUND_REQUIRE_MOTO").is_ok_and(|v| v == "1");
     match Moto::start(label) {
-        Ok(m) => Some(m),
+        Ok(moto) => {
+            let keys = MotoKeys::of(&moto);
+            assert_eq!(moto.get("account"), ACCOUNT);
+            Some((moto, keys))
+        }
         Err(MotoError::Broken(why)) => panic!("moto test server failed: {why}"),
         Err(MotoError::Unavailable(why)) if required => {
             panic!("KEYHOUND_REQUIRE_MOTO=1 but moto is unavailable: {why}")

@@ -1,6 +1,8 @@
 //! Report formats: golden files for text, JSON, JSONL and SARIF of one fixed fixture tree,
 //! SARIF structure, redaction in every format, and output that does not depend on the number
-//! of threads. `UPDATE_GOLDEN=1 cargo test` rewrites the golden files.
+//! of threads. The golden files are in `fixtures/golden/`; `UPDATE_GOLDEN=1 cargo test`
+//! rewrites them. Also the exact findings of `fixtures/demo/`, the sample inputs a first scan
+//! is pointed at.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -73,7 +75,7 @@ fn fixture() -> Fixture {
 
 fn golden_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
+        .join("fixtures/golden")
         .join(name)
 }
 
@@ -357,4 +359,38 @@ fn json_is_identical_with_one_and_eight_threads() {
     for _ in 0..3 {
         assert!(run("8").stdout == one.stdout, "JSON differs between runs");
     }
+}
+
+/// `fixtures/demo/` (see its README) gives exactly its four findings: a key pair in each of a
+/// settings file, a boto3 client and an IAM console download, and a GitHub token found by a
+/// rule. Its credentials are the generator's for the seeds below, so none is written here.
+#[test]
+fn demo_fixtures_give_their_findings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |rel: &str| {
+        let path = root.join(rel);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let aws_pair = |seed: u64, rel: &str| {
+        let (k, s) = (key_id(seed), secret(seed));
+        let text = read(rel);
+        pair(&k, &s)
+            .key_at(line_of(&text, &k))
+            .secret_at(line_of(&text, &s))
+            .in_file(rel)
+    };
+    let token = github_pat(9107);
+    let script = "fixtures/demo/scripts/release.sh";
+    let expected = [
+        aws_pair(9101, "fixtures/demo/config/app.ini"),
+        aws_pair(9104, "fixtures/demo/app/storage.py"),
+        aws_pair(9106, "fixtures/demo/credentials.csv"),
+        rule_finding(GITHUB_PAT, &token)
+            .secret_at(line_of(&read(script), &token))
+            .in_file(script),
+    ];
+    // `--no-config`: the findings are the demo's own, whatever the repository's `.keyhound.toml`
+    // says.
+    let out = scan_json_at(root, &["--no-config"], "fixtures/demo");
+    verify("fixtures/demo", &out, &expected).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -55,14 +55,6 @@ fn all_output(out: &Output) -> String {
     format!("{}\n{}", out.stdout_str(), out.stderr)
 }
 
-fn assert_no_panic(out: &Output) {
-    assert!(
-        !out.stderr.contains("panicked") && !out.stderr.contains("RUST_BACKTRACE"),
-        "panic:\n{}",
-        out.stderr
-    );
-}
-
 /// The ids of the built-in rule files, as the library parses them.
 fn builtin_file_ids() -> Vec<String> {
     keyhound::rule::builtin::specs()
@@ -450,10 +442,7 @@ fn user_rule_runs_only_where_its_keyword_occurs() {
     assert_eq!(found[0]["path"], "with_keyword.env");
 
     // The file without the keyword on its own: nothing at all, with the rule loaded.
-    let out = keyhound(tree.path())
-        .args(["scan", "--no-verify", "--format", "json", "--show-secrets"])
-        .args(["without_keyword.env"])
-        .run();
+    let out = scan_json_at(tree.path(), &[], "without_keyword.env");
     assert_no_panic(&out);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let doc = out.json();

@@ -2,7 +2,7 @@
 //! servers that misbehave.
 //!
 //! - `moto_sts`: one test that starts moto's server (IAM authentication on) through
-//!   `tests/support/moto_sts.py` (harness in `crate::moto`), in a venv under `target/moto-venv`
+//!   `fixtures/sts/moto_sts.py` (harness in `crate::moto`), in a venv under `target/moto-venv`
 //!   created on first use, and runs every moto case in sequence; the server is stopped by PID
 //!   when the guard drops, even on panic. Without Python or network the test is skipped with a
 //!   message, unless `KEYHOUND_REQUIRE_MOTO=1` (CI), where it fails.
@@ -14,7 +14,6 @@
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -25,7 +24,8 @@ use keyhound::verify::{
     verify_all, Credential, Endpoint, Status, Verdict, VerifyConfig, BUILTIN_CANARY_ACCOUNTS,
 };
 
-use crate::moto::{moto_or_skip, Moto, MotoKeys};
+use crate::moto::{moto_or_skip, Moto, MotoKeys, ACCOUNT, USER_ARN};
+use crate::support::{closed_port, SilentListener};
 
 // ---------------------------------------------------------------------------------------------
 // Generated credentials
@@ -206,45 +206,12 @@ fn http_response(status: &str, content_type: &str, body: &str, extra: &str) -> S
     )
 }
 
-/// A listener that accepts connections, counts them, and never answers.
-struct SilentServer {
-    port: u16,
-    connections: Arc<AtomicUsize>,
-}
-
-impl SilentServer {
-    fn start() -> SilentServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let connections = Arc::new(AtomicUsize::new(0));
-        let count = Arc::clone(&connections);
-        thread::spawn(move || {
-            let mut held = Vec::new();
-            for stream in listener.incoming().flatten() {
-                count.fetch_add(1, Ordering::SeqCst);
-                held.push(stream);
-            }
-        });
-        SilentServer { port, connections }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-/// A loopback port with nothing listening on it.
-fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Tests without moto
 
 #[test]
 fn skipped_credentials_are_never_sent() {
-    let server = SilentServer::start();
+    let server = SilentListener::start();
     let mut rng = Rng(11);
     let canary_account: u64 = BUILTIN_CANARY_ACCOUNTS[3].parse().unwrap();
     let canary = key_for_account("AKIA", canary_account, &mut rng);
@@ -277,11 +244,7 @@ fn skipped_credentials_are_never_sent() {
     assert_eq!(got[4].1, "key type cannot be verified");
     assert_eq!(got[5].1, "temporary key without session token");
     thread::sleep(Duration::from_millis(100));
-    assert_eq!(
-        server.connections.load(Ordering::SeqCst),
-        0,
-        "a skipped key was sent"
-    );
+    assert_eq!(server.connections(), 0, "a skipped key was sent");
 }
 
 #[test]
@@ -333,7 +296,7 @@ fn extreme_timeouts_do_not_panic() {
 
 #[test]
 fn silent_server_times_out_as_unknown() {
-    let server = SilentServer::start();
+    let server = SilentListener::start();
     let mut rng = Rng(13);
     let timeout = Duration::from_millis(700);
     let cfg = config(&server.url(), timeout);
@@ -345,12 +308,12 @@ fn silent_server_times_out_as_unknown() {
     assert!(v.reason.contains("timed out"), "{v:?}");
     assert!(took >= timeout, "{took:?}");
     assert!(took < timeout * 3, "{took:?}");
-    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+    assert_eq!(server.connections(), 1);
 }
 
 #[test]
 fn many_pairs_against_a_silent_server_finish_in_bounded_time() {
-    let server = SilentServer::start();
+    let server = SilentListener::start();
     let mut rng = Rng(14);
     let timeout = Duration::from_millis(300);
     let cfg = config(&server.url(), timeout);
@@ -501,12 +464,10 @@ fn the_request_is_a_signed_sts_post() {
 /// `moto` drops, panics included.
 #[test]
 fn moto_sts() {
-    let Some(mut moto) = moto_or_skip("verify") else {
+    let Some((mut moto, keys)) = moto_or_skip("verify") else {
         return;
     };
-    let keys = MotoKeys::of(&moto);
-    assert_eq!(moto.get("account"), "123456789012");
-    assert_eq!(account_id(&keys.akid).as_deref(), Some("123456789012"));
+    assert_eq!(account_id(&keys.akid).as_deref(), Some(ACCOUNT));
     // The endpoint comes from the SDK variable, as CI would set it.
     let endpoint = moto.get("endpoint").to_string();
     let env = |name: &str| (name == "AWS_ENDPOINT_URL_STS").then(|| endpoint.clone());
@@ -539,11 +500,8 @@ fn moto_authentication_is_on(moto: &mut Moto, keys: &MotoKeys, cfg: &VerifyConfi
 fn moto_live_long_term_key(keys: &MotoKeys, cfg: &VerifyConfig) {
     let v = verify_one(cred(&keys.akid, &keys.secret, None), cfg);
     assert_eq!(v.status, Status::Live, "live AKIA: {v:?}");
-    assert_eq!(v.account.as_deref(), Some("123456789012"));
-    assert_eq!(
-        v.arn.as_deref(),
-        Some("arn:aws:iam::123456789012:user/keyhound-test")
-    );
+    assert_eq!(v.account.as_deref(), Some(ACCOUNT));
+    assert_eq!(v.arn.as_deref(), Some(USER_ARN));
     assert!(v.user_id.as_deref().is_some_and(|u| !u.is_empty()), "{v:?}");
     // A token found next to a long-term key is not sent with it.
     let v = verify_one(cred(&keys.akid, &keys.secret, Some(&keys.asia_token)), cfg);
@@ -570,7 +528,7 @@ fn moto_temporary_credentials(keys: &MotoKeys, cfg: &VerifyConfig) {
         cfg,
     );
     assert_eq!(v.status, Status::Live, "ASIA + token: {v:?}");
-    assert_eq!(v.account.as_deref(), Some("123456789012"));
+    assert_eq!(v.account.as_deref(), Some(ACCOUNT));
     let arn = v.arn.as_deref().unwrap_or_default();
     assert!(
         arn.starts_with("arn:aws:sts::123456789012:assumed-role/keyhound-test-role/"),

@@ -13,28 +13,18 @@
 //! never left to its default of AWS. Every credential is generated here or minted by moto during
 //! the test; none is real.
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::thread;
 use std::time::Duration;
 
 use keyhound::aws::keys::account_id;
 use serde_json::{json, Value};
 
-use crate::moto::{moto_or_skip, Moto, MotoKeys};
+use crate::moto::{moto_or_skip, Moto, MotoKeys, ACCOUNT, ROLE_ARN, USER_ARN};
 use crate::support::{
-    self, expected_account, key_id, keyhound, lone_key, lone_secret, pair, Expected, Output, Tree,
-    KEY, PAIR,
+    self, closed_port, expected_account, key_id, keyhound, lone_key, lone_secret, pair, Expected,
+    Output, SilentListener, Tree, KEY, PAIR,
 };
 
-/// moto's account (`DEFAULT_ACCOUNT_ID`), which its key IDs encode.
-const ACCOUNT: &str = "123456789012";
-/// The identity of moto's long-term key (`tests/support/moto_sts.py` creates the user).
-const USER_ARN: &str = "arn:aws:iam::123456789012:user/keyhound-test";
-/// The identity of the AssumeRole credentials (role `keyhound-test-role`, session `keyhound`).
-const ROLE_ARN: &str = "arn:aws:sts::123456789012:assumed-role/keyhound-test-role/keyhound";
 /// A hung binary fails its test instead of stalling the suite.
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -176,47 +166,22 @@ fn assert_all_skipped(out: &Output, prefix: &str, count: usize) {
     }
 }
 
+/// Asserts a usage error: exit status 2 and no report on standard output.
+fn assert_usage_error(out: &Output) {
+    assert_eq!(
+        out.code,
+        2,
+        "stdout: {}\nstderr: {}",
+        out.stdout_str(),
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout_str());
+}
+
 /// Asserts that moto received no request since the last reset.
 fn assert_no_request(moto: &mut Moto, case: &str) {
     let (total, by_key) = moto.counts();
     assert_eq!(total, 0, "[{case}] moto received requests: {by_key:?}");
-}
-
-/// A loopback port with nothing listening on it.
-fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-/// A loopback listener that counts connections and never answers.
-struct Listener {
-    port: u16,
-    connections: Arc<AtomicUsize>,
-}
-
-impl Listener {
-    fn start() -> Listener {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let connections = Arc::new(AtomicUsize::new(0));
-        let count = Arc::clone(&connections);
-        thread::spawn(move || {
-            let mut held = Vec::new();
-            for stream in listener.incoming().flatten() {
-                count.fetch_add(1, Ordering::SeqCst);
-                held.push(stream);
-            }
-        });
-        Listener { port, connections }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
-    }
 }
 
 /// A tree with one generated (never live) pair; returns it with the key's account.
@@ -235,12 +200,10 @@ fn generated_pair_tree(seed: u64) -> (Tree, String) {
 /// drops, panics included.
 #[test]
 fn moto_cli() {
-    let Some(mut moto) = moto_or_skip("verify-cli") else {
+    let Some((mut moto, keys)) = moto_or_skip("verify-cli") else {
         return;
     };
-    let keys = MotoKeys::of(&moto);
     let endpoint = moto.get("endpoint").to_string();
-    assert_eq!(moto.get("account"), ACCOUNT);
     // The skip-account cases need both key IDs to encode moto's account.
     assert_eq!(account_id(&keys.akid).as_deref(), Some(ACCOUNT));
     assert_eq!(account_id(&keys.asia).as_deref(), Some(ACCOUNT));
@@ -493,7 +456,7 @@ fn sarif_levels_and_properties(moto: &mut Moto, keys: &MotoKeys, endpoint: &str)
 /// A malformed `--skip-aws-account` is a usage error: exit 2, no report, nothing sent.
 #[test]
 fn malformed_skip_account_is_a_usage_error() {
-    let server = Listener::start();
+    let server = SilentListener::start();
     let (tree, _) = generated_pair_tree(41);
     let out = scan_at(
         tree.path(),
@@ -507,14 +470,7 @@ fn malformed_skip_account_is_a_usage_error() {
             "12x",
         ],
     );
-    assert_eq!(
-        out.code,
-        2,
-        "stdout: {}\nstderr: {}",
-        out.stdout_str(),
-        out.stderr
-    );
-    assert!(out.stdout.is_empty(), "{}", out.stdout_str());
+    assert_usage_error(&out);
     assert!(out.stderr.contains("--skip-aws-account"), "{}", out.stderr);
     assert!(out.stderr.contains("\"12x\""), "{}", out.stderr);
     assert!(out.stderr.contains("12 digits"), "{}", out.stderr);
@@ -524,7 +480,7 @@ fn malformed_skip_account_is_a_usage_error() {
 /// A bad line in the skip-account file is a usage error naming the file and the line.
 #[test]
 fn bad_line_in_skip_account_file_is_named() {
-    let server = Listener::start();
+    let server = SilentListener::start();
     let (tree, account) = generated_pair_tree(42);
     let config = Tree::new();
     let list = config.write(
@@ -543,14 +499,7 @@ fn bad_line_in_skip_account_file_is_named() {
             list.to_str().unwrap(),
         ],
     );
-    assert_eq!(
-        out.code,
-        2,
-        "stdout: {}\nstderr: {}",
-        out.stdout_str(),
-        out.stderr
-    );
-    assert!(out.stdout.is_empty(), "{}", out.stdout_str());
+    assert_usage_error(&out);
     assert!(out.stderr.contains("canaries.txt"), "{}", out.stderr);
     assert!(out.stderr.contains("line 3"), "{}", out.stderr);
     assert!(out.stderr.contains("12345678901x"), "{}", out.stderr);
@@ -568,14 +517,7 @@ fn plain_http_to_a_remote_host_is_refused() {
         "http://example.com",
         &["--format", "json", "--skip-aws-account", &account],
     );
-    assert_eq!(
-        out.code,
-        2,
-        "stdout: {}\nstderr: {}",
-        out.stdout_str(),
-        out.stderr
-    );
-    assert!(out.stdout.is_empty(), "{}", out.stdout_str());
+    assert_usage_error(&out);
     assert!(
         out.stderr.contains("loopback") || out.stderr.contains("https"),
         "{}",
