@@ -17,7 +17,8 @@ use crate::extract::text_content;
 use crate::finding::{CommitInfo, Finding};
 use crate::source::fs::display_path;
 use crate::source::git::index::IndexStat;
-use crate::source::git::walk::BlobPlace;
+use crate::source::git::store::{Reader, Store};
+use crate::source::git::walk::Places;
 use crate::source::git::{self, commit, objects, walk};
 use crate::source::{fs, stdin, Blob, GitPlace, Origin, Stats, Tally};
 
@@ -148,7 +149,8 @@ fn history(root: &Path, settings: &Settings, scanner: &Scanner, tally: &Tally) -
     };
     let timing = Timing::new();
     // Step 1: every object id.
-    let oids = match objects::objects_in_pack_order(&repo) {
+    let store = Store::open(repo.commondir());
+    let oids = match repo.odb().and_then(|odb| store.listing(&odb)) {
         Ok(o) => o,
         Err(e) => {
             tally.error(Error::git(
@@ -161,10 +163,27 @@ fn history(root: &Path, settings: &Settings, scanner: &Scanner, tally: &Tally) -
     timing.lap("objects listed");
     // Step 2: read and match each blob once, in parallel, with the walk of every commit's
     // trees (provenance, missing objects) beside it.
-    let read = read_all_blobs(&repo, root, &oids, settings, scanner, tally);
+    let read = read_all_blobs(&repo, &store, root, &oids, settings, scanner, tally);
     timing.lap("blobs read and matched, history walked");
     // Step 3: place the findings and keep the oldest per credential and path.
-    let findings = place(&repo, root, read.per_blob, &read.places, &scanner.detector);
+    let findings = match repo.odb() {
+        Ok(odb) => {
+            let placing = Placing {
+                repo: &repo,
+                reader: &store.reader(&odb),
+                root,
+                places: &read.places,
+                detector: &scanner.detector,
+                include_unreachable: settings.include_unreachable,
+                tally,
+            };
+            placing.place(read.per_blob)
+        }
+        Err(e) => {
+            tally.error(Error::git(root.display().to_string(), &e));
+            Vec::new()
+        }
+    };
     Some(History {
         root: root.to_path_buf(),
         findings,
@@ -197,13 +216,14 @@ type BlobFindings = Vec<(Oid, Vec<Finding>)>;
 /// What reading a repository's blobs produced.
 struct Read {
     per_blob: BlobFindings,
-    places: HashMap<Oid, BlobPlace>,
+    places: Places,
     scanned: HashSet<Oid>,
 }
 
 /// Reads and matches every blob among `oids`, and walks history beside it.
 fn read_all_blobs(
     repo: &git2::Repository,
+    store: &Store,
     root: &Path,
     oids: &[Oid],
     settings: &Settings,
@@ -215,10 +235,11 @@ fn read_all_blobs(
     let shown_root = display_path(root);
     let progress = super::progress::history_bar(settings.quiet, root);
     let (places, scanned) = rayon::join(
-        || walk::walk_history(&git_dir, tally),
+        || walk::walk_history(&git_dir, store, tally),
         || {
             objects::scan_blobs(
                 &git_dir,
+                store,
                 &shown_root,
                 oids,
                 settings.walk.max_file_size,
@@ -242,59 +263,80 @@ fn read_all_blobs(
     }
 }
 
-/// Gives each blob's findings the commit and path that introduced the blob, whether their
-/// values are still at HEAD, and keeps the oldest finding per credential and path.
-fn place(
-    repo: &git2::Repository,
-    root: &Path,
-    per_blob: BlobFindings,
-    places: &HashMap<Oid, BlobPlace>,
-    detector: &crate::detect::Detector,
-) -> Vec<Finding> {
-    // What HEAD still holds, by value: a key ID reported alone in an old blob is still at HEAD
-    // when HEAD's blob pairs it with a secret.
-    let at_head = walk::head_blobs(repo);
-    let values_at_head: HashSet<String> = per_blob
-        .iter()
-        .filter(|(oid, _)| at_head.contains(oid))
-        .flat_map(|(_, fs)| fs.iter().flat_map(values))
-        .collect();
-    let mut commits: HashMap<Oid, CommitInfo> = HashMap::new();
-    let mut best: HashMap<(String, String), (usize, Finding)> = HashMap::new();
-    let shown_root = display_path(root);
-    for (oid, findings) in per_blob {
-        let (origin, order) = match places.get(&oid) {
-            Some(p) => {
-                let info = commits
-                    .entry(p.commit)
-                    .or_insert_with(|| commit::commit_info(repo, p.commit))
-                    .clone();
-                let place = GitPlace {
-                    shown: display_path(&root.join(&p.path)),
-                    rule_path: p.path.clone(),
-                    commit: Some(info),
-                };
-                let origin = Origin::git_placed(shown_root.clone(), oid.to_string(), place);
-                (origin, p.order)
+/// What placing a repository's findings in its history needs.
+struct Placing<'a, 's, 'o> {
+    repo: &'a git2::Repository,
+    reader: &'a Reader<'s, 'o>,
+    root: &'a Path,
+    places: &'a Places,
+    detector: &'a crate::detect::Detector,
+    include_unreachable: bool,
+    tally: &'a Tally,
+}
+
+impl Placing<'_, '_, '_> {
+    /// Gives each blob's findings the commit and path that introduced the blob and whether
+    /// their values are still at HEAD, and keeps the oldest finding per credential and path.
+    /// Findings of unreachable blobs are counted, and kept only when asked for.
+    fn place(&self, per_blob: BlobFindings) -> Vec<Finding> {
+        // What HEAD still holds, by value: a key ID reported alone in an old blob is still at
+        // HEAD when HEAD's blob pairs it with a secret.
+        let at_head = walk::head_blobs(self.repo, self.reader);
+        let values_at_head: HashSet<String> = per_blob
+            .iter()
+            .filter(|(oid, _)| at_head.contains(oid))
+            .flat_map(|(_, fs)| fs.iter().flat_map(values))
+            .collect();
+        let mut commits: HashMap<Oid, CommitInfo> = HashMap::new();
+        let mut best: HashMap<(String, String), (usize, Finding)> = HashMap::new();
+        for (oid, findings) in per_blob {
+            let (origin, order) = self.origin(oid, &mut commits);
+            if origin.unreachable() && !self.include_unreachable {
+                Stats::add(&self.tally.stats.unreachable, findings.len() as u64);
+                continue;
             }
-            None => (
-                Origin::git_blob(shown_root.clone(), oid.to_string()),
-                usize::MAX,
-            ),
-        };
-        for mut f in detector.attach(findings, &origin) {
-            f.present_at_head = Some(values(&f).iter().all(|v| values_at_head.contains(v)));
-            let path = f.primary().map(|l| l.path.clone()).unwrap_or_default();
-            let key = (f.fingerprint.clone(), path);
-            match best.get(&key) {
-                Some((o, _)) if *o <= order => {}
-                _ => {
-                    best.insert(key, (order, f));
+            for mut f in self.detector.attach(findings, &origin) {
+                f.present_at_head = (!origin.unreachable())
+                    .then(|| values(&f).iter().all(|v| values_at_head.contains(v)));
+                let path = f.primary().map(|l| l.path.clone()).unwrap_or_default();
+                let key = (f.fingerprint.clone(), path);
+                match best.get(&key) {
+                    Some((o, _)) if *o <= order => {}
+                    _ => {
+                        best.insert(key, (order, f));
+                    }
                 }
             }
         }
+        best.into_values().map(|(_, f)| f).collect()
     }
-    best.into_values().map(|(_, f)| f).collect()
+
+    /// Where blob `oid` is in history, and the position of its commit in the walk.
+    fn origin(&self, oid: Oid, commits: &mut HashMap<Oid, CommitInfo>) -> (Origin, usize) {
+        let shown_root = display_path(self.root);
+        match self.places.places.get(&oid) {
+            Some(p) => {
+                let info = commits
+                    .entry(p.commit)
+                    .or_insert_with(|| commit::commit_info(self.reader, p.commit))
+                    .clone();
+                let place = GitPlace {
+                    shown: display_path(&self.root.join(&p.path)),
+                    rule_path: p.path.clone(),
+                    commit: Some(info),
+                };
+                let origin = Origin::git_placed(shown_root, oid.to_string(), place);
+                (origin, p.order)
+            }
+            // Every ref, commit and tree was read, and none holds it.
+            None if self.places.complete => (
+                Origin::git_unreachable(shown_root, oid.to_string()),
+                usize::MAX,
+            ),
+            // History could not be read whole: where it is is unknown.
+            None => (Origin::git_blob(shown_root, oid.to_string()), usize::MAX),
+        }
+    }
 }
 
 /// The credential values of a finding (key ID, secret, token).

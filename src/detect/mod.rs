@@ -132,9 +132,11 @@ impl Detector {
         }
         let shown = origin.shown_path();
         let commit = origin.commit();
+        let unreachable = origin.unreachable();
         for l in findings.iter_mut().flat_map(|f| f.locations.iter_mut()) {
             l.path.clone_from(&shown);
             l.commit = commit.cloned();
+            l.unreachable = unreachable;
         }
         findings
     }
@@ -188,6 +190,7 @@ impl Detector {
                     kind: LocationKind::Secret,
                     encoding: Encoding::Plain,
                     commit: None,
+                    unreachable: false,
                 }],
             ));
         }

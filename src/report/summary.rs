@@ -17,6 +17,13 @@ pub(crate) fn line(findings: &[Finding], c: &Counts, sup: &Suppressed, seconds: 
     s.push_str(&by_severity(findings));
     s.push_str(&verdicts(findings));
     s.push_str(&suppressed(c, sup));
+    if c.unreachable > 0 {
+        s.push_str(&format!(
+            "; {} finding{} in unreachable git objects not reported (--include-unreachable)",
+            c.unreachable,
+            plural(c.unreachable)
+        ));
+    }
     if c.examples > 0 {
         s.push_str(&format!(
             "; {} AWS documentation example{} ignored",

@@ -35,10 +35,12 @@ pub(crate) enum Source {
     /// Standard input.
     Stdin,
     /// A git blob of the repository shown as `repo`, with where it is in history once known.
+    /// `unreachable`: the walk of every ref was complete and found it in no commit.
     Git {
         repo: String,
         blob: String,
         place: Option<GitPlace>,
+        unreachable: bool,
     },
     /// An index entry staged for the next commit, by its path as shown.
     Staged { path: String },
@@ -80,6 +82,17 @@ impl Origin {
             repo,
             blob,
             place: None,
+            unreachable: false,
+        })
+    }
+
+    /// A git blob in no commit that any ref reaches.
+    pub(crate) fn git_unreachable(repo: String, blob: String) -> Origin {
+        Origin::of(Source::Git {
+            repo,
+            blob,
+            place: None,
+            unreachable: true,
         })
     }
 
@@ -89,6 +102,7 @@ impl Origin {
             repo,
             blob,
             place: Some(place),
+            unreachable: false,
         })
     }
 
@@ -107,6 +121,7 @@ impl Origin {
                 repo,
                 blob,
                 place: None,
+                ..
             } => format!("{repo}@blob:{blob}"),
         }
     }
@@ -118,6 +133,17 @@ impl Origin {
             Source::Stdin => Some(STDIN_NAME),
             Source::Git { place, .. } => place.as_ref().map(|p| p.rule_path.as_str()),
         }
+    }
+
+    /// Whether the content is a git object that no commit of any ref holds.
+    pub(crate) fn unreachable(&self) -> bool {
+        matches!(
+            self.source,
+            Source::Git {
+                unreachable: true,
+                ..
+            }
+        )
     }
 
     /// The commit that introduced the content, for git blobs placed in history.
@@ -146,6 +172,8 @@ pub(crate) struct Stats {
     pub examples: AtomicU64,
     /// Findings dropped by an inline ignore comment.
     pub ignored_inline: AtomicU64,
+    /// Findings in unreachable git objects, not reported (without `--include-unreachable`).
+    pub unreachable: AtomicU64,
 }
 
 /// A plain copy of the counters, and how many errors the scan met.
@@ -162,6 +190,7 @@ pub(crate) struct Counts {
     pub errors: u64,
     pub examples: u64,
     pub ignored_inline: u64,
+    pub unreachable: u64,
 }
 
 impl Stats {
@@ -199,6 +228,7 @@ impl Tally {
             errors: self.problems.len() as u64,
             examples: get(&s.examples),
             ignored_inline: get(&s.ignored_inline),
+            unreachable: get(&s.unreachable),
         }
     }
 

@@ -14,6 +14,8 @@
 //!   errors (`config`), allowlists (`allowlist`), baselines (`baseline`), and the import of
 //!   `.gitleaks.toml` (`gitleaks`).
 //! - `cli`: flags, exit codes and bad input.
+//! - `damaged`: damaged repositories (truncated loose trees and commits, an invalid pack
+//!   entry, unreadable timestamps, refs to missing objects, deep trees) and unreachable objects.
 //! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
 //!   on repositories built at test time with `git` and a fixed author and date.
 //! - `hook`: `keyhound hook install|uninstall` and a real `git commit` through the hook.
@@ -29,6 +31,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod cli;
+mod damaged;
 mod detect;
 mod history;
 mod hook;
