@@ -33,7 +33,7 @@ pub(crate) fn staged(
     let Some(repo) = discover(given, "--staged", tally) else {
         return Vec::new();
     };
-    let store = Store::open(repo.commondir());
+    let store = Store::open(&repo);
     let blobs = with_odb(repo.path(), tally, |_, odb| {
         change::staged(&repo, &store.reader(odb), tally)
     });
@@ -60,7 +60,7 @@ pub(crate) fn since(
     let Some(repo) = discover(given, "--since", tally) else {
         return Vec::new();
     };
-    let store = Store::open(repo.commondir());
+    let store = Store::open(&repo);
     let blobs = with_odb(repo.path(), tally, |_, odb| {
         change::since(&repo, &store.reader(odb), spec, tally)
     });

@@ -65,6 +65,8 @@ struct Outcome {
     /// Findings kept out of the report by configuration and baseline.
     suppressed: Suppressed,
     errors: Vec<String>,
+    /// What the user should know that is not an error.
+    warnings: Vec<String>,
     seconds: f64,
 }
 
@@ -122,6 +124,9 @@ fn scan(settings: &Settings, scanner: &Scanner) -> Result<i32> {
         eprintln!("keyhound: error: {}", report::text::sanitize(e));
     }
     if !settings.quiet {
+        for w in &outcome.warnings {
+            eprintln!("keyhound: warning: {}", report::text::sanitize(w));
+        }
         print_summary(settings, scanner, &outcome, exit_code);
     }
     Ok(exit_code)
@@ -142,12 +147,14 @@ fn find(settings: &Settings, scanner: &Scanner) -> Outcome {
         tree::scan(settings, scanner, &tally)
     };
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let warnings = tally.warnings();
     let (counts, errors) = tally.finish();
     Outcome {
         findings,
         counts,
         suppressed: Suppressed::default(),
         errors,
+        warnings,
         seconds: started.elapsed().as_secs_f64(),
     }
 }

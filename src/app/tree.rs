@@ -149,7 +149,7 @@ fn history(root: &Path, settings: &Settings, scanner: &Scanner, tally: &Tally) -
     };
     let timing = Timing::new();
     // Step 1: every object id.
-    let store = Store::open(repo.commondir());
+    let store = Store::open(&repo);
     let oids = match repo.odb().and_then(|odb| store.listing(&odb)) {
         Ok(o) => o,
         Err(e) => {

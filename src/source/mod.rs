@@ -204,9 +204,26 @@ impl Stats {
 pub(crate) struct Tally {
     pub stats: Stats,
     problems: Problems,
+    /// What the user should know about the scan that is not an error (a shallow clone).
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl Tally {
+    /// Records something the user should know that is not an error.
+    pub(crate) fn warn(&self, message: String) {
+        match self.warnings.lock() {
+            Ok(mut w) => w.push(message),
+            Err(p) => p.into_inner().push(message),
+        }
+    }
+
+    /// The warnings recorded, in order.
+    pub(crate) fn warnings(&self) -> Vec<String> {
+        self.warnings
+            .lock()
+            .map_or_else(|p| p.into_inner().clone(), |w| w.clone())
+    }
+
     /// Records an error that does not stop the scan (it makes the exit status 2).
     pub(crate) fn error(&self, e: Error) {
         self.problems.push(e);

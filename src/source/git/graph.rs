@@ -426,7 +426,7 @@ mod tests {
     }
 
     fn ours(repo: &git2::Repository, push: &[Oid], hide: &[Oid], all: bool) -> Vec<Oid> {
-        let store = Store::open(repo.commondir());
+        let store = Store::open(repo);
         let odb = repo.odb().unwrap_or_else(|e| panic!("{e}"));
         let reader = store.reader(&odb);
         let tally = Tally::default();

@@ -81,9 +81,15 @@ pub(crate) fn read_blob<'o>(
         Ok(Some((ObjectType::Blob, _))) => {}
         Ok(Some(_)) => return None,
         Ok(None) => {
+            let message = if reader.partial_clone() {
+                "not in this partial clone (cloned with --filter; blobs are fetched on demand): \
+                 fetch it with `git backfill` (git 2.49 or later) or clone without --filter"
+            } else {
+                "missing from the repository"
+            };
             tally.error(crate::error::Error::Git {
                 object: format!("git blob {oid}"),
-                message: "missing from the repository".into(),
+                message: message.into(),
             });
             return None;
         }
@@ -147,7 +153,7 @@ mod tests {
         }
         let repo = git2::Repository::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let odb = repo.odb().unwrap_or_else(|e| panic!("{e}"));
-        let store = Store::open(repo.commondir());
+        let store = Store::open(&repo);
         let mut ordered = store.listing(&odb).unwrap_or_else(|e| panic!("{e}"));
         let mut all = Vec::new();
         odb.foreach(|o| {

@@ -20,6 +20,8 @@ const MAX_ALTERNATE_DEPTH: usize = 5;
 pub(crate) struct Store {
     pub(crate) loose: LooseObjects,
     pub(crate) packs: Packs,
+    /// A partial clone (`git clone --filter`): missing blobs are expected, and fetchable.
+    pub(crate) partial: bool,
 }
 
 /// An object's content: owned (inflated by keyhound) or held by libgit2 (no copy).
@@ -47,13 +49,13 @@ pub(crate) enum Read<'o> {
 }
 
 impl Store {
-    /// The objects of the repository whose common directory (`.git`, or a bare repository) is
-    /// `common_dir`.
-    pub(crate) fn open(common_dir: &Path) -> Store {
-        let dirs = objects_dirs(&common_dir.join("objects"));
+    /// The objects of `repo` (of its common directory, for a linked worktree).
+    pub(crate) fn open(repo: &git2::Repository) -> Store {
+        let dirs = objects_dirs(&repo.commondir().join("objects"));
         Store {
             loose: LooseObjects::list(&dirs),
             packs: Packs::open(&dirs),
+            partial: super::walk::is_partial_clone(repo),
         }
     }
 
@@ -90,6 +92,11 @@ pub(crate) struct Reader<'s, 'o> {
 }
 
 impl<'o> Reader<'_, 'o> {
+    /// Whether the repository is a partial clone.
+    pub(crate) fn partial_clone(&self) -> bool {
+        self.store.partial
+    }
+
     /// Whether the object exists (without reading it).
     pub(crate) fn exists(&self, oid: Oid) -> bool {
         self.store.loose.contains(&oid) || self.store.packs.find(&oid).is_some() || {

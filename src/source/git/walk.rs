@@ -44,17 +44,46 @@ pub(crate) fn walk_history(git_dir: &Path, store: &Store, tally: &Tally) -> Plac
     with_odb(git_dir, tally, |repo, odb| {
         let reader = store.reader(odb);
         let (order, complete) = every_commit(repo, &reader, tally);
+        let partial = is_partial_clone(repo);
         let mut visit = TreeVisit {
             reader: &reader,
             seen: HashSet::new(),
             places: HashMap::new(),
             tally,
             complete,
+            partial,
+            missing: 0,
         };
         for (n, walked) in order.into_iter().enumerate() {
             if let Some(tree) = walked.tree {
                 visit.commit(walked.commit, tree, n);
             }
+        }
+        if visit.missing > 0 {
+            // One error for the blobs a partial clone does not hold, not one per blob.
+            tally.error(Error::Git {
+                object: git_dir.display().to_string(),
+                message: format!(
+                    "{} blob{} of history {} not in this partial clone (cloned with --filter; \
+                     blobs are fetched on demand), so {} not scanned; fetch them with `git \
+                     backfill` (git 2.49 or later) or clone without --filter, and scan again",
+                    visit.missing,
+                    if visit.missing == 1 { "" } else { "s" },
+                    if visit.missing == 1 { "is" } else { "are" },
+                    if visit.missing == 1 {
+                        "it was"
+                    } else {
+                        "they were"
+                    },
+                ),
+            });
+        }
+        if repo.is_shallow() {
+            tally.warn(format!(
+                "{} is a shallow clone: history before its shallow boundary is not in it and \
+                 was not scanned (fetch it with `git fetch --unshallow`)",
+                git_dir.display()
+            ));
         }
         Places {
             places: visit.places,
@@ -154,6 +183,28 @@ pub(crate) fn peel_to_commit(reader: &Reader<'_, '_>, oid: Oid) -> Result<Option
     })
 }
 
+/// Whether the repository is a partial clone (`git clone --filter`), whose missing objects are
+/// fetched on demand: a promisor remote, or (older git) `extensions.partialclone`.
+pub(crate) fn is_partial_clone(repo: &Repository) -> bool {
+    let Ok(config) = repo.config() else {
+        return false;
+    };
+    let promisor = config
+        .entries(Some(r"remote\..*\.promisor"))
+        .ok()
+        .is_some_and(|mut entries| {
+            let mut any = false;
+            while let Some(Ok(e)) = entries.next() {
+                any |= e.value().is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            }
+            any
+        });
+    promisor
+        || config
+            .get_string("extensions.partialclone")
+            .is_ok_and(|v| !v.is_empty())
+}
+
 /// The commits of a shallow clone's boundary (`shallow`), which git takes to have no parents.
 pub(crate) fn shallow(repo: &Repository) -> HashSet<Oid> {
     std::fs::read_to_string(repo.commondir().join("shallow"))
@@ -173,6 +224,9 @@ struct TreeVisit<'a, 's, 'o> {
     tally: &'a Tally,
     /// No tree failed to read so far.
     complete: bool,
+    /// A partial clone, whose missing blobs are counted instead of reported one by one.
+    partial: bool,
+    missing: u64,
 }
 
 /// A tree being visited: its content, where its next entry starts, and its path.
@@ -230,10 +284,14 @@ impl<'o> TreeVisit<'_, '_, 'o> {
             return;
         }
         if !self.reader.exists(oid) {
-            self.tally.error(Error::Git {
-                object: format!("git blob {oid} ({path} in commit {commit})"),
-                message: "missing from the repository".into(),
-            });
+            if self.partial {
+                self.missing += 1;
+            } else {
+                self.tally.error(Error::Git {
+                    object: format!("git blob {oid} ({path} in commit {commit})"),
+                    message: "missing from the repository".into(),
+                });
+            }
         }
         self.places.insert(
             oid,
