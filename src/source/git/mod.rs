@@ -13,8 +13,8 @@ mod graph;
 pub(crate) mod index;
 mod loose;
 pub(crate) mod objects;
-mod pack;
-mod parse;
+pub(crate) mod pack;
+pub(crate) mod parse;
 mod revision;
 pub(crate) mod store;
 #[cfg(test)]

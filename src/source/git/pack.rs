@@ -198,7 +198,7 @@ enum Kind {
 
 /// A decoded entry header.
 #[derive(Debug, Clone, Copy)]
-struct Entry {
+pub(crate) struct Entry {
     kind: Kind,
     /// The size of the (inflated) entry data: the object's size, or the delta's.
     size: u64,
@@ -283,45 +283,49 @@ impl Pack {
     fn entry(&self, offset: u64) -> Result<Entry, String> {
         let mut buf = [0u8; HEADER_READ];
         let n = self.read(offset, &mut buf)?;
-        let bytes = buf.get(..n).unwrap_or_default();
-        let mut it = bytes.iter().copied();
-        let first = it.next().ok_or("truncated pack entry")?;
-        let kind_bits = (first >> 4) & 7;
-        let mut size = u64::from(first & 0x0f);
-        let mut shift = 4u32;
-        let mut byte = first;
-        let mut used = 1usize;
-        while byte & 0x80 != 0 {
-            byte = it.next().ok_or("truncated pack entry header")?;
-            used += 1;
-            if shift > 57 {
-                return Err("pack entry size overflows".into());
-            }
-            size |= u64::from(byte & 0x7f) << shift;
-            shift += 7;
-        }
-        let kind = match kind_bits {
-            1 => Kind::Object(ObjectType::Commit),
-            2 => Kind::Object(ObjectType::Tree),
-            3 => Kind::Object(ObjectType::Blob),
-            4 => Kind::Object(ObjectType::Tag),
-            6 => {
-                let distance = ofs_distance(bytes.get(used..).unwrap_or_default())?;
-                if distance == 0 || distance > offset {
-                    return Err(format!("delta base offset {distance} is out of range"));
-                }
-                Kind::OfsDelta(offset - distance)
-            }
-            7 => {
-                let id = bytes
-                    .get(used..used + 20)
-                    .ok_or("truncated delta base id")?;
-                Kind::RefDelta(Oid::from_bytes(id).map_err(|e| e.message().to_string())?)
-            }
-            t => return Err(format!("invalid object type {t}")),
-        };
-        Ok(Entry { kind, size })
+        decode_entry(buf.get(..n).unwrap_or_default(), offset)
     }
+}
+
+/// Decodes the header of the pack entry at `offset` from its first bytes.
+pub(crate) fn decode_entry(bytes: &[u8], offset: u64) -> Result<Entry, String> {
+    let mut it = bytes.iter().copied();
+    let first = it.next().ok_or("truncated pack entry")?;
+    let kind_bits = (first >> 4) & 7;
+    let mut size = u64::from(first & 0x0f);
+    let mut shift = 4u32;
+    let mut byte = first;
+    let mut used = 1usize;
+    while byte & 0x80 != 0 {
+        byte = it.next().ok_or("truncated pack entry header")?;
+        used += 1;
+        if shift > 57 {
+            return Err("pack entry size overflows".into());
+        }
+        size |= u64::from(byte & 0x7f) << shift;
+        shift += 7;
+    }
+    let kind = match kind_bits {
+        1 => Kind::Object(ObjectType::Commit),
+        2 => Kind::Object(ObjectType::Tree),
+        3 => Kind::Object(ObjectType::Blob),
+        4 => Kind::Object(ObjectType::Tag),
+        6 => {
+            let distance = ofs_distance(bytes.get(used..).unwrap_or_default())?;
+            if distance == 0 || distance > offset {
+                return Err(format!("delta base offset {distance} is out of range"));
+            }
+            Kind::OfsDelta(offset - distance)
+        }
+        7 => {
+            let id = bytes
+                .get(used..used + 20)
+                .ok_or("truncated delta base id")?;
+            Kind::RefDelta(Oid::from_bytes(id).map_err(|e| e.message().to_string())?)
+        }
+        t => return Err(format!("invalid object type {t}")),
+    };
+    Ok(Entry { kind, size })
 }
 
 /// The distance to an offset delta's base.
