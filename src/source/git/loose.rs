@@ -94,7 +94,7 @@ impl LooseObjects {
             });
         }
         let mut data = Vec::with_capacity(usize::try_from(size.min(1 << 24)).unwrap_or(0));
-        z.take(size + 1)
+        z.take(size.saturating_add(1))
             .read_to_end(&mut data)
             .map_err(|e| damaged(oid, format!("damaged ({e})")))?;
         if data.len() as u64 != size {
