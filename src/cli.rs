@@ -112,7 +112,8 @@ pub struct ScanArgs {
     #[arg(short = 'L', long)]
     pub follow: bool,
 
-    /// Skip files larger than this (bytes; K, M and G suffixes accepted).
+    /// Skip files, streams and git blobs larger than this (bytes; K, M and G suffixes
+    /// accepted).
     #[arg(long, value_name = "SIZE", default_value = "25M")]
     pub max_file_size: String,
 

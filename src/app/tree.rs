@@ -2,7 +2,8 @@
 //! repository, its whole history. As steps: check the paths, scan the history of each
 //! repository (every blob once, in parallel, beside a walk that places each blob at the commit
 //! and path that introduced it), walk the files (skipping those whose content history already
-//! covered), read standard input, and merge the findings.
+//! covered), read the streams (standard input, and pipes or devices named as paths), and merge
+//! the findings.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -19,12 +20,16 @@ use crate::source::fs::display_path;
 use crate::source::git::index::IndexStat;
 use crate::source::git::walk::BlobPlace;
 use crate::source::git::{self, commit, objects, walk};
-use crate::source::{fs, stdin, Blob, GitPlace, Origin, Stats, Tally};
+use crate::source::stream::{self, Stream};
+use crate::source::{fs, Blob, GitPlace, Origin, Stats, Tally};
 
 /// Scans the files and histories `settings` names; the findings, unsorted.
 pub(crate) fn scan(settings: &Settings, scanner: &Scanner, tally: &Tally) -> Vec<Finding> {
     // Step 1: every named path must exist; a missing one is an error, the others are scanned.
-    let roots = existing_roots(settings, tally);
+    let Roots {
+        walk: roots,
+        streams,
+    } = roots(settings, tally);
     // Step 2: the git history of each root that is a repository.
     let mut histories = Vec::new();
     if settings.history {
@@ -48,22 +53,42 @@ pub(crate) fn scan(settings: &Settings, scanner: &Scanner, tally: &Tally) -> Vec
     let covered =
         |path: &Path, meta: &std::fs::Metadata| histories.iter().any(|h| h.covers(path, meta));
     fs::walk(&roots, &settings.walk, tally, &covered, scan_blob);
-    // Step 4: standard input.
+    // Step 4: the streams: pipes and devices named as paths, and standard input.
+    let max = settings.walk.max_file_size;
+    for path in streams {
+        let read = stream::named(path, max).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        });
+        scan_stream(read, Origin::file(display_path(path)), tally, &scan_blob);
+    }
     if settings.targets.contains(&Target::Stdin) {
-        scan_stdin(tally, &scan_blob);
+        scan_stream(stream::stdin(max), Origin::stdin(), tally, &scan_blob);
     }
     // Step 5: a file finding that history already reports at the same path is the same leak.
     let findings = findings.into_inner().unwrap_or_default();
     merge(findings, histories.into_iter().flat_map(|h| h.findings))
 }
 
-/// The named paths that exist; the others are errors.
-fn existing_roots<'a>(settings: &'a Settings, tally: &Tally) -> Vec<&'a Path> {
-    let mut roots = Vec::new();
+/// The named paths that exist: the files and directories to walk, and the streams (a pipe, a
+/// process substitution, a device) to read whole, as the user named them.
+struct Roots<'a> {
+    walk: Vec<&'a Path>,
+    streams: Vec<&'a Path>,
+}
+
+/// The named paths that exist, sorted into `Roots`; the others are errors.
+fn roots<'a>(settings: &'a Settings, tally: &Tally) -> Roots<'a> {
+    let mut roots = Roots {
+        walk: Vec::new(),
+        streams: Vec::new(),
+    };
     for t in &settings.targets {
         if let Target::Path(p) = t {
+            // Following symbolic links: `<(cmd)` names `/dev/fd/N`, a link to a pipe.
             match std::fs::metadata(p) {
-                Ok(_) => roots.push(p.as_path()),
+                Ok(m) if m.is_file() || m.is_dir() => roots.walk.push(p.as_path()),
+                Ok(_) => roots.streams.push(p.as_path()),
                 Err(e) => tally.error(Error::Path {
                     path: p.clone(),
                     source: e,
@@ -74,20 +99,26 @@ fn existing_roots<'a>(settings: &'a Settings, tally: &Tally) -> Vec<&'a Path> {
     roots
 }
 
-/// Standard input, as one blob.
-fn scan_stdin(tally: &Tally, scan_blob: &dyn Fn(&Blob<'_>)) {
-    match stdin::read_all() {
-        Ok(data) => {
+/// A stream read whole (standard input, a named pipe), scanned as one blob.
+fn scan_stream(
+    read: crate::error::Result<Stream>,
+    origin: Origin,
+    tally: &Tally,
+    scan_blob: &dyn Fn(&Blob<'_>),
+) {
+    match read {
+        Ok(Stream::Read(data)) => {
             Stats::add(&tally.stats.files, 1);
             Stats::add(&tally.stats.bytes, data.len() as u64);
             match text_content(&data) {
                 Some(text) => scan_blob(&Blob {
                     bytes: &text,
-                    origin: Origin::stdin(),
+                    origin,
                 }),
                 None => Stats::add(&tally.stats.skipped_binary, 1),
             }
         }
+        Ok(Stream::TooLarge) => Stats::add(&tally.stats.skipped_large, 1),
         Err(e) => tally.error(e),
     }
 }

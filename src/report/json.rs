@@ -77,6 +77,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             "unchanged_files_skipped": c.unchanged,
             "skipped_binary": c.skipped_binary,
             "skipped_large": c.skipped_large,
+            "skipped_special": c.skipped_special,
             "vanished": c.vanished,
             "errors": c.errors,
             "examples_ignored": c.examples,

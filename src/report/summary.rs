@@ -70,11 +70,13 @@ fn read(c: &Counts, seconds: f64) -> String {
     s
 }
 
-/// `; skipped N binary, N too large, N vanished`.
+/// `; skipped N binary, N too large, N special files, N vanished`.
 fn skipped(c: &Counts) -> String {
+    let special = format!("special file{}", plural(c.skipped_special));
     let parts: Vec<String> = [
         (c.skipped_binary, "binary"),
         (c.skipped_large, "too large"),
+        (c.skipped_special, special.as_str()),
         (c.vanished, "vanished"),
     ]
     .iter()

@@ -1,8 +1,9 @@
 //! The parallel file walker: `ignore` does the directory walk (gitignore rules, hidden files,
 //! symlinks) on one thread per core, and each thread reads and scans the files it is handed,
 //! reusing one buffer. The `.git` directory itself is never walked as files. Files over the
-//! size limit and binary files are skipped and counted; unreadable files are errors that are
-//! counted while the walk goes on.
+//! size limit and binary files are skipped and counted, and so are the pipes, sockets and
+//! devices met on the way (never opened: a pipe would block the walk, a device never ends);
+//! unreadable files are errors that are counted while the walk goes on.
 
 use std::fs::File;
 use std::io::{ErrorKind, Read as _};
@@ -76,10 +77,16 @@ fn visit_entry(
     buf: &mut Vec<u8>,
     visit: &(dyn Fn(&Blob<'_>) + Sync),
 ) {
-    if !entry.file_type().is_some_and(|t| t.is_file()) {
-        return;
-    }
     let stats = &tally.stats;
+    match entry.file_type() {
+        Some(t) if t.is_file() => {}
+        // Directories are walked; symbolic links are followed only with `-L` (then the entry
+        // has the type of its target).
+        Some(t) if t.is_dir() || t.is_symlink() => return,
+        // A pipe, socket or device found while walking.
+        Some(_) => return Stats::add(&stats.skipped_special, 1),
+        None => return,
+    }
     let path = entry.path();
     match read_file(path, opts.max_file_size, skip, buf) {
         Ok(Read::AlreadyScanned) => Stats::add(&stats.unchanged, 1),
@@ -127,13 +134,23 @@ fn read_file(path: &Path, max: u64, skip: Skip<'_>, buf: &mut Vec<u8>) -> std::i
     }
     buf.clear();
     buf.reserve(usize::try_from(len).unwrap_or(0));
-    // `take` guards against a file that grows while being read.
-    file.take(max + 1).read_to_end(buf)?;
-    Ok(if buf.len() as u64 <= max {
+    // The cap guards against a file that grows while being read.
+    Ok(if read_capped(file, max, buf)? {
         Read::Done
     } else {
         Read::TooLarge
     })
+}
+
+/// Reads `r` into `buf` to its end or to one byte past `max`; whether it ended within `max`.
+pub(crate) fn read_capped(
+    r: impl std::io::Read,
+    max: u64,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    // `max + 1` would wrap to 0 for the largest limit.
+    r.take(max.saturating_add(1)).read_to_end(buf)?;
+    Ok(buf.len() as u64 <= max)
 }
 
 /// The path as reports show it: as walked, without a leading `./`, with `/` separators.

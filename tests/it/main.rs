@@ -14,6 +14,8 @@
 //!   errors (`config`), allowlists (`allowlist`), baselines (`baseline`), and the import of
 //!   `.gitleaks.toml` (`gitleaks`).
 //! - `cli`: flags, exit codes and bad input.
+//! - `inputs`: what is read and how: pipes and devices named as paths or met while walking,
+//!   size limits on files and streams.
 //! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
 //!   on repositories built at test time with `git` and a fixed author and date.
 //! - `hook`: `keyhound hook install|uninstall` and a real `git commit` through the hook.
@@ -32,6 +34,7 @@ mod cli;
 mod detect;
 mod history;
 mod hook;
+mod inputs;
 mod moto;
 mod reports;
 mod rules;

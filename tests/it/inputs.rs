@@ -1,0 +1,208 @@
+//! What is read, and how: pipes, process substitutions and devices named as paths (read as
+//! streams), the ones met while walking (skipped and counted), `--max-file-size` on files and
+//! streams alike.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::support::*;
+
+fn pair_text(seed: u64) -> (String, String, String) {
+    let (k, s) = (key_id(seed), secret(seed));
+    let text = fill(
+        "aws_access_key_id = {{K}}\naws_secret_access_key = {{S}}\n",
+        &[("K", &k), ("S", &s)],
+    );
+    (k, s, text)
+}
+
+/// Makes a named pipe at `path` with `mkfifo`.
+#[cfg(unix)]
+fn mkfifo(path: &std::path::Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo")
+        .success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_given_as_a_path_is_read_as_a_stream() {
+    let tree = Tree::new();
+    let (k, s, text) = pair_text(9001);
+    let fifo = tree.path().join("creds.pipe");
+    mkfifo(&fifo);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, text))
+    };
+    let out = json_scan(tree.path(), &[])
+        .args(["creds.pipe"])
+        .run_within(Duration::from_secs(60));
+    // A scan that never opened the pipe leaves the writer waiting for a reader: be that reader.
+    let waited = std::time::Instant::now();
+    while !writer.is_finished() && waited.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if !writer.is_finished() {
+        let _ = std::fs::read(&fifo);
+    }
+    writer.join().unwrap().unwrap();
+    let doc = verify(
+        "fifo",
+        &out,
+        &[pair(&k, &s).key_at(1).secret_at(2).in_file("creds.pipe")],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["summary"]["files"], 1, "{}", doc["summary"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_process_substitution_is_scanned() {
+    let tree = Tree::new();
+    let (k, s, text) = pair_text(9002);
+    tree.write("creds.env", &text);
+    // `keyhound scan <(cat creds.env)`, as a shell runs it.
+    let script =
+        format!("exec '{BIN}' scan --no-verify --format json --show-secrets <(cat creds.env)");
+    // The hermetic environment of `command`, for the shell.
+    let env = command(tree.path());
+    let out = std::process::Command::new("bash")
+        .current_dir(tree.path())
+        .envs(
+            env.get_envs()
+                .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))),
+        )
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run bash");
+    let out = Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc = out.json();
+    let found = findings_of(&doc);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].key_id.as_deref(), Some(k.as_str()));
+    assert_eq!(found[0].secret.as_deref(), Some(s.as_str()));
+    assert!(
+        found[0].locs[0].path.starts_with("/dev/fd/"),
+        "{:?}",
+        found[0].locs
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn pipes_met_while_walking_are_skipped_and_counted() {
+    let tree = Tree::new();
+    let (k, s, text) = pair_text(9003);
+    tree.write("a/creds.env", &text);
+    // Nobody writes to it: opening it would block the walk forever.
+    mkfifo(&tree.path().join("a/stuck.pipe"));
+    let out = json_scan(tree.path(), &[])
+        .args(["."])
+        .run_within(Duration::from_secs(60));
+    let doc = verify(
+        "walked fifo",
+        &out,
+        &[pair(&k, &s).key_at(1).secret_at(2).in_file("a/creds.env")],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["summary"]["skipped_special"], 1, "{}", doc["summary"]);
+    let text = keyhound(tree.path())
+        .args(["scan", "--no-verify", "."])
+        .run_within(Duration::from_secs(60));
+    assert!(
+        text.stderr.contains("1 special file"),
+        "the summary counts it:\n{}",
+        text.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_device_stops_at_the_size_limit() {
+    let tree = Tree::new();
+    let out = json_scan(tree.path(), &["--max-file-size", "1M"])
+        .args(["/dev/zero"])
+        .run_within(Duration::from_secs(60));
+    let doc = verify("dev zero", &out, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["summary"]["skipped_large"], 1, "{}", doc["summary"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn endless_standard_input_stops_at_the_size_limit() {
+    let tree = Tree::new();
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    let mut child = command(tree.path())
+        .args(["scan", "--no-verify", "--format", "json"])
+        .args(["--max-file-size", "1M", "-"])
+        .stdin(zero)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Without the limit it reads until memory runs out: stop it long before.
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("keyhound kept reading an endless standard input");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["skipped_large"], 1, "{}", doc["summary"]);
+}
+
+#[test]
+fn standard_input_honours_max_file_size() {
+    let tree = Tree::new();
+    let mut big = pair_text(9004).2;
+    while big.len() <= 2048 {
+        big.push_str("# padding line that makes this input larger than one kibibyte\n");
+    }
+    let out = json_scan(tree.path(), &["--max-file-size", "1K"])
+        .args(["-"])
+        .stdin(big)
+        .run();
+    let doc = verify("big stdin", &out, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["summary"]["skipped_large"], 1, "{}", doc["summary"]);
+    assert_eq!(doc["summary"]["files"], 0, "{}", doc["summary"]);
+}
+
+#[test]
+fn the_largest_max_file_size_reads_files_whole() {
+    let tree = Tree::new();
+    let (k, s, text) = pair_text(9005);
+    tree.write("creds.ini", &text);
+    let max = u64::MAX.to_string();
+    let out = scan_json(tree.path(), &["--max-file-size", &max]);
+    verify(
+        "u64::MAX",
+        &out,
+        &[pair(&k, &s).key_at(1).secret_at(2).in_file("creds.ini")],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = json_scan(tree.path(), &["--max-file-size", &max])
+        .args(["-"])
+        .stdin(text)
+        .run();
+    verify(
+        "u64::MAX stdin",
+        &out,
+        &[pair(&k, &s).key_at(1).secret_at(2).in_file("<stdin>")],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
