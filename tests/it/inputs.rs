@@ -1,6 +1,6 @@
 //! What is read, and how: pipes, process substitutions and devices named as paths (read as
 //! streams), the ones met while walking (skipped and counted), `--max-file-size` on files and
-//! streams alike.
+//! streams alike, and text decoding (UTF-16 by evidence, not by its first two bytes).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -203,6 +203,60 @@ fn the_largest_max_file_size_reads_files_whole() {
         "u64::MAX stdin",
         &out,
         &[pair(&k, &s).key_at(1).secret_at(2).in_file("<stdin>")],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn utf16(bom: [u8; 2], text: &str, big_endian: bool) -> Vec<u8> {
+    let mut v = bom.to_vec();
+    for u in text.encode_utf16() {
+        v.extend_from_slice(&if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    v
+}
+
+#[test]
+fn utf16_files_with_a_byte_order_mark_are_decoded() {
+    let tree = Tree::new();
+    let (k1, s1, t1) = pair_text(9010);
+    let (k2, s2, t2) = pair_text(9011);
+    tree.write("le.ini", utf16([0xFF, 0xFE], &t1, false));
+    tree.write("be.ini", utf16([0xFE, 0xFF], &t2, true));
+    let out = scan_json(tree.path(), &[]);
+    verify(
+        "utf-16",
+        &out,
+        &[
+            pair(&k1, &s1).key_at(1).secret_at(2).in_file("le.ini"),
+            pair(&k2, &s2).key_at(1).secret_at(2).in_file("be.ini"),
+        ],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn ascii_that_starts_with_ff_fe_is_not_read_as_utf16() {
+    let tree = Tree::new();
+    let (k1, s1, t1) = pair_text(9012);
+    let (k2, s2, t2) = pair_text(9013);
+    let mut le = vec![0xFF, 0xFE];
+    le.extend_from_slice(t1.as_bytes());
+    let mut be = vec![0xFE, 0xFF];
+    be.extend_from_slice(t2.as_bytes());
+    tree.write("ff-fe.ini", le);
+    tree.write("fe-ff.ini", be);
+    let out = scan_json(tree.path(), &[]);
+    verify(
+        "ascii after a mark",
+        &out,
+        &[
+            pair(&k2, &s2).key_at(1).secret_at(2).in_file("fe-ff.ini"),
+            pair(&k1, &s1).key_at(1).secret_at(2).in_file("ff-fe.ini"),
+        ],
     )
     .unwrap_or_else(|e| panic!("{e}"));
 }
