@@ -36,15 +36,7 @@ impl Scanner {
         let project = Project::load(&settings.project, &first)?;
         let detector = detector(settings, &project)?;
         let name = project.name();
-        for id in &project.config.disable {
-            if !detector.rules().iter().any(|r| r.id == id) {
-                return Err(project.locate(Error::config(
-                    &name,
-                    "disable",
-                    format!("no rule has the id {id:?}"),
-                )));
-            }
-        }
+        let warnings = check_rule_ids(&project, &detector)?;
         let mut suppressions = Suppressions::new(&name, &project.config, &scan_root(&first))
             .map_err(|e| project.locate(e))?;
         if let Some(b) = &settings.baseline {
@@ -62,7 +54,7 @@ impl Scanner {
             detector,
             suppressions,
             verify,
-            warnings: project.config.warnings.clone(),
+            warnings,
             config_file: project.file,
         })
     }
@@ -88,6 +80,41 @@ fn detector(settings: &Settings, project: &Project) -> Result<Detector> {
     );
     let rules = RuleSet::from_specs(specs).map_err(|e| project.locate(e))?;
     Ok(Detector::new(aws, rules))
+}
+
+/// Every rule id the configuration names (in `disable` and `[allowlist.rule.ID]`) must be a
+/// rule's: an unknown one is an error in `.keyhound.toml`, and a warning in an imported gitleaks
+/// configuration (its `targetRules` may name gitleaks' own default rules). Returns the
+/// configuration's warnings.
+fn check_rule_ids(project: &Project, detector: &Detector) -> Result<Vec<String>> {
+    let name = project.name();
+    let rules = detector.rules();
+    let known = |id: &str| rules.iter().any(|r| r.id == id);
+    let mut warnings = project.config.warnings.clone();
+    let per_rule = project.config.allowlist.iter().flat_map(|a| a.rule.keys());
+    let named = project
+        .config
+        .disable
+        .iter()
+        .map(|id| ("disable".to_string(), id))
+        .chain(per_rule.map(|id| (format!("allowlist.rule.{id}"), id)));
+    for (field, id) in named {
+        if known(id) {
+            continue;
+        }
+        if project.imported {
+            warnings.push(format!(
+                "{name}: an allowlist names rule {id:?}, which keyhound does not have; ignored"
+            ));
+        } else {
+            return Err(project.locate(Error::config(
+                &name,
+                field,
+                format!("no rule has the id {id:?}"),
+            )));
+        }
+    }
+    Ok(warnings)
 }
 
 /// The directory that allowlist paths are relative to: the first scanned path, or its

@@ -60,6 +60,9 @@ pub(crate) struct Project {
     pub config: ConfigFile,
     /// Its text, for the lines of errors found after parsing.
     text: String,
+    /// Imported from a gitleaks configuration: what keyhound cannot honour in it is a warning,
+    /// not an error.
+    pub imported: bool,
 }
 
 /// Parses `.keyhound.toml`; errors name the file, the line and the field.
@@ -98,6 +101,7 @@ impl Project {
             file: Some(path),
             config,
             text,
+            imported: is_gitleaks,
         })
     }
 
@@ -228,6 +232,7 @@ mod tests {
             file: Some(PathBuf::from("f")),
             config: ConfigFile::default(),
             text: text.to_string(),
+            imported: false,
         }
     }
 

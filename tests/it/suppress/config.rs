@@ -293,3 +293,28 @@ fn disabling_an_unknown_rule_is_an_error() {
         out.stderr
     );
 }
+
+#[test]
+fn allowlisting_an_unknown_rule_is_an_error() {
+    // As `disable` does: a misspelt id would otherwise allowlist nothing, silently.
+    let out = scan_with_config(
+        "disable = []\n\n[allowlist.rule.aws-acess-key-id]\npaths = [\"iam.json\"]\n",
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(".keyhound.toml")
+            && out.stderr.contains("line 3")
+            && out.stderr.contains("allowlist.rule.aws-acess-key-id")
+            && out.stderr.contains("no rule has the id"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "no report on a config error");
+    // A rule the configuration itself adds is known.
+    let out = scan_with_config(
+        "[[rules]]\nid = \"widget-token\"\nname = \"Widget\"\nseverity = \"high\"\n\
+         pattern = '''(wdg_[A-Z0-9]{24})'''\nkeywords = [\"wdg_\"]\n\n\
+         [allowlist.rule.widget-token]\npaths = [\"x\"]\n",
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+}
