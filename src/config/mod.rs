@@ -171,6 +171,13 @@ fn targets(args: &ScanArgs) -> Result<Vec<Target>> {
             "--staged and --since take one repository path",
         ));
     }
+    if args.since.is_some() && args.no_history {
+        return Err(Error::flag(
+            "--no-history",
+            "--since scans the commits of a range, which is history: it cannot go with \
+             --no-history",
+        ));
+    }
     if args.since.as_deref().is_some_and(|s| s.trim().is_empty()) {
         return Err(Error::flag(
             "--since",

@@ -867,6 +867,20 @@ fn since_a_missing_revision_is_an_error() {
 }
 
 #[test]
+fn since_with_no_history_is_an_error() {
+    // `--since` scans history; with `--no-history` it used to scan nothing and exit 0.
+    let (repo, _) = three_commits();
+    let out = scan(&repo, &["--since", "HEAD~2", "--no-history"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--since") && out.stderr.contains("--no-history"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "no report: {}", out.stdout_str());
+}
+
+#[test]
 fn since_in_a_shallow_clone_asks_for_full_history() {
     let (repo, commits) = three_commits();
     let (c1, _) = &commits[0];
