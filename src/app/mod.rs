@@ -39,7 +39,11 @@ pub fn run(cli: Cli) -> i32 {
         Command::Hook { action } => hook::run(action),
     };
     result.unwrap_or_else(|e| {
-        eprintln!("keyhound: error: {e}");
+        // Errors name paths, fields and values from files and the command line.
+        eprintln!(
+            "keyhound: error: {}",
+            report::text::sanitize(&e.to_string())
+        );
         EXIT_ERROR
     })
 }

@@ -9,6 +9,7 @@ use crate::detect::literal::keyword_in;
 use crate::detect::patterns::RuleSet;
 use crate::detect::Detector;
 use crate::error::{Error, Result};
+use crate::report::text::sanitize;
 use crate::rule::check::{self, Examples, Probe};
 use crate::source::{Blob, Origin};
 
@@ -22,7 +23,7 @@ pub(crate) fn run(action: RulesAction) -> Result<i32> {
             let mut out = std::io::stdout().lock();
             for line in check::list(&detector.rules()) {
                 // A closed pipe (`keyhound rules list | head`) ends the listing quietly.
-                if writeln!(out, "{line}").is_err() {
+                if writeln!(out, "{}", sanitize(&line)).is_err() {
                     break;
                 }
             }
@@ -86,7 +87,8 @@ fn run_checks(detector: Detector, aws: bool) -> (usize, Vec<String>) {
 /// Prints the problems and the verdict; returns the exit status.
 fn report((n, problems): (usize, Vec<String>)) -> i32 {
     for p in &problems {
-        println!("{p}");
+        // Problems quote rule files: their ids, names and examples.
+        println!("{}", sanitize(p));
     }
     if problems.is_empty() {
         println!("keyhound: {n} rules checked, all examples behave");

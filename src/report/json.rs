@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
-use super::Report;
+use super::{write_json_text, Report};
 use crate::finding::{Finding, Location};
 
 /// Version of the JSON shape; bumped on any incompatible change.
@@ -90,14 +90,14 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             "config": report.config_file,
         },
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    write_json_text(&serde_json::to_string_pretty(&doc)?, out)?;
     writeln!(out)
 }
 
 /// One finding per line.
 pub(crate) fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     for f in report.findings {
-        serde_json::to_writer(&mut *out, &finding(f, report))?;
+        write_json_text(&serde_json::to_string(&finding(f, report))?, out)?;
         writeln!(out)?;
     }
     Ok(())

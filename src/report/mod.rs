@@ -43,6 +43,34 @@ impl Report<'_> {
     }
 }
 
+/// Whether `c` is a bidirectional formatting character (U+061C, U+200E, U+200F,
+/// U+202A-U+202E, U+2066-U+2069): invisible, it reorders what follows it on screen, so text
+/// from a scanned file could make a report read otherwise than it says.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Writes serialised JSON with every bidirectional formatting character written as its `\u`
+/// escape: the same JSON value, but nothing that reorders a terminal or a viewer showing it.
+/// (Control characters are already escaped by the serialiser.) Such characters can only occur
+/// inside JSON strings, so the replacement is exact.
+pub(crate) fn write_json_text(json: &str, out: &mut dyn Write) -> io::Result<()> {
+    let mut rest = json;
+    while let Some(i) = rest.find(is_bidi_control) {
+        let (before, after) = rest.split_at(i);
+        out.write_all(before.as_bytes())?;
+        let mut chars = after.chars();
+        if let Some(c) = chars.next() {
+            write!(out, "\\u{:04x}", u32::from(c))?;
+        }
+        rest = chars.as_str();
+    }
+    out.write_all(rest.as_bytes())
+}
+
 /// Writes `report` in `format`.
 pub(crate) fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {
@@ -50,5 +78,19 @@ pub(crate) fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) ->
         Format::Json => json::write(report, out),
         Format::Jsonl => json::write_lines(report, out),
         Format::Sarif => sarif::write(report, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bidi_controls_are_escaped_in_json() {
+        let mut out = Vec::new();
+        let json = serde_json::json!({"path": "invoice\u{202E}txt.exe", "x": "\u{2066}ok"});
+        super::write_json_text(&json.to_string(), &mut out).unwrap_or_default();
+        let text = String::from_utf8(out).unwrap_or_default();
+        assert_eq!(text, r#"{"path":"invoice\u202etxt.exe","x":"\u2066ok"}"#);
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(back, json, "the same JSON value");
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use super::Report;
+use super::{write_json_text, Report};
 use crate::finding::{Finding, Location, Status};
 use crate::rule::{Rule, Severity};
 use crate::source::STDIN_NAME;
@@ -197,7 +197,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             "results": results,
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    write_json_text(&serde_json::to_string_pretty(&doc)?, out)?;
     writeln!(out)
 }
 

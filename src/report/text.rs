@@ -22,11 +22,13 @@ fn severity_style(s: Severity) -> &'static str {
     }
 }
 
-/// Replaces control characters (C0, DEL, C1) with visible escapes.
+/// Replaces control characters (C0, DEL, C1) and bidirectional formatting characters with
+/// visible escapes (`\u{1b}`, `\u{202e}`): text from a scanned file, a repository or the network
+/// can neither drive the terminal nor reorder what a line says.
 pub(crate) fn sanitize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c.is_control() {
+        if c.is_control() || super::is_bidi_control(c) {
             out.push_str(&c.escape_default().to_string());
         } else {
             out.push(c);
@@ -78,7 +80,7 @@ fn write_finding(
         "{}  {}  {}{history_note}",
         st.paint(BOLD, &place(primary)),
         st.paint(severity_style(f.severity), f.severity.as_str()),
-        f.rule.name,
+        sanitize(f.rule.name),
     )?;
     write_verdict(f, st, out)?;
     if let Some(c) = &primary.commit {
@@ -98,7 +100,11 @@ fn write_finding(
         "    {}",
         st.paint(
             DIM,
-            &format!("rule {}  fingerprint {}", f.rule.id, f.fingerprint)
+            &format!(
+                "rule {}  fingerprint {}",
+                sanitize(f.rule.id),
+                f.fingerprint
+            )
         )
     )?;
     writeln!(out)
@@ -146,11 +152,13 @@ fn write_values(f: &Finding, report: &Report<'_>, out: &mut dyn Write) -> io::Re
         writeln!(
             out,
             "    key id      {}  account {account}, {}",
-            a.key_id, a.key_type
+            sanitize(&a.key_id),
+            a.key_type
         )?;
     }
+    // Secrets are text from a scanned file: redacted or not, they are sanitised.
     if let Some(s) = &f.secret {
-        writeln!(out, "    secret      {}", report.secret_text(s))?;
+        writeln!(out, "    secret      {}", sanitize(&report.secret_text(s)))?;
     }
     if let Some(t) = &f.session_token {
         let shown = report.secret_text(t);
@@ -159,7 +167,7 @@ fn write_values(f: &Finding, report: &Report<'_>, out: &mut dyn Write) -> io::Re
         } else {
             shown.chars().take(24).collect()
         };
-        writeln!(out, "    token       {shown}")?;
+        writeln!(out, "    token       {}", sanitize(&shown))?;
     }
     Ok(())
 }

@@ -359,6 +359,75 @@ fn control_characters_in_file_names_are_sanitized() {
     assert!(!out.stderr.contains('\u{1b}'), "raw ESC in stderr");
 }
 
+/// A project rule whose secret may hold any non-space character, as rules that capture a
+/// whole value do.
+const ANY_VALUE_RULE: &str = "[[rules]]\nid = \"evil-token\"\nname = \"Evil token\"\n\
+    severity = \"high\"\npattern = '''evil_token=(\\S{12,})'''\nkeywords = [\"evil_token\"]\n";
+
+#[test]
+fn control_characters_in_secrets_are_sanitized() {
+    let tree = Tree::new();
+    tree.write(".keyhound.toml", ANY_VALUE_RULE);
+    // `ESC c` resets the terminal: it used to be among the four characters a redacted secret
+    // shows. U+202E reverses what follows it on screen.
+    tree.write("app.env", "evil_token=\u{1b}c\u{202e}Zq8vR2mW9xK4pL7nT3\n");
+    for extra in [&[][..], &["--show-secrets"][..]] {
+        let out = keyhound(tree.path())
+            .args(["scan", "--no-verify", "--color", "never"])
+            .args(extra)
+            .run();
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        let text = out.stdout_str();
+        assert!(text.contains("secret      \\u{1b}c"), "{extra:?}: {text}");
+        assert!(!out.stdout.contains(&0x1b), "raw ESC {extra:?}: {text:?}");
+        assert!(!text.contains('\u{202e}'), "raw U+202E {extra:?}: {text:?}");
+    }
+    // JSON keeps the value, escaped.
+    let out = scan_json(tree.path(), &[]);
+    let raw = out.stdout_str();
+    assert!(
+        !raw.contains('\u{202e}') && !raw.contains('\u{1b}'),
+        "{raw}"
+    );
+    let doc = out.json();
+    let found = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "app.env")
+        .unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!(found["secret"], "\u{1b}c\u{202e}Zq8vR2mW9xK4pL7nT3");
+}
+
+#[cfg(unix)]
+#[test]
+fn bidi_overrides_in_file_names_are_escaped_in_every_format() {
+    let tree = Tree::new();
+    tree.write("invoice\u{202e}vne.txt", pair_text(415).2);
+    let text = keyhound(tree.path())
+        .args(["scan", "--no-verify", "--color", "never", "."])
+        .run();
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    assert!(
+        text.stdout_str().contains("invoice\\u{202e}vne.txt"),
+        "{}",
+        text.stdout_str()
+    );
+    for format in ["text", "json", "jsonl", "sarif"] {
+        let out = keyhound(tree.path())
+            .args(["scan", "--no-verify", "--color", "never", "-f", format, "."])
+            .run();
+        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+        assert!(
+            !out.stdout_str().contains('\u{202e}'),
+            "{format}: raw U+202E in {}",
+            out.stdout_str()
+        );
+    }
+    let json = scan_json(tree.path(), &[]).json();
+    assert_eq!(json["findings"][0]["path"], "invoice\u{202e}vne.txt");
+}
+
 #[cfg(unix)]
 #[test]
 fn symlinks_are_followed_only_with_follow() {
