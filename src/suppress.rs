@@ -181,8 +181,9 @@ impl Suppressions {
 }
 
 /// The baseline file for `findings`: sorted, one fingerprint per line with its rule id, no
-/// paths and no timestamps, so that it does not churn when code moves and merges cleanly.
-pub(crate) fn baseline_text(findings: &[Finding]) -> String {
+/// paths and no timestamps, so that it does not churn when code moves and merges cleanly. Also
+/// how many fingerprints it holds.
+pub(crate) fn baseline_text(findings: &[Finding]) -> (String, usize) {
     let entries: BTreeSet<(String, &str)> = findings
         .iter()
         .map(|f| (f.fingerprint.clone(), f.rule.id))
@@ -191,10 +192,11 @@ pub(crate) fn baseline_text(findings: &[Finding]) -> String {
         "# keyhound baseline: fingerprints of known findings (rule id after each, for people).\n\
          # Findings listed here are not reported. Rewrite with: keyhound scan --write-baseline FILE\n",
     );
+    let n = entries.len();
     for (fp, rule) in entries {
         out.push_str(&format!("{fp} {rule}\n"));
     }
-    out
+    (out, n)
 }
 
 /// Reads a baseline file; an error names the first bad line.

@@ -40,10 +40,8 @@ impl Scanner {
         let mut suppressions = Suppressions::new(&name, &project.config, &scan_root(&first))
             .map_err(|e| project.locate(e))?;
         if let Some(b) = &settings.baseline {
-            let text = std::fs::read_to_string(b).map_err(|e| Error::Io {
-                path: b.clone(),
-                source: e,
-            })?;
+            let text =
+                std::fs::read_to_string(b).map_err(|e| Error::flag_file("--baseline", b, e))?;
             suppressions.set_baseline(parse_baseline(&b.display().to_string(), &text)?);
         }
         let verify = match &settings.verify {
@@ -131,10 +129,8 @@ fn scan_root(first: &Path) -> PathBuf {
 fn verify_config(v: &VerifySettings) -> Result<VerifyConfig> {
     let mut skip: HashSet<String> = v.skip_accounts.iter().cloned().collect();
     if let Some(file) = &v.skip_accounts_file {
-        let text = std::fs::read_to_string(file).map_err(|e| Error::Io {
-            path: file.clone(),
-            source: e,
-        })?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Error::flag_file("--skip-aws-account-file", file, e))?;
         skip.extend(crate::verify::parse_skip_accounts_file(
             &file.display().to_string(),
             &text,

@@ -11,20 +11,27 @@ use std::sync::Mutex;
 
 use git2::Oid;
 
+use super::output::OutputFile;
 use super::Scanner;
 use crate::config::{Settings, Target};
 use crate::error::Error;
 use crate::extract::text_content;
 use crate::finding::{CommitInfo, Finding};
-use crate::source::fs::display_path;
+use crate::source::fs::{display_path, Pass};
 use crate::source::git::index::IndexStat;
 use crate::source::git::walk::BlobPlace;
 use crate::source::git::{self, commit, objects, walk};
 use crate::source::stream::{self, Stream};
 use crate::source::{fs, Blob, GitPlace, Origin, Stats, Tally};
 
-/// Scans the files and histories `settings` names; the findings, unsorted.
-pub(crate) fn scan(settings: &Settings, scanner: &Scanner, tally: &Tally) -> Vec<Finding> {
+/// Scans the files and histories `settings` names; the findings, unsorted. `report` is the
+/// file this scan's report goes to, never scanned.
+pub(crate) fn scan(
+    settings: &Settings,
+    scanner: &Scanner,
+    report: Option<&OutputFile>,
+    tally: &Tally,
+) -> Vec<Finding> {
     // Step 1: every named path must exist; a missing one is an error, the others are scanned.
     let Roots {
         walk: roots,
@@ -40,7 +47,10 @@ pub(crate) fn scan(settings: &Settings, scanner: &Scanner, tally: &Tally) -> Vec
             histories.extend(history(root, settings, scanner, tally));
         }
     }
-    // Step 3: walk and scan the files, skipping those whose content history covered.
+    // Step 3: walk and scan the files, skipping those whose content history covered. The
+    // files of a git directory (a bare repository) are git internals: its history is what
+    // holds its content.
+    let roots = without_git_dirs(roots, settings.history, tally);
     let findings: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
     let keep = |found: Vec<Finding>| {
         if !found.is_empty() {
@@ -50,9 +60,16 @@ pub(crate) fn scan(settings: &Settings, scanner: &Scanner, tally: &Tally) -> Vec
         }
     };
     let scan_blob = |blob: &Blob<'_>| keep(scanner.detector.detect(blob).record(&tally.stats));
-    let covered =
-        |path: &Path, meta: &std::fs::Metadata| histories.iter().any(|h| h.covers(path, meta));
-    fs::walk(&roots, &settings.walk, tally, &covered, scan_blob);
+    let skip = |path: &Path, meta: &std::fs::Metadata| {
+        if report.is_some_and(|r| r.is(path, meta)) {
+            Some(Pass::OwnReport)
+        } else if histories.iter().any(|h| h.covers(path, meta)) {
+            Some(Pass::Unchanged)
+        } else {
+            None
+        }
+    };
+    fs::walk(&roots, &settings.walk, tally, &skip, scan_blob);
     // Step 4: the streams: pipes and devices named as paths, and standard input.
     let max = settings.walk.max_file_size;
     for path in streams {
@@ -97,6 +114,25 @@ fn roots<'a>(settings: &'a Settings, tally: &Tally) -> Roots<'a> {
         }
     }
     roots
+}
+
+/// The roots to walk: all but git directories (a bare repository, or a `.git` directory
+/// named as a path), whose history is scanned instead (a note says so when `--no-history`
+/// leaves nothing of them to scan).
+fn without_git_dirs<'a>(roots: Vec<&'a Path>, history: bool, tally: &Tally) -> Vec<&'a Path> {
+    let (git_dirs, walk): (Vec<&Path>, Vec<&Path>) = roots
+        .into_iter()
+        .partition(|r| git::is_repository(r) && !r.join(".git").exists());
+    if !history {
+        for dir in git_dirs {
+            tally.note(format!(
+                "{} not scanned: a git directory holds git internals, not files, and \
+                 --no-history leaves out its history",
+                display_path(dir)
+            ));
+        }
+    }
+    walk
 }
 
 /// A stream read whole (standard input, a named pipe), scanned as one blob.

@@ -82,9 +82,12 @@ impl Project {
         let Some(path) = path else {
             return Ok(Project::default());
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e,
+        let text = std::fs::read_to_string(&path).map_err(|e| match choice {
+            ProjectConfig::File(_) => Error::flag_file("--config", &path, e),
+            _ => Error::Io {
+                path: path.clone(),
+                source: e,
+            },
         })?;
         let name = path.display().to_string();
         // By name (`.gitleaks.toml`), or by content for `--config` with any name.

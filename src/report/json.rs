@@ -78,6 +78,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             "skipped_binary": c.skipped_binary,
             "skipped_large": c.skipped_large,
             "skipped_special": c.skipped_special,
+            "skipped_reports": c.skipped_reports,
             "vanished": c.vanished,
             "errors": c.errors,
             "examples_ignored": c.examples,

@@ -73,10 +73,12 @@ fn read(c: &Counts, seconds: f64) -> String {
 /// `; skipped N binary, N too large, N special files, N vanished`.
 fn skipped(c: &Counts) -> String {
     let special = format!("special file{}", plural(c.skipped_special));
+    let reports = format!("keyhound report{}", plural(c.skipped_reports));
     let parts: Vec<String> = [
         (c.skipped_binary, "binary"),
         (c.skipped_large, "too large"),
         (c.skipped_special, special.as_str()),
+        (c.skipped_reports, reports.as_str()),
         (c.vanished, "vanished"),
     ]
     .iter()

@@ -26,9 +26,17 @@ pub(crate) struct WalkOptions {
     pub max_file_size: u64,
 }
 
-/// Decides, from a file's path and metadata, that it need not be read (its content was
-/// already scanned as a git blob).
-pub(crate) type Skip<'a> = &'a (dyn Fn(&Path, &std::fs::Metadata) -> bool + Sync);
+/// Decides, from a file's path and metadata, that it is not to be read, and why.
+pub(crate) type Skip<'a> = &'a (dyn Fn(&Path, &std::fs::Metadata) -> Option<Pass> + Sync);
+
+/// Why a walked file is not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pass {
+    /// Its content was already scanned as a git blob.
+    Unchanged,
+    /// It is the report this scan writes (`-o`).
+    OwnReport,
+}
 
 /// Walks `roots` and calls `visit` with every text file, from many threads.
 pub(crate) fn walk<F>(roots: &[&Path], opts: &WalkOptions, tally: &Tally, skip: Skip<'_>, visit: F)
@@ -89,7 +97,8 @@ fn visit_entry(
     }
     let path = entry.path();
     match read_file(path, opts.max_file_size, skip, buf) {
-        Ok(Read::AlreadyScanned) => Stats::add(&stats.unchanged, 1),
+        Ok(Read::Passed(Pass::Unchanged)) => Stats::add(&stats.unchanged, 1),
+        Ok(Read::Passed(Pass::OwnReport)) => Stats::add(&stats.skipped_reports, 1),
         Ok(Read::Done) => {
             Stats::add(&stats.files, 1);
             Stats::add(&stats.bytes, buf.len() as u64);
@@ -118,19 +127,19 @@ fn is_not_found(err: &ignore::Error) -> bool {
 enum Read {
     Done,
     TooLarge,
-    AlreadyScanned,
+    Passed(Pass),
 }
 
-/// Reads a whole file into `buf`, unless it is too large or `skip` says it was scanned.
+/// Reads a whole file into `buf`, unless `skip` passes it or it is too large.
 fn read_file(path: &Path, max: u64, skip: Skip<'_>, buf: &mut Vec<u8>) -> std::io::Result<Read> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
+    if let Some(pass) = skip(path, &meta) {
+        return Ok(Read::Passed(pass));
+    }
     let len = meta.len();
     if len > max {
         return Ok(Read::TooLarge);
-    }
-    if skip(path, &meta) {
-        return Ok(Read::AlreadyScanned);
     }
     buf.clear();
     buf.reserve(usize::try_from(len).unwrap_or(0));

@@ -8,6 +8,7 @@ pub(crate) mod git;
 pub(crate) mod stream;
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use crate::error::{Error, Problems};
 use crate::finding::CommitInfo;
@@ -143,6 +144,8 @@ pub(crate) struct Stats {
     pub skipped_large: AtomicU64,
     /// Pipes, sockets and devices met while walking (not opened).
     pub skipped_special: AtomicU64,
+    /// keyhound's own reports: the `-o` file, and reports recognised by their content.
+    pub skipped_reports: AtomicU64,
     /// Files that disappeared between listing and reading.
     pub vanished: AtomicU64,
     pub examples: AtomicU64,
@@ -161,6 +164,7 @@ pub(crate) struct Counts {
     pub skipped_binary: u64,
     pub skipped_large: u64,
     pub skipped_special: u64,
+    pub skipped_reports: u64,
     pub vanished: u64,
     pub errors: u64,
     pub examples: u64,
@@ -173,17 +177,27 @@ impl Stats {
     }
 }
 
-/// What a scan records besides its findings: the counters and the errors that did not stop it.
+/// What a scan records besides its findings: the counters, the errors that did not stop it,
+/// and notes on what it did not cover (said in the summary).
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
     pub stats: Stats,
     problems: Problems,
+    notes: Mutex<Vec<String>>,
 }
 
 impl Tally {
     /// Records an error that does not stop the scan (it makes the exit status 2).
     pub(crate) fn error(&self, e: Error) {
         self.problems.push(e);
+    }
+
+    /// Records what the summary must say about something the scan did not cover.
+    pub(crate) fn note(&self, note: String) {
+        match self.notes.lock() {
+            Ok(mut v) => v.push(note),
+            Err(poisoned) => poisoned.into_inner().push(note),
+        }
     }
 
     /// The counters now.
@@ -199,6 +213,7 @@ impl Tally {
             skipped_binary: get(&s.skipped_binary),
             skipped_large: get(&s.skipped_large),
             skipped_special: get(&s.skipped_special),
+            skipped_reports: get(&s.skipped_reports),
             vanished: get(&s.vanished),
             errors: self.problems.len() as u64,
             examples: get(&s.examples),
@@ -206,9 +221,10 @@ impl Tally {
         }
     }
 
-    /// The counters and the recorded errors as messages, sorted.
-    pub(crate) fn finish(self) -> (Counts, Vec<String>) {
+    /// The counters, the recorded errors as messages (sorted) and the notes.
+    pub(crate) fn finish(self) -> (Counts, Vec<String>, Vec<String>) {
         let counts = self.counts();
-        (counts, self.problems.messages())
+        let notes = self.notes.into_inner().unwrap_or_else(|p| p.into_inner());
+        (counts, self.problems.messages(), notes)
     }
 }

@@ -178,6 +178,93 @@ fn output_file() {
 }
 
 #[test]
+fn a_missing_file_named_by_a_flag_names_the_flag() {
+    let tree = Tree::new();
+    tree.write("creds.ini", pair_text(416).2);
+    // (flag, the rest of the command line).
+    let cases: [(&str, &[&str]); 3] = [
+        ("--baseline", &["--no-verify", "."]),
+        ("--config", &["--no-verify", "."]),
+        // Only read when verifying: to a closed port, never reached.
+        (
+            "--skip-aws-account-file",
+            &["--sts-endpoint", "http://127.0.0.1:9", "."],
+        ),
+    ];
+    for (flag, rest) in cases {
+        let out = keyhound(tree.path())
+            .args(["scan", flag, "nosuch"])
+            .args(rest)
+            .run();
+        assert_eq!(out.code, 2, "{flag}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("{flag} nosuch: ")),
+            "the error names the flag and the file:\n{}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "{flag}: no report");
+    }
+}
+
+#[test]
+fn an_unwritable_output_fails_before_the_scan() {
+    let tree = Tree::new();
+    tree.write("creds.ini", pair_text(417).2);
+    // Verification would wait on this listener, which never answers.
+    let silent = SilentListener::start();
+    for flag in ["-o", "--write-baseline"] {
+        let out = keyhound(tree.path())
+            .args([
+                "scan",
+                "--sts-endpoint",
+                &silent.url(),
+                "--verify-timeout",
+                "30",
+            ])
+            .args([flag, "no-such-dir/report.json", "."])
+            .run_within(std::time::Duration::from_secs(20));
+        assert_eq!(out.code, 2, "{flag}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("no-such-dir/report.json"),
+            "{flag}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("scanned"),
+            "{flag}: the scan ran first:\n{}",
+            out.stderr
+        );
+    }
+    assert_eq!(silent.connections(), 0, "verification ran first");
+}
+
+#[test]
+fn the_output_file_is_never_scanned() {
+    let tree = Tree::new();
+    tree.write("creds.ini", pair_text(418).2);
+    // A text report with the secrets shown holds the pair in full: scanned, it would be a
+    // second finding, and a third the time after.
+    for run in 0..3 {
+        let out = keyhound(tree.path())
+            .args(["scan", "--no-verify", "--show-secrets", "--color", "never"])
+            .args(["-o", "report.txt", "."])
+            .run();
+        assert_eq!(out.code, 1, "run {run}: {}", out.stderr);
+        let report = std::fs::read_to_string(tree.path().join("report.txt")).unwrap();
+        assert_eq!(
+            report.matches("fingerprint").count(),
+            1,
+            "run {run}:\n{report}"
+        );
+        assert!(
+            out.stderr.contains("skipped 1 keyhound report"),
+            "run {run}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
 fn binary_file_is_skipped_and_counted() {
     let tree = Tree::new();
     let mut data = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();

@@ -523,6 +523,40 @@ fn empty_repository_is_clean_and_not_an_error() {
 }
 
 #[test]
+fn a_bare_repository_is_scanned_as_history_not_as_files() {
+    let repo = GitRepo::init();
+    let (text, _) = pair_file(1020, "creds.env");
+    repo.write("creds.env", &text);
+    let c = repo.commit_all_as(&BOB, "A: credentials");
+    let parent = Tree::new();
+    let url = format!("file://{}", repo.path().display());
+    git_in(parent.path(), &["clone", "-q", "--bare", &url, "bare.git"]);
+    // A git internal that happens to hold a pair: hooks, config and packs are not files of
+    // the project.
+    let (internal, _) = pair_file(1021, "description");
+    std::fs::write(parent.path().join("bare.git/description"), internal).unwrap();
+
+    let (_, e) = pair_file(1020, "bare.git/creds.env");
+    let out = json_scan(parent.path(), &[])
+        .args(["bare.git"])
+        .run_within(LIMIT);
+    let doc = check("bare", &out, 1, &[(e, Src::History(&c, true))]);
+    assert_eq!(summary(&doc, "files"), 0, "{}", doc["summary"]);
+    assert!(summary(&doc, "blobs") >= 1, "{}", doc["summary"]);
+
+    // With --no-history nothing of it is scanned, and the summary says why.
+    let out = keyhound(parent.path())
+        .args(["scan", "--no-verify", "--no-history", "bare.git"])
+        .run_within(LIMIT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("bare.git not scanned: a git directory"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn repository_whose_head_is_unborn_still_has_its_history_scanned() {
     let repo = GitRepo::init();
     let (text, e) = pair_file(1017, "creds.env");
