@@ -17,6 +17,7 @@ use crate::config::{Settings, Target};
 use crate::error::Error;
 use crate::extract::text_content;
 use crate::finding::{CommitInfo, Finding};
+use crate::report::own::is_keyhound_report;
 use crate::source::fs::{display_path, Pass};
 use crate::source::git::index::IndexStat;
 use crate::source::git::walk::BlobPlace;
@@ -59,7 +60,14 @@ pub(crate) fn scan(
             }
         }
     };
-    let scan_blob = |blob: &Blob<'_>| keep(scanner.detector.detect(blob).record(&tally.stats));
+    // keyhound's own reports (an earlier `-o` under another name) name the key IDs they found.
+    let scan_blob = |blob: &Blob<'_>| {
+        if is_keyhound_report(blob.bytes) {
+            Stats::add(&tally.stats.skipped_reports, 1);
+        } else {
+            keep(scanner.detector.detect(blob).record(&tally.stats));
+        }
+    };
     let skip = |path: &Path, meta: &std::fs::Metadata| {
         if report.is_some_and(|r| r.is(path, meta)) {
             Some(Pass::OwnReport)

@@ -1,8 +1,10 @@
 //! Reports: one module per format. Each writer takes the sorted findings and the summary
 //! counts and writes the whole report to a `Write`. Secrets are redacted unless the user asked
-//! to see them, in every format. `summary` is the one paragraph printed on standard error.
+//! to see them, in every format. `summary` is the one paragraph printed on standard error;
+//! `own` recognises keyhound's own reports, so that scans do not report them.
 
 pub(crate) mod json;
+pub(crate) mod own;
 pub(crate) mod sarif;
 pub(crate) mod summary;
 pub(crate) mod text;

@@ -260,3 +260,63 @@ fn ascii_that_starts_with_ff_fe_is_not_read_as_utf16() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[test]
+fn keyhound_reports_in_the_tree_are_skipped_and_counted() {
+    let tree = Tree::new();
+    let (k, s, text) = pair_text(9020);
+    tree.write("src/creds.ini", &text);
+    // The README's CI step, run twice: the second run finds the first one's report.
+    let sarif = keyhound(tree.path())
+        .args([
+            "scan",
+            "--no-verify",
+            "--format",
+            "sarif",
+            "-o",
+            "keyhound.sarif",
+            ".",
+        ])
+        .run();
+    assert_eq!(sarif.code, 1, "{}", sarif.stderr);
+    // Reports of the other formats, secrets shown, under names of their own.
+    std::fs::create_dir_all(tree.path().join("out")).unwrap();
+    for (format, name) in [("json", "out/report.json"), ("jsonl", "out/findings.jsonl")] {
+        let out = keyhound(tree.path())
+            .args(["scan", "--no-verify", "--show-secrets", "--format", format])
+            .args(["-o", name, "src"])
+            .run();
+        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+    }
+    let out = scan_json(tree.path(), &[]);
+    let doc = verify(
+        "reports in the tree",
+        &out,
+        &[pair(&k, &s).key_at(1).secret_at(2).in_file("src/creds.ini")],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["summary"]["skipped_reports"], 3, "{}", doc["summary"]);
+    let text = keyhound(tree.path())
+        .args(["scan", "--no-verify", "."])
+        .run();
+    assert!(
+        text.stderr.contains("3 keyhound reports"),
+        "{}",
+        text.stderr
+    );
+    // A file that merely mentions keyhound is scanned as usual.
+    let (k2, s2, text2) = pair_text(9021);
+    tree.write(
+        "notes.json",
+        format!("{{\"tool\": \"keyhound\", \"notes\": {:?}}}\n", text2),
+    );
+    let out = scan_json(tree.path(), &[]);
+    let found = findings_of(&out.json());
+    assert!(
+        found
+            .iter()
+            .any(|f| f.key_id.as_deref() == Some(k2.as_str())
+                && f.secret.as_deref() == Some(s2.as_str())),
+        "{found:?}"
+    );
+}
