@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 
 use crate::aws::AwsRules;
 use crate::config::project::Project;
-use crate::config::{Settings, VerifySettings};
+use crate::config::{ProjectConfig, Settings, VerifySettings};
 use crate::detect::patterns::RuleSet;
 use crate::detect::Detector;
 use crate::error::{Error, Result};
-use crate::suppress::{parse_baseline, Suppressions};
+use crate::source::fs::absolute;
+use crate::suppress::{parse_baseline, PathBase, Suppressions};
 use crate::verify::VerifyConfig;
 
 /// What a scan runs with.
@@ -37,8 +38,9 @@ impl Scanner {
         let detector = detector(settings, &project)?;
         let name = project.name();
         let warnings = check_rule_ids(&project, &detector)?;
-        let mut suppressions = Suppressions::new(&name, &project.config, &scan_root(&first))
-            .map_err(|e| project.locate(e))?;
+        let base = path_base(settings, &project, &first);
+        let mut suppressions =
+            Suppressions::new(&name, &project.config, base).map_err(|e| project.locate(e))?;
         if let Some(b) = &settings.baseline {
             let text =
                 std::fs::read_to_string(b).map_err(|e| Error::flag_file("--baseline", b, e))?;
@@ -115,8 +117,29 @@ fn check_rule_ids(project: &Project, detector: &Detector) -> Result<Vec<String>>
     Ok(warnings)
 }
 
-/// The directory that allowlist paths are relative to: the first scanned path, or its
-/// directory for a file.
+/// What allowlist paths are relative to: the directory of the discovered configuration file
+/// (the top of the repository, whichever directory in it is scanned), or with `--config`, the
+/// first scanned directory. `--staged` and `--since` show paths relative to the repository, or
+/// under the scanned path when it is the repository's top: that path is stripped.
+fn path_base(settings: &Settings, project: &Project, first: &Path) -> PathBase {
+    let root = scan_root(first);
+    if settings.staged || settings.since.is_some() {
+        return PathBase::prefix(&root);
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return PathBase::prefix(&root);
+    };
+    let discovered = match (&settings.project, &project.file) {
+        (ProjectConfig::Discover, Some(file)) => file.parent().map(Path::to_path_buf),
+        _ => None,
+    };
+    let dir = discovered
+        .or_else(|| std::fs::canonicalize(&root).ok())
+        .unwrap_or_else(|| absolute(&root));
+    PathBase::Dir { cwd, dir }
+}
+
+/// The first scanned path, or its directory for a file.
 fn scan_root(first: &Path) -> PathBuf {
     if first.is_dir() {
         first.to_path_buf()

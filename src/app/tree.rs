@@ -38,9 +38,11 @@ pub(crate) fn scan(
         walk: roots,
         streams,
     } = roots(settings, tally);
-    // Step 2: the git history of each root that is a repository.
+    // Step 2: the git history of each root that is a repository (a path inside one that is
+    // not its top has its files scanned only, and the summary says so).
     let mut histories = Vec::new();
     if settings.history {
+        note_histories_left_out(&roots, tally);
         if let Err(e) = git::configure() {
             tally.error(Error::git("configuring git", &e));
         }
@@ -122,6 +124,48 @@ fn roots<'a>(settings: &'a Settings, tally: &Tally) -> Roots<'a> {
         }
     }
     roots
+}
+
+/// Notes, for the summary, the roots inside a git work tree that are not its top: their
+/// history is not scanned (only a path that is the top of a repository has it scanned), one
+/// note per repository.
+fn note_histories_left_out(roots: &[&Path], tally: &Tally) {
+    let mut left_out: Vec<(PathBuf, Vec<String>)> = Vec::new();
+    for root in roots.iter().filter(|r| !git::is_repository(r)) {
+        let dir = if root.is_dir() {
+            root.to_path_buf()
+        } else {
+            root.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let Some(top) = git2::Repository::discover(&dir)
+            .ok()
+            .and_then(|r| r.workdir().map(Path::to_path_buf))
+        else {
+            continue;
+        };
+        let shown = display_path(root);
+        match left_out.iter_mut().find(|(t, _)| *t == top) {
+            Some((_, paths)) => paths.push(shown),
+            None => left_out.push((top, vec![shown])),
+        }
+    }
+    for (top, paths) in left_out {
+        let top = display_path(&top);
+        let top = top.trim_end_matches('/');
+        let (what, is) = match paths.as_slice() {
+            [one] => (one.clone(), "is not"),
+            many => (many.join(", "), "are not"),
+        };
+        tally.note(format!(
+            "history not scanned: {what} {is} the top of the git repository {top} (scan {top} \
+             for its history)"
+        ));
+    }
 }
 
 /// The roots to walk: all but git directories (a bare repository, or a `.git` directory

@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::{ErrorKind, Read as _};
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use ignore::{WalkBuilder, WalkState};
 
@@ -160,6 +160,27 @@ pub(crate) fn read_capped(
     // `max + 1` would wrap to 0 for the largest limit.
     r.take(max.saturating_add(1)).read_to_end(buf)?;
     Ok(buf.len() as u64 <= max)
+}
+
+/// Lexically normalises an absolute path (`.` and `..` resolved without touching the disk).
+pub(crate) fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// `p` made absolute against the working directory, lexically normalised.
+pub(crate) fn absolute(p: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    normalize(&cwd.join(p))
 }
 
 /// The path as reports show it: as walked, without a leading `./`, with `/` separators.

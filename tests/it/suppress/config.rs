@@ -136,6 +136,62 @@ fn keyhound_toml_at_top_of_git_repo_is_used() {
     );
 }
 
+#[test]
+fn allowlist_paths_of_the_top_config_apply_from_a_subdirectory() {
+    let (k, s) = (key_id(431), secret(431));
+    let repo = GitRepo::init();
+    repo.write(".keyhound.toml", "[allowlist]\npaths = [\"sub/**\"]\n");
+    repo.write("sub/prod.env", pair_env(&k, &s));
+    repo.write("README.md", "# service\n");
+    repo.commit_all("settings");
+    let parent = repo.path().parent().unwrap();
+    let name = repo.path().file_name().unwrap().to_str().unwrap();
+    let absolute = repo.path().join("sub");
+    // (where keyhound runs, the path it scans): the paths are relative to the directory of
+    // the configuration file, whichever of its subdirectories is scanned, from wherever.
+    let sub_of_parent = format!("{name}/sub");
+    let cases = [
+        (repo.path().join("sub"), "."),
+        (repo.path().to_path_buf(), "sub"),
+        (parent.to_path_buf(), sub_of_parent.as_str()),
+        (repo.path().join("sub"), absolute.to_str().unwrap()),
+    ];
+    for (cwd, target) in &cases {
+        let out = scan_json_at(cwd, &[], target);
+        assert_no_panic(&out);
+        assert_eq!(out.code, 0, "{target} in {}: {}", cwd.display(), out.stderr);
+        let doc = out.json();
+        assert_eq!(rule_values(&doc), vec![], "{target}: {doc:#}");
+        assert_eq!(suppressed(&doc), [0, 1, 0, 0], "{target}: {doc:#}");
+        // Only the top of a repository has its history scanned; the summary says so.
+        assert!(
+            out.stderr.contains("history not scanned")
+                && out.stderr.contains("is not the top of the git repository"),
+            "{target}: {}",
+            out.stderr
+        );
+    }
+    // The top itself: history scanned, no note.
+    let out = scan_json(repo.path(), &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("history not scanned"),
+        "{}",
+        out.stderr
+    );
+    // `--staged` from the subdirectory: the same allowlist.
+    repo.write("sub/new.env", pair_env(&key_id(432), &secret(432)));
+    repo.git(&["add", "sub/new.env"]);
+    let out = json_scan(&repo.path().join("sub"), &["--staged"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        suppressed(&out.json()),
+        [0, 1, 0, 0],
+        "{}",
+        out.stdout_str()
+    );
+}
+
 // ------------------------------------------------------------------------------------------
 // Disabled rules, and every mechanism in the summary
 // ------------------------------------------------------------------------------------------
