@@ -156,7 +156,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub skip_aws_account_file: Option<PathBuf>,
 
-    /// Report only credentials that AWS confirmed live.
+    /// Report only credentials that AWS confirmed live. The others are counted in the summary;
+    /// the exit status counts only what is reported (0 when verification was unavailable).
     #[arg(long, conflicts_with = "no_verify")]
     pub only_verified: bool,
 

@@ -12,7 +12,7 @@ use regex::Regex;
 
 use crate::config::project::{AllowSpec, ConfigFile};
 use crate::error::{Error, Result};
-use crate::finding::Finding;
+use crate::finding::{Finding, Status};
 use crate::source::fs::normalize;
 use crate::source::STDIN_NAME;
 
@@ -171,11 +171,57 @@ fn resolved(abs: &Path) -> Option<PathBuf> {
 }
 
 /// How many findings each mechanism suppressed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Suppressed {
     pub disabled: u64,
     pub allowlist: u64,
     pub baseline: u64,
+    /// What `--only-verified` withheld; `None` without it.
+    pub withheld: Option<Withheld>,
+}
+
+/// The findings `--only-verified` kept out of the report, by verdict: key pairs AWS rejected,
+/// could not judge or was not asked about, and findings that are not key pairs, which cannot
+/// be verified at all.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Withheld {
+    pub invalid: u64,
+    pub unknown: u64,
+    pub skipped: u64,
+    pub unverifiable: u64,
+    /// The reasons of the `unknown` verdicts, each once, in the order met.
+    pub unknown_reasons: Vec<String>,
+}
+
+impl Withheld {
+    /// Keeps the findings AWS confirmed live; counts the others.
+    pub(crate) fn apply(findings: &mut Vec<Finding>) -> Withheld {
+        let mut w = Withheld::default();
+        findings.retain(|f| {
+            let Some(v) = &f.verification else {
+                w.unverifiable += 1;
+                return false;
+            };
+            match v.status {
+                Status::Live => return true,
+                Status::Invalid => w.invalid += 1,
+                Status::Skipped => w.skipped += 1,
+                Status::Unknown => {
+                    w.unknown += 1;
+                    if !w.unknown_reasons.contains(&v.reason) {
+                        w.unknown_reasons.push(v.reason.clone());
+                    }
+                }
+            }
+            false
+        });
+        w
+    }
+
+    /// How many were withheld.
+    pub(crate) fn total(&self) -> u64 {
+        self.invalid + self.unknown + self.skipped + self.unverifiable
+    }
 }
 
 impl Suppressions {

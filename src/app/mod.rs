@@ -19,10 +19,10 @@ use std::time::Instant;
 use crate::cli::{Cli, Command, ScanArgs};
 use crate::config::Settings;
 use crate::error::{Error, Result};
-use crate::finding::{Finding, Status};
+use crate::finding::Finding;
 use crate::report::{self, summary, Report};
 use crate::source::{Counts, Tally};
-use crate::suppress::{baseline_text, Suppressed};
+use crate::suppress::{baseline_text, Suppressed, Withheld};
 use output::OutputFile;
 pub(crate) use scanner::Scanner;
 
@@ -136,11 +136,7 @@ fn scan(settings: &Settings, scanner: &Scanner, files: &mut Outputs) -> Result<i
     let aws = scanner.detector.aws();
     crate::verify::findings(&mut outcome.findings, scanner.verify.as_ref(), aws);
     if settings.only_verified {
-        outcome.findings.retain(|f| {
-            f.verification
-                .as_ref()
-                .is_some_and(|v| v.status == Status::Live)
-        });
+        outcome.suppressed.withheld = Some(Withheld::apply(&mut outcome.findings));
     }
     outcome.seconds = started.elapsed().as_secs_f64();
     // Step 4: report.
@@ -215,7 +211,7 @@ fn write_report(
     let report = Report {
         findings: &outcome.findings,
         rules: &rules,
-        suppressed: outcome.suppressed,
+        suppressed: &outcome.suppressed,
         config_file: config_name.as_deref(),
         counts: &outcome.counts,
         show_secrets: settings.show_secrets,
@@ -261,6 +257,20 @@ fn print_summary(settings: &Settings, scanner: &Scanner, outcome: &Outcome, exit
         ));
     }
     eprintln!("{line}");
+    if let Some(w) = outcome
+        .suppressed
+        .withheld
+        .as_ref()
+        .filter(|w| w.unknown > 0)
+    {
+        eprintln!(
+            "keyhound: warning: --only-verified withheld {} key pair{} that could not be \
+             verified ({}); they may be live, and they do not count in the exit status",
+            w.unknown,
+            if w.unknown == 1 { "" } else { "s" },
+            report::text::sanitize(&w.unknown_reasons.join("; ")),
+        );
+    }
     if settings.staged && exit_code == EXIT_FINDINGS {
         eprintln!(
             "keyhound: this commit would record the credentials above. Remove them from the \

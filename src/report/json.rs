@@ -88,6 +88,12 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 "disabled_rules": report.suppressed.disabled,
                 "baseline": report.suppressed.baseline,
             },
+            "withheld": report.suppressed.withheld.as_ref().map(|w| json!({
+                "unknown": w.unknown,
+                "skipped": w.skipped,
+                "invalid": w.invalid,
+                "not_key_pairs": w.unverifiable,
+            })),
             "config": report.config_file,
         },
     });

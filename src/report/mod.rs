@@ -22,7 +22,7 @@ pub(crate) struct Report<'a> {
     /// Every rule, in report order (SARIF lists them all).
     pub rules: &'a [&'static crate::rule::Rule],
     /// Findings kept out by configuration and baseline.
-    pub suppressed: crate::suppress::Suppressed,
+    pub suppressed: &'a crate::suppress::Suppressed,
     /// The project configuration file used.
     pub config_file: Option<&'a str>,
     pub counts: &'a Counts,

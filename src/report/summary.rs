@@ -6,7 +6,7 @@
 use crate::finding::{Finding, Status};
 use crate::rule::Severity;
 use crate::source::Counts;
-use crate::suppress::Suppressed;
+use crate::suppress::{Suppressed, Withheld};
 
 /// The summary line.
 pub(crate) fn line(findings: &[Finding], c: &Counts, sup: &Suppressed, seconds: f64) -> String {
@@ -17,6 +17,9 @@ pub(crate) fn line(findings: &[Finding], c: &Counts, sup: &Suppressed, seconds: 
     s.push_str(&by_severity(findings));
     s.push_str(&verdicts(findings));
     s.push_str(&suppressed(c, sup));
+    if let Some(w) = &sup.withheld {
+        s.push_str(&withheld(w));
+    }
     if c.examples > 0 {
         s.push_str(&format!(
             "; {} AWS documentation example{} ignored",
@@ -151,6 +154,33 @@ fn suppressed(c: &Counts, sup: &Suppressed) -> String {
     } else {
         format!("; suppressed {}", parts.join(", "))
     }
+}
+
+/// `; withheld N not confirmed live by --only-verified (N unknown, N skipped, ...)`.
+fn withheld(w: &Withheld) -> String {
+    if w.total() == 0 {
+        return String::new();
+    }
+    let not_pairs = if w.unverifiable == 1 {
+        "not a key pair"
+    } else {
+        "not key pairs"
+    };
+    let parts: Vec<String> = [
+        (w.unknown, "unknown"),
+        (w.skipped, "skipped"),
+        (w.invalid, "invalid"),
+        (w.unverifiable, not_pairs),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    format!(
+        "; withheld {} not confirmed live by --only-verified ({})",
+        w.total(),
+        parts.join(", ")
+    )
 }
 
 fn human_bytes(b: u64) -> String {
