@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::cli::{Cli, Command, ScanArgs};
-use crate::config::Settings;
+use crate::config::{ProjectConfig, Settings};
 use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::report::{self, summary, Report};
@@ -37,7 +37,11 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Scan(args) => scan_command(&args),
-        Command::Rules { action } => rules::run(action),
+        Command::Rules {
+            config,
+            no_config,
+            action,
+        } => rules::run(action, &ProjectConfig::choose(config.as_ref(), no_config)),
         Command::Hook { action } => hook::run(action),
     };
     result.unwrap_or_else(|e| {

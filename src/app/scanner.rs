@@ -35,7 +35,7 @@ impl Scanner {
     pub(crate) fn build(settings: &Settings) -> Result<Scanner> {
         let first = settings.first_path();
         let project = Project::load(&settings.project, &first)?;
-        let detector = detector(settings, &project)?;
+        let detector = detector(settings.builtin_rules, &project)?;
         let name = project.name();
         let warnings = check_rule_ids(&project, &detector)?;
         let base = path_base(settings, &project, &first);
@@ -62,9 +62,9 @@ impl Scanner {
 
 /// The detector: the AWS rules, the built-in rules (unless `--no-builtin-rules`) and the
 /// project's own rules.
-fn detector(settings: &Settings, project: &Project) -> Result<Detector> {
+pub(crate) fn detector(builtin_rules: bool, project: &Project) -> Result<Detector> {
     let aws = AwsRules::builtin()?;
-    let mut specs = if settings.builtin_rules {
+    let mut specs = if builtin_rules {
         crate::rule::builtin::specs()?
     } else {
         Vec::new()

@@ -35,6 +35,17 @@ pub(crate) enum ProjectConfig {
     None,
 }
 
+impl ProjectConfig {
+    /// The configuration `--config FILE` and `--no-config` ask for.
+    pub(crate) fn choose(config: Option<&PathBuf>, no_config: bool) -> ProjectConfig {
+        match (config, no_config) {
+            (_, true) => ProjectConfig::None,
+            (Some(p), false) => ProjectConfig::File(p.clone()),
+            (None, false) => ProjectConfig::Discover,
+        }
+    }
+}
+
 /// How to verify key pairs.
 #[derive(Debug, Clone)]
 pub(crate) struct VerifySettings {
@@ -114,11 +125,7 @@ impl Settings {
             color: color(args),
             quiet: args.quiet,
             builtin_rules: !args.no_builtin_rules,
-            project: match (&args.config, args.no_config) {
-                (_, true) => ProjectConfig::None,
-                (Some(p), false) => ProjectConfig::File(p.clone()),
-                (None, false) => ProjectConfig::Discover,
-            },
+            project: ProjectConfig::choose(args.config.as_ref(), args.no_config),
             baseline: args.baseline.clone(),
             write_baseline: args.write_baseline.clone(),
             targets,
