@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::Report;
-use crate::finding::{Encoding, Finding, Location, LocationKind, Status};
+use crate::finding::{CommitInfo, Encoding, Finding, Location, LocationKind, Status};
 use crate::rule::Severity;
 
 const RESET: &str = "\x1b[0m";
@@ -51,9 +51,11 @@ impl Style {
     }
 }
 
-fn place(l: &Location) -> String {
+/// `path:line:column`, and the commit when it is not the finding's own (the `commit` line
+/// names that one, once).
+fn place(l: &Location, finding_commit: Option<&CommitInfo>) -> String {
     let mut s = format!("{}:{}:{}", sanitize(&l.path), l.line, l.column);
-    if let Some(c) = &l.commit {
+    if let Some(c) = l.commit.as_ref().filter(|&c| Some(c) != finding_commit) {
         let short: String = c.id.chars().take(10).collect();
         s.push_str(&format!(" (commit {short} {})", sanitize(&c.date)));
     }
@@ -78,7 +80,7 @@ fn write_finding(
     writeln!(
         out,
         "{}  {}  {}{history_note}",
-        st.paint(BOLD, &place(primary)),
+        st.paint(BOLD, &place(primary, primary.commit.as_ref())),
         st.paint(severity_style(f.severity), f.severity.as_str()),
         sanitize(f.rule.name),
     )?;
@@ -94,7 +96,7 @@ fn write_finding(
         )?;
     }
     write_values(f, report, out)?;
-    write_locations(f, out)?;
+    write_locations(f, primary.commit.as_ref(), out)?;
     writeln!(
         out,
         "    {}",
@@ -173,7 +175,11 @@ fn write_values(f: &Finding, report: &Report<'_>, out: &mut dyn Write) -> io::Re
 }
 
 /// `key id at  path:line:column (encoding)` for every location.
-fn write_locations(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+fn write_locations(
+    f: &Finding,
+    commit: Option<&CommitInfo>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     for l in &f.locations {
         let what = match l.kind {
             LocationKind::KeyId => "key id at",
@@ -184,7 +190,7 @@ fn write_locations(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
             Encoding::Plain => String::new(),
             e => format!(" ({})", e.as_str().replace('_', " ")),
         };
-        writeln!(out, "    {:<11} {}{enc}", what, place(l))?;
+        writeln!(out, "    {:<11} {}{enc}", what, place(l, commit))?;
     }
     Ok(())
 }

@@ -229,6 +229,15 @@ fn history_provenance_shows_in_text_and_sarif() {
             "text report lacks {needle:?}:\n{stdout}"
         );
     }
+    // The commit is named once, on its own line, not again on every location.
+    assert_eq!(stdout.matches(&b.id[..10]).count(), 1, "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "    commit      {} {} <{}> {}",
+            b.id, BOB.name, BOB.email, b.date
+        )),
+        "{stdout}"
+    );
 
     let out = keyhound(repo.path())
         .args(["scan", "--no-verify", "--format", "sarif", "."])
