@@ -131,6 +131,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_history: bool,
 
+    /// Also report credentials in unreachable git objects (in no commit that any ref reaches:
+    /// reset, rebased-away or dropped work, which is not pushed); they are counted otherwise.
+    #[arg(long)]
+    pub include_unreachable: bool,
+
     /// Scan what is staged for the next commit (the index, not the work tree), as a
     /// pre-commit hook does.
     #[arg(long, conflicts_with_all = ["since", "no_history"])]

@@ -143,6 +143,8 @@ pub(crate) struct Location {
     pub encoding: Encoding,
     /// Set when the content came from git history.
     pub commit: Option<CommitInfo>,
+    /// Set for content in a git object that no commit of any ref holds.
+    pub unreachable: bool,
 }
 
 /// AWS facts about a key ID, decoded offline.

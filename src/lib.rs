@@ -23,6 +23,8 @@ mod detect;
 pub mod error;
 mod extract;
 pub mod finding;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
 mod location;
 mod report;
 pub mod rule;

@@ -18,7 +18,8 @@ use crate::extract::text_content;
 use crate::finding::{CommitInfo, Finding};
 use crate::source::fs::display_path;
 use crate::source::git::change::{self, NewBlob};
-use crate::source::git::objects::{read_blob, LooseObjects};
+use crate::source::git::objects::read_blob;
+use crate::source::git::store::{Reader, Store};
 use crate::source::git::{commit, with_odb};
 use crate::source::{Blob, GitPlace, Origin, Stats, Tally};
 
@@ -32,15 +33,20 @@ pub(crate) fn staged(
     let Some(repo) = discover(given, "--staged", tally) else {
         return Vec::new();
     };
-    let blobs = match change::staged(&repo) {
-        Ok(b) => b,
-        Err(e) => {
-            tally.error(Error::git("--staged: reading the index", &e));
+    let store = Store::open(&repo);
+    let blobs = with_odb(repo.path(), tally, |_, odb| {
+        change::staged(&repo, &store.reader(odb), tally)
+    });
+    let blobs = match blobs {
+        Some(Ok(b)) => b,
+        Some(Err(e)) => {
+            tally.error(e);
             return Vec::new();
         }
+        None => return Vec::new(),
     };
     let base = display_base(given, &repo);
-    scan_new_blobs(&repo, &blobs, &base, settings, scanner, tally)
+    scan_new_blobs(&repo, &store, &blobs, &base, settings, scanner, tally)
 }
 
 /// `--since REV` / `A..B`: what the commits of the range introduced.
@@ -54,15 +60,20 @@ pub(crate) fn since(
     let Some(repo) = discover(given, "--since", tally) else {
         return Vec::new();
     };
-    let blobs = match change::since(&repo, spec, tally) {
-        Ok(b) => b,
-        Err(e) => {
+    let store = Store::open(&repo);
+    let blobs = with_odb(repo.path(), tally, |_, odb| {
+        change::since(&repo, &store.reader(odb), spec, tally)
+    });
+    let blobs = match blobs {
+        Some(Ok(b)) => b,
+        Some(Err(e)) => {
             tally.error(e);
             return Vec::new();
         }
+        None => return Vec::new(),
     };
     let base = display_base(given, &repo);
-    let findings = scan_new_blobs(&repo, &blobs, &base, settings, scanner, tally);
+    let findings = scan_new_blobs(&repo, &store, &blobs, &base, settings, scanner, tally);
     oldest_per_path(findings)
 }
 
@@ -94,6 +105,7 @@ fn display_base(given: &Path, repo: &Repository) -> PathBuf {
 /// Scans the blobs a change introduces, in parallel.
 fn scan_new_blobs(
     repo: &Repository,
+    store: &Store,
     blobs: &[NewBlob],
     base: &Path,
     settings: &Settings,
@@ -103,7 +115,6 @@ fn scan_new_blobs(
     let git_dir = repo.path().to_path_buf();
     let job = Job {
         base,
-        loose: LooseObjects::list(&git_dir),
         max_size: settings.walk.max_file_size,
         scanner,
         tally,
@@ -111,9 +122,10 @@ fn scan_new_blobs(
     };
     let findings: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
     blobs.par_chunks(64).for_each(|chunk| {
-        with_odb(&git_dir, tally, |repo, odb| {
+        with_odb(&git_dir, tally, |_, odb| {
+            let reader = store.reader(odb);
             for new in chunk {
-                let found = job.scan(repo, odb, new);
+                let found = job.scan(&reader, new);
                 if !found.is_empty() {
                     if let Ok(mut all) = findings.lock() {
                         all.extend(found);
@@ -128,7 +140,6 @@ fn scan_new_blobs(
 /// What every blob of a change is scanned with.
 struct Job<'a> {
     base: &'a Path,
-    loose: LooseObjects,
     max_size: u64,
     scanner: &'a Scanner,
     tally: &'a Tally,
@@ -138,9 +149,9 @@ struct Job<'a> {
 
 impl Job<'_> {
     /// Reads and scans one blob; its findings carry the commit that introduced it.
-    fn scan(&self, repo: &Repository, odb: &git2::Odb<'_>, new: &NewBlob) -> Vec<Finding> {
+    fn scan(&self, reader: &Reader<'_, '_>, new: &NewBlob) -> Vec<Finding> {
         let stats = &self.tally.stats;
-        let Some(obj) = read_blob(odb, &self.loose, new.oid, self.max_size, self.tally) else {
+        let Some(obj) = read_blob(reader, new.oid, self.max_size, self.tally) else {
             return Vec::new();
         };
         let data = obj.bytes();
@@ -167,7 +178,7 @@ impl Job<'_> {
         match new.commit {
             // Only a blob with findings costs the lookup of its commit.
             Some(id) if !found.is_empty() => {
-                let info = commit_info(&self.commits, repo, id);
+                let info = commit_info(&self.commits, reader, id);
                 let origin =
                     Origin::git_placed(String::new(), new.oid.to_string(), place(Some(info)));
                 self.scanner.detector.attach(found, &origin)
@@ -178,11 +189,15 @@ impl Job<'_> {
 }
 
 /// The author and date of commit `id`, looked up once per commit.
-fn commit_info(cache: &Mutex<HashMap<Oid, CommitInfo>>, repo: &Repository, id: Oid) -> CommitInfo {
+fn commit_info(
+    cache: &Mutex<HashMap<Oid, CommitInfo>>,
+    reader: &Reader<'_, '_>,
+    id: Oid,
+) -> CommitInfo {
     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
     cache
         .entry(id)
-        .or_insert_with(|| commit::commit_info(repo, id))
+        .or_insert_with(|| commit::commit_info(reader, id))
         .clone()
 }
 

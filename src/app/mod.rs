@@ -93,8 +93,8 @@ struct Outcome {
     /// Findings kept out of the report by configuration and baseline.
     suppressed: Suppressed,
     errors: Vec<String>,
-    /// What the summary must say about what the scan did not cover.
-    notes: Vec<String>,
+    /// What the user should know that is not an error.
+    warnings: Vec<String>,
     seconds: f64,
     /// How many fingerprints `--write-baseline` recorded.
     baseline_written: Option<usize>,
@@ -157,6 +157,9 @@ fn scan(settings: &Settings, scanner: &Scanner, files: &mut Outputs) -> Result<i
         eprintln!("keyhound: error: {}", report::text::sanitize(e));
     }
     if !settings.quiet {
+        for w in &outcome.warnings {
+            eprintln!("keyhound: warning: {}", report::text::sanitize(w));
+        }
         print_summary(settings, scanner, &outcome, exit_code);
         if let (Some(n), Some(file)) = (outcome.baseline_written, &files.baseline) {
             eprintln!(
@@ -186,13 +189,14 @@ fn find(settings: &Settings, scanner: &Scanner, report: Option<&OutputFile>) -> 
         tree::scan(settings, scanner, report, &tally)
     };
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let (counts, errors, notes) = tally.finish();
+    let warnings = tally.warnings();
+    let (counts, errors) = tally.finish();
     Outcome {
         findings,
         counts,
         suppressed: Suppressed::default(),
         errors,
-        notes,
+        warnings,
         seconds: started.elapsed().as_secs_f64(),
         baseline_written: None,
     }
@@ -251,9 +255,6 @@ fn print_summary(settings: &Settings, scanner: &Scanner, outcome: &Outcome, exit
         &outcome.suppressed,
         outcome.seconds,
     );
-    for note in &outcome.notes {
-        line.push_str(&format!("; {}", report::text::sanitize(note)));
-    }
     if let Some(c) = &scanner.config_file {
         line.push_str(&format!(
             "; config {}",

@@ -20,7 +20,8 @@ use crate::finding::{CommitInfo, Finding};
 use crate::report::own::is_keyhound_report;
 use crate::source::fs::{display_path, Pass};
 use crate::source::git::index::IndexStat;
-use crate::source::git::walk::BlobPlace;
+use crate::source::git::store::{Reader, Store};
+use crate::source::git::walk::Places;
 use crate::source::git::{self, commit, objects, walk};
 use crate::source::stream::{self, Stream};
 use crate::source::{fs, Blob, GitPlace, Origin, Stats, Tally};
@@ -39,10 +40,10 @@ pub(crate) fn scan(
         streams,
     } = roots(settings, tally);
     // Step 2: the git history of each root that is a repository (a path inside one that is
-    // not its top has its files scanned only, and the summary says so).
+    // not its top has its files scanned only, and a warning says so).
     let mut histories = Vec::new();
     if settings.history {
-        note_histories_left_out(&roots, tally);
+        warn_of_histories_left_out(&roots, tally);
         if let Err(e) = git::configure() {
             tally.error(Error::git("configuring git", &e));
         }
@@ -126,10 +127,10 @@ fn roots<'a>(settings: &'a Settings, tally: &Tally) -> Roots<'a> {
     roots
 }
 
-/// Notes, for the summary, the roots inside a git work tree that are not its top: their
-/// history is not scanned (only a path that is the top of a repository has it scanned), one
-/// note per repository.
-fn note_histories_left_out(roots: &[&Path], tally: &Tally) {
+/// Warns of the roots inside a git work tree that are not its top: their history is not
+/// scanned (only a path that is the top of a repository has it scanned); one warning per
+/// repository.
+fn warn_of_histories_left_out(roots: &[&Path], tally: &Tally) {
     let mut left_out: Vec<(PathBuf, Vec<String>)> = Vec::new();
     for root in roots.iter().filter(|r| !git::is_repository(r)) {
         let dir = if root.is_dir() {
@@ -161,7 +162,7 @@ fn note_histories_left_out(roots: &[&Path], tally: &Tally) {
             [one] => (one.clone(), "is not"),
             many => (many.join(", "), "are not"),
         };
-        tally.note(format!(
+        tally.warn(format!(
             "history not scanned: {what} {is} the top of the git repository {top} (scan {top} \
              for its history)"
         ));
@@ -169,7 +170,7 @@ fn note_histories_left_out(roots: &[&Path], tally: &Tally) {
 }
 
 /// The roots to walk: all but git directories (a bare repository, or a `.git` directory
-/// named as a path), whose history is scanned instead (a note says so when `--no-history`
+/// named as a path), whose history is scanned instead (a warning says so when `--no-history`
 /// leaves nothing of them to scan).
 fn without_git_dirs<'a>(roots: Vec<&'a Path>, history: bool, tally: &Tally) -> Vec<&'a Path> {
     let (git_dirs, walk): (Vec<&Path>, Vec<&Path>) = roots
@@ -177,7 +178,7 @@ fn without_git_dirs<'a>(roots: Vec<&'a Path>, history: bool, tally: &Tally) -> V
         .partition(|r| git::is_repository(r) && !r.join(".git").exists());
     if !history {
         for dir in git_dirs {
-            tally.note(format!(
+            tally.warn(format!(
                 "{} not scanned: a git directory holds git internals, not files, and \
                  --no-history leaves out its history",
                 display_path(dir)
@@ -267,7 +268,8 @@ fn history(root: &Path, settings: &Settings, scanner: &Scanner, tally: &Tally) -
     };
     let timing = Timing::new();
     // Step 1: every object id.
-    let oids = match objects::objects_in_pack_order(&repo) {
+    let store = Store::open(&repo);
+    let oids = match repo.odb().and_then(|odb| store.listing(&odb)) {
         Ok(o) => o,
         Err(e) => {
             tally.error(Error::git(
@@ -280,10 +282,27 @@ fn history(root: &Path, settings: &Settings, scanner: &Scanner, tally: &Tally) -
     timing.lap("objects listed");
     // Step 2: read and match each blob once, in parallel, with the walk of every commit's
     // trees (provenance, missing objects) beside it.
-    let read = read_all_blobs(&repo, root, &oids, settings, scanner, tally);
+    let read = read_all_blobs(&repo, &store, root, &oids, settings, scanner, tally);
     timing.lap("blobs read and matched, history walked");
     // Step 3: place the findings and keep the oldest per credential and path.
-    let findings = place(&repo, root, read.per_blob, &read.places, &scanner.detector);
+    let findings = match repo.odb() {
+        Ok(odb) => {
+            let placing = Placing {
+                repo: &repo,
+                reader: &store.reader(&odb),
+                root,
+                places: &read.places,
+                detector: &scanner.detector,
+                include_unreachable: settings.include_unreachable,
+                tally,
+            };
+            placing.place(read.per_blob)
+        }
+        Err(e) => {
+            tally.error(Error::git(root.display().to_string(), &e));
+            Vec::new()
+        }
+    };
     Some(History {
         root: root.to_path_buf(),
         findings,
@@ -316,13 +335,14 @@ type BlobFindings = Vec<(Oid, Vec<Finding>)>;
 /// What reading a repository's blobs produced.
 struct Read {
     per_blob: BlobFindings,
-    places: HashMap<Oid, BlobPlace>,
+    places: Places,
     scanned: HashSet<Oid>,
 }
 
 /// Reads and matches every blob among `oids`, and walks history beside it.
 fn read_all_blobs(
     repo: &git2::Repository,
+    store: &Store,
     root: &Path,
     oids: &[Oid],
     settings: &Settings,
@@ -334,10 +354,11 @@ fn read_all_blobs(
     let shown_root = display_path(root);
     let progress = super::progress::history_bar(settings.quiet, root);
     let (places, scanned) = rayon::join(
-        || walk::walk_history(&git_dir, tally),
+        || walk::walk_history(&git_dir, store, tally),
         || {
             objects::scan_blobs(
                 &git_dir,
+                store,
                 &shown_root,
                 oids,
                 settings.walk.max_file_size,
@@ -361,59 +382,80 @@ fn read_all_blobs(
     }
 }
 
-/// Gives each blob's findings the commit and path that introduced the blob, whether their
-/// values are still at HEAD, and keeps the oldest finding per credential and path.
-fn place(
-    repo: &git2::Repository,
-    root: &Path,
-    per_blob: BlobFindings,
-    places: &HashMap<Oid, BlobPlace>,
-    detector: &crate::detect::Detector,
-) -> Vec<Finding> {
-    // What HEAD still holds, by value: a key ID reported alone in an old blob is still at HEAD
-    // when HEAD's blob pairs it with a secret.
-    let at_head = walk::head_blobs(repo);
-    let values_at_head: HashSet<String> = per_blob
-        .iter()
-        .filter(|(oid, _)| at_head.contains(oid))
-        .flat_map(|(_, fs)| fs.iter().flat_map(values))
-        .collect();
-    let mut commits: HashMap<Oid, CommitInfo> = HashMap::new();
-    let mut best: HashMap<(String, String), (usize, Finding)> = HashMap::new();
-    let shown_root = display_path(root);
-    for (oid, findings) in per_blob {
-        let (origin, order) = match places.get(&oid) {
-            Some(p) => {
-                let info = commits
-                    .entry(p.commit)
-                    .or_insert_with(|| commit::commit_info(repo, p.commit))
-                    .clone();
-                let place = GitPlace {
-                    shown: display_path(&root.join(&p.path)),
-                    rule_path: p.path.clone(),
-                    commit: Some(info),
-                };
-                let origin = Origin::git_placed(shown_root.clone(), oid.to_string(), place);
-                (origin, p.order)
+/// What placing a repository's findings in its history needs.
+struct Placing<'a, 's, 'o> {
+    repo: &'a git2::Repository,
+    reader: &'a Reader<'s, 'o>,
+    root: &'a Path,
+    places: &'a Places,
+    detector: &'a crate::detect::Detector,
+    include_unreachable: bool,
+    tally: &'a Tally,
+}
+
+impl Placing<'_, '_, '_> {
+    /// Gives each blob's findings the commit and path that introduced the blob and whether
+    /// their values are still at HEAD, and keeps the oldest finding per credential and path.
+    /// Findings of unreachable blobs are counted, and kept only when asked for.
+    fn place(&self, per_blob: BlobFindings) -> Vec<Finding> {
+        // What HEAD still holds, by value: a key ID reported alone in an old blob is still at
+        // HEAD when HEAD's blob pairs it with a secret.
+        let at_head = walk::head_blobs(self.repo, self.reader);
+        let values_at_head: HashSet<String> = per_blob
+            .iter()
+            .filter(|(oid, _)| at_head.contains(oid))
+            .flat_map(|(_, fs)| fs.iter().flat_map(values))
+            .collect();
+        let mut commits: HashMap<Oid, CommitInfo> = HashMap::new();
+        let mut best: HashMap<(String, String), (usize, Finding)> = HashMap::new();
+        for (oid, findings) in per_blob {
+            let (origin, order) = self.origin(oid, &mut commits);
+            if origin.unreachable() && !self.include_unreachable {
+                Stats::add(&self.tally.stats.unreachable, findings.len() as u64);
+                continue;
             }
-            None => (
-                Origin::git_blob(shown_root.clone(), oid.to_string()),
-                usize::MAX,
-            ),
-        };
-        for mut f in detector.attach(findings, &origin) {
-            f.present_at_head = Some(values(&f).iter().all(|v| values_at_head.contains(v)));
-            let path = f.primary().map(|l| l.path.clone()).unwrap_or_default();
-            let key = (f.fingerprint.clone(), path);
-            match best.get(&key) {
-                Some((o, _)) if *o <= order => {}
-                _ => {
-                    best.insert(key, (order, f));
+            for mut f in self.detector.attach(findings, &origin) {
+                f.present_at_head = (!origin.unreachable())
+                    .then(|| values(&f).iter().all(|v| values_at_head.contains(v)));
+                let path = f.primary().map(|l| l.path.clone()).unwrap_or_default();
+                let key = (f.fingerprint.clone(), path);
+                match best.get(&key) {
+                    Some((o, _)) if *o <= order => {}
+                    _ => {
+                        best.insert(key, (order, f));
+                    }
                 }
             }
         }
+        best.into_values().map(|(_, f)| f).collect()
     }
-    best.into_values().map(|(_, f)| f).collect()
+
+    /// Where blob `oid` is in history, and the position of its commit in the walk.
+    fn origin(&self, oid: Oid, commits: &mut HashMap<Oid, CommitInfo>) -> (Origin, usize) {
+        let shown_root = display_path(self.root);
+        match self.places.places.get(&oid) {
+            Some(p) => {
+                let info = commits
+                    .entry(p.commit)
+                    .or_insert_with(|| commit::commit_info(self.reader, p.commit))
+                    .clone();
+                let place = GitPlace {
+                    shown: display_path(&self.root.join(&p.path)),
+                    rule_path: p.path.clone(),
+                    commit: Some(info),
+                };
+                let origin = Origin::git_placed(shown_root, oid.to_string(), place);
+                (origin, p.order)
+            }
+            // Every ref, commit and tree was read, and none holds it.
+            None if self.places.complete => (
+                Origin::git_unreachable(shown_root, oid.to_string()),
+                usize::MAX,
+            ),
+            // History could not be read whole: where it is is unknown.
+            None => (Origin::git_blob(shown_root, oid.to_string()), usize::MAX),
+        }
+    }
 }
 
 /// The credential values of a finding (key ID, secret, token).

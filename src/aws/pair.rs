@@ -57,6 +57,7 @@ impl Located {
             },
             encoding: self.cand.encoding,
             commit: None,
+            unreachable: false,
         }
     }
 }

@@ -67,6 +67,8 @@ pub(crate) struct Settings {
     pub threads: usize,
     pub walk: WalkOptions,
     pub history: bool,
+    /// Report findings in unreachable git objects (`--include-unreachable`).
+    pub include_unreachable: bool,
     /// Scan the index's changes against HEAD only.
     pub staged: bool,
     /// Scan only the blobs introduced by this range.
@@ -113,6 +115,7 @@ impl Settings {
                 max_file_size,
             },
             history: !args.no_history,
+            include_unreachable: args.include_unreachable,
             staged: args.staged,
             since: args.since.clone(),
             verify: if args.no_verify {

@@ -158,6 +158,21 @@ impl Project {
     }
 }
 
+/// The line lookup of errors after parsing, on arbitrary text, for the fuzzer.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn line_for_fuzzing(text: &str) -> Option<usize> {
+    line_of(
+        text,
+        &[
+            Step::Key("rules"),
+            Step::RuleId("a"),
+            Step::Key("allowlist"),
+            Step::Key("regexes"),
+        ],
+    )
+    .or_else(|| line_of(text, &[Step::Key("allowlist"), Step::Key("paths")]))
+}
+
 /// `.keyhound.toml`, else `.gitleaks.toml`, at the top of the repository holding `first_path`
 /// (or in its directory, outside a repository).
 fn discover(first_path: &Path) -> Option<PathBuf> {

@@ -132,9 +132,11 @@ impl Detector {
         }
         let shown = origin.shown_path();
         let commit = origin.commit();
+        let unreachable = origin.unreachable();
         for l in findings.iter_mut().flat_map(|f| f.locations.iter_mut()) {
             l.path.clone_from(&shown);
             l.commit = commit.cloned();
+            l.unreachable = unreachable;
         }
         findings
     }
@@ -188,11 +190,46 @@ impl Detector {
                     kind: LocationKind::Secret,
                     encoding: Encoding::Plain,
                     commit: None,
+                    unreachable: false,
                 }],
             ));
         }
         out
     }
+}
+
+/// Checks that every location of `findings` lies inside `data`: lines and columns 1-based,
+/// within the input's lines, and the end not before the start. For the fuzzer and the
+/// property test.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn check_locations(data: &[u8], findings: &[Finding]) -> Result<(), String> {
+    let lines: Vec<usize> = data
+        .split(|&b| b == b'\n')
+        .map(|l| l.iter().filter(|&&b| (b & 0xC0) != 0x80).count())
+        .collect();
+    let width = |line: u32| {
+        usize::try_from(line)
+            .ok()
+            .and_then(|l| l.checked_sub(1))
+            .and_then(|l| lines.get(l))
+            .copied()
+    };
+    for l in findings.iter().flat_map(|f| f.locations.iter()) {
+        let (Some(w), Some(end_w)) = (width(l.line), width(l.end_line)) else {
+            return Err(format!(
+                "{l:?}: line outside the input ({} lines)",
+                lines.len()
+            ));
+        };
+        let col_ok = |c: u32, w: usize| c >= 1 && usize::try_from(c).is_ok_and(|c| c <= w + 1);
+        if !col_ok(l.column, w) || !col_ok(l.end_column, end_w) {
+            return Err(format!("{l:?}: column outside its line"));
+        }
+        if (l.end_line, l.end_column) < (l.line, l.column) {
+            return Err(format!("{l:?}: ends before it starts"));
+        }
+    }
+    Ok(())
 }
 
 /// The rule matches that do not hold a reported AWS value: a URL password that is a secret
@@ -261,6 +298,75 @@ mod tests {
             found.iter().all(|f| !f.rule.id.starts_with("aws-")),
             "{found:?}"
         );
+    }
+
+    /// A property test of the detector: thousands of inputs mutated from realistic ones (byte
+    /// flips, insertions, deletions, splices, repeated regions), each scanned without a panic
+    /// and with every location inside its input.
+    #[test]
+    fn mutated_inputs_never_panic_and_locate_inside_the_input() {
+        let d = Detector::new(aws(), RuleSet::builtin().unwrap_or_else(|e| panic!("{e}")));
+        let seeds: Vec<Vec<u8>> = vec![
+            b"[default]\naws_access_key_id = AKIAQWERTYUIOPASDFGH\naws_secret_access_key = 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\n".to_vec(),
+            b"{\"AccessKeyId\":\"ASIAQWERTYUIOPASDFGH\",\"SecretAccessKey\":\"h3Jq9Vt0Yd\\/5Lk2Rb8MwZx+4PnC7sGfE1aTuQ6oW\",\"SessionToken\":\"FwoGZXIvYXdzEJr//////////wEaDOs4x8Q2w7u9n3v5ZyKGAcE7x6Lq0Zp1v3Y8k2b9n4m6c1x0z7a5s3d2f8g9h0j4k6l1q3w5e7r9t2y4u6i8o0p\"}".to_vec(),
+            "s3://AKIAQWERTYUIOPASDFGH:h3Jq9Vt0Yd%2F5Lk2Rb8MwZx%2B4PnC7sGfE1aTuQ6oW@bucket é ü\r\n".as_bytes().to_vec(),
+            b"token = ghp_aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5 # keyhound:allow\npostgres://u:Zq8vN2kL5pR7tW3@db.example.net/x\n-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n".to_vec(),
+            b"data:\n  credentials: W2RlZmF1bHRdCmF3c19hY2Nlc3Nfa2V5X2lkPUFLSUFRV0VSVFlVSU9QQVNERkdICg==\n".to_vec(),
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rnd = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % (n.max(1) as u64)).unwrap_or(0)
+        };
+        for round in 0..3000 {
+            let mut data = seeds.get(rnd(seeds.len())).cloned().unwrap_or_default();
+            for _ in 0..=rnd(8) {
+                let at = rnd(data.len() + 1);
+                match rnd(6) {
+                    0 => {
+                        if let Some(b) = data.get_mut(at) {
+                            *b ^= 1 << rnd(8);
+                        }
+                    }
+                    1 => {
+                        let b = b"\n=\"':/+%\0\x80\xff".get(rnd(11)).copied().unwrap_or(0);
+                        data.insert(at.min(data.len()), b);
+                    }
+                    2 => {
+                        let end = (at + rnd(16)).min(data.len());
+                        data.drain(at.min(end)..end);
+                    }
+                    3 => {
+                        let other = seeds.get(rnd(seeds.len())).cloned().unwrap_or_default();
+                        let from = rnd(other.len());
+                        let piece = other.get(from..(from + rnd(64)).min(other.len()));
+                        let tail = data.split_off(at.min(data.len()));
+                        data.extend_from_slice(piece.unwrap_or_default());
+                        data.extend(tail);
+                    }
+                    4 => {
+                        let end = (at + rnd(32)).min(data.len());
+                        let piece = data.get(at.min(end)..end).unwrap_or_default().to_vec();
+                        for _ in 0..rnd(50) {
+                            data.extend_from_slice(&piece);
+                        }
+                    }
+                    _ => data.truncate(at),
+                }
+            }
+            let found = d.detect(&Blob {
+                bytes: &data,
+                origin: Origin::file("f".into()),
+            });
+            if let Err(e) = check_locations(&data, &found.findings) {
+                panic!(
+                    "round {round}: {e}\ninput: {:?}",
+                    String::from_utf8_lossy(&data)
+                );
+            }
+        }
     }
 
     /// Rule keywords that coincide with, or begin with, the AWS literals: the search that

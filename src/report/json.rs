@@ -21,6 +21,9 @@ fn location(l: &Location) -> Value {
     m.insert("end_column".into(), json!(l.end_column));
     m.insert("kind".into(), json!(l.kind.as_str()));
     m.insert("encoding".into(), json!(l.encoding.as_str()));
+    if l.unreachable {
+        m.insert("unreachable".into(), json!(true));
+    }
     if let Some(c) = &l.commit {
         m.insert(
             "commit".into(),
@@ -82,6 +85,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             "vanished": c.vanished,
             "errors": c.errors,
             "examples_ignored": c.examples,
+            "unreachable_not_reported": c.unreachable,
             "suppressed": {
                 "inline": c.ignored_inline,
                 "allowlist": report.suppressed.allowlist,

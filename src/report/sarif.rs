@@ -163,6 +163,9 @@ fn properties(f: &Finding, primary: &Location) -> Value {
     if let Some(at_head) = f.present_at_head {
         props.insert("present_at_head".into(), json!(at_head));
     }
+    if primary.unreachable {
+        props.insert("unreachable".into(), json!(true));
+    }
     props.insert("encoding".into(), json!(primary.encoding.as_str()));
     if let Some(c) = &primary.commit {
         props.insert(

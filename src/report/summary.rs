@@ -20,6 +20,13 @@ pub(crate) fn line(findings: &[Finding], c: &Counts, sup: &Suppressed, seconds: 
     if let Some(w) = &sup.withheld {
         s.push_str(&withheld(w));
     }
+    if c.unreachable > 0 {
+        s.push_str(&format!(
+            "; {} finding{} in unreachable git objects not reported (--include-unreachable)",
+            c.unreachable,
+            plural(c.unreachable)
+        ));
+    }
     if c.examples > 0 {
         s.push_str(&format!(
             "; {} AWS documentation example{} ignored",

@@ -75,6 +75,7 @@ fn write_finding(
     let history_note = match f.present_at_head {
         Some(true) => "  (still in HEAD)",
         Some(false) => "  (removed from HEAD, still in history)",
+        None if primary.unreachable => "  (in an unreachable git object)",
         None => "",
     };
     writeln!(
@@ -93,6 +94,13 @@ fn write_finding(
             sanitize(&c.author),
             sanitize(&c.email),
             sanitize(&c.date)
+        )?;
+    }
+    if primary.unreachable {
+        writeln!(
+            out,
+            "    unreachable in no commit that any ref reaches (not pushed); remove it with \
+             `git reflog expire --expire-unreachable=now --all && git gc --prune=now`"
         )?;
     }
     write_values(f, report, out)?;

@@ -1,14 +1,14 @@
 //! Sources produce `Blob`s: bytes and the `Origin` that says where they came from. `fs` walks
 //! files in parallel, `stream` reads standard input and pipes named on the command line, `git`
-//! reads objects, history, the index and ranges of commits. This module also owns what every source shares: the counters of the
-//! summary (`Stats`), kept apart from the errors that did not stop the scan (`Problems`).
+//! reads objects, history, the index and ranges of commits. This module also owns what every
+//! source shares: the counters of the summary (`Stats`), kept apart from the errors that did
+//! not stop the scan (`Problems`).
 
 pub(crate) mod fs;
 pub(crate) mod git;
 pub(crate) mod stream;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 
 use crate::error::{Error, Problems};
 use crate::finding::CommitInfo;
@@ -36,10 +36,12 @@ pub(crate) enum Source {
     /// Standard input.
     Stdin,
     /// A git blob of the repository shown as `repo`, with where it is in history once known.
+    /// `unreachable`: the walk of every ref was complete and found it in no commit.
     Git {
         repo: String,
         blob: String,
         place: Option<GitPlace>,
+        unreachable: bool,
     },
     /// An index entry staged for the next commit, by its path as shown.
     Staged { path: String },
@@ -81,6 +83,17 @@ impl Origin {
             repo,
             blob,
             place: None,
+            unreachable: false,
+        })
+    }
+
+    /// A git blob in no commit that any ref reaches.
+    pub(crate) fn git_unreachable(repo: String, blob: String) -> Origin {
+        Origin::of(Source::Git {
+            repo,
+            blob,
+            place: None,
+            unreachable: true,
         })
     }
 
@@ -90,6 +103,7 @@ impl Origin {
             repo,
             blob,
             place: Some(place),
+            unreachable: false,
         })
     }
 
@@ -108,6 +122,7 @@ impl Origin {
                 repo,
                 blob,
                 place: None,
+                ..
             } => format!("{repo}@blob:{blob}"),
         }
     }
@@ -119,6 +134,17 @@ impl Origin {
             Source::Stdin => Some(STDIN_NAME),
             Source::Git { place, .. } => place.as_ref().map(|p| p.rule_path.as_str()),
         }
+    }
+
+    /// Whether the content is a git object that no commit of any ref holds.
+    pub(crate) fn unreachable(&self) -> bool {
+        matches!(
+            self.source,
+            Source::Git {
+                unreachable: true,
+                ..
+            }
+        )
     }
 
     /// The commit that introduced the content, for git blobs placed in history.
@@ -151,6 +177,8 @@ pub(crate) struct Stats {
     pub examples: AtomicU64,
     /// Findings dropped by an inline ignore comment.
     pub ignored_inline: AtomicU64,
+    /// Findings in unreachable git objects, not reported (without `--include-unreachable`).
+    pub unreachable: AtomicU64,
 }
 
 /// A plain copy of the counters, and how many errors the scan met.
@@ -169,6 +197,7 @@ pub(crate) struct Counts {
     pub errors: u64,
     pub examples: u64,
     pub ignored_inline: u64,
+    pub unreachable: u64,
 }
 
 impl Stats {
@@ -177,27 +206,34 @@ impl Stats {
     }
 }
 
-/// What a scan records besides its findings: the counters, the errors that did not stop it,
-/// and notes on what it did not cover (said in the summary).
+/// What a scan records besides its findings: the counters and the errors that did not stop it.
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
     pub stats: Stats,
     problems: Problems,
-    notes: Mutex<Vec<String>>,
+    /// What the user should know about the scan that is not an error (a shallow clone).
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl Tally {
+    /// Records something the user should know that is not an error.
+    pub(crate) fn warn(&self, message: String) {
+        match self.warnings.lock() {
+            Ok(mut w) => w.push(message),
+            Err(p) => p.into_inner().push(message),
+        }
+    }
+
+    /// The warnings recorded, in order.
+    pub(crate) fn warnings(&self) -> Vec<String> {
+        self.warnings
+            .lock()
+            .map_or_else(|p| p.into_inner().clone(), |w| w.clone())
+    }
+
     /// Records an error that does not stop the scan (it makes the exit status 2).
     pub(crate) fn error(&self, e: Error) {
         self.problems.push(e);
-    }
-
-    /// Records what the summary must say about something the scan did not cover.
-    pub(crate) fn note(&self, note: String) {
-        match self.notes.lock() {
-            Ok(mut v) => v.push(note),
-            Err(poisoned) => poisoned.into_inner().push(note),
-        }
     }
 
     /// The counters now.
@@ -218,13 +254,13 @@ impl Tally {
             errors: self.problems.len() as u64,
             examples: get(&s.examples),
             ignored_inline: get(&s.ignored_inline),
+            unreachable: get(&s.unreachable),
         }
     }
 
-    /// The counters, the recorded errors as messages (sorted) and the notes.
-    pub(crate) fn finish(self) -> (Counts, Vec<String>, Vec<String>) {
+    /// The counters and the recorded errors as messages, sorted.
+    pub(crate) fn finish(self) -> (Counts, Vec<String>) {
         let counts = self.counts();
-        let notes = self.notes.into_inner().unwrap_or_else(|p| p.into_inner());
-        (counts, self.problems.messages(), notes)
+        (counts, self.problems.messages())
     }
 }

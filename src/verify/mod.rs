@@ -28,6 +28,12 @@ pub(crate) use skip::parse_skip_accounts_file;
 use skip::Job;
 pub use skip::BUILTIN_CANARY_ACCOUNTS;
 
+/// The classification of an STS response, for the fuzzer.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn classify_for_fuzzing(status: u16, body: &str) -> Verdict {
+    aws::classify_with_retry(status, body).0
+}
+
 use crate::aws::AwsRules;
 use crate::finding::{Finding, Secret};
 

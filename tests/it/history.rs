@@ -202,6 +202,32 @@ fn key_added_then_deleted_is_attributed_to_the_adding_commit() {
 }
 
 #[test]
+fn linked_worktree_scans_the_shared_history() {
+    let repo = GitRepo::init();
+    let (text, e) = pair_file(1031, "creds.env");
+    repo.write("creds.env", &text);
+    let a = repo.commit_all("A: add credentials");
+    repo.git(&["rm", "-q", "creds.env"]);
+    repo.commit_all("B: remove them");
+    let outside = tempfile::tempdir().unwrap();
+    let wt = outside.path().join("wt");
+    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap()]);
+    assert!(
+        wt.join(".git").is_file(),
+        "a linked worktree's .git is a file"
+    );
+    // The worktree's objects are in the main repository's common directory.
+    let out = scan_in(&wt, &[]);
+    let doc = check("linked worktree", &out, 1, &[(e, Src::History(&a, false))]);
+    assert_eq!(
+        summary(&doc, "blobs"),
+        blob_count(&repo),
+        "{}",
+        doc["summary"]
+    );
+}
+
+#[test]
 fn history_provenance_shows_in_text_and_sarif() {
     let repo = GitRepo::init();
     repo.write("README.md", "# service\n");
@@ -953,6 +979,82 @@ fn since_in_a_shallow_clone_asks_for_full_history() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("fetch-depth: 0"), "{}", out.stderr);
     assert!(out.stderr.contains(&c1.id), "{}", out.stderr);
+}
+
+#[test]
+fn full_scan_of_a_shallow_clone_warns_that_older_history_is_absent() {
+    let (repo, _) = three_commits();
+    let parent = Tree::new();
+    let url = format!("file://{}", repo.path().display());
+    git_in(
+        parent.path(),
+        &["clone", "-q", "--depth", "1", &url, "clone"],
+    );
+    let clone = parent.path().join("clone");
+    let out = scan_in(&clone, &[]);
+    assert_ne!(
+        out.code, 2,
+        "a shallow clone is not an error: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("warning") && out.stderr.contains("shallow clone"),
+        "{}",
+        out.stderr
+    );
+    let full = scan(&repo, &[]);
+    assert!(!full.stderr.contains("shallow"), "{}", full.stderr);
+}
+
+#[test]
+fn partial_clone_says_its_blobs_are_missing_and_how_to_fetch_them() {
+    let repo = GitRepo::init();
+    let mut commits = Vec::new();
+    for (i, seed) in [1061u64, 1062, 1063].iter().enumerate() {
+        let (text, _) = pair_file(*seed, &format!("old{i}.env"));
+        repo.write(&format!("old{i}.env"), &text);
+        commits.push((repo.commit_all(&format!("add old{i}")), ()));
+        repo.git(&["rm", "-q", &format!("old{i}.env")]);
+        repo.commit_all(&format!("remove old{i}"));
+    }
+    let (text, _) = pair_file(1064, "now.env");
+    repo.write("now.env", &text);
+    repo.commit_all("add now");
+    repo.git(&["config", "uploadpack.allowfilter", "true"]);
+    let parent = Tree::new();
+    let url = format!("file://{}", repo.path().display());
+    git_in(
+        parent.path(),
+        &["clone", "-q", "--filter=blob:none", &url, "clone"],
+    );
+    let clone = parent.path().join("clone");
+    let out = scan_in(&clone, &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("keyhound: error:"))
+        .collect();
+    assert_eq!(
+        errors.len(),
+        1,
+        "one error, not one per blob:\n{}",
+        out.stderr
+    );
+    assert!(
+        errors[0].contains("3 blobs")
+            && errors[0].contains("partial clone")
+            && errors[0].contains("git backfill"),
+        "{}",
+        out.stderr
+    );
+    // The blob at HEAD is there and scanned.
+    assert_eq!(out.json()["findings"].as_array().map(Vec::len), Some(1));
+    // What the partial clone holds is still scanned.
+    let (c1, _) = &commits[0];
+    let out = scan_in(&clone, &["--since", &c1.id]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("partial clone"), "{}", out.stderr);
 }
 
 #[test]

@@ -14,6 +14,8 @@
 //!   errors (`config`), allowlists (`allowlist`), baselines (`baseline`), and the import of
 //!   `.gitleaks.toml` (`gitleaks`).
 //! - `cli`: flags, exit codes and bad input.
+//! - `damaged`: damaged repositories (truncated loose trees and commits, an invalid pack
+//!   entry, unreadable timestamps, refs to missing objects, deep trees) and unreachable objects.
 //! - `inputs`: what is read and how: pipes and devices named as paths or met while walking,
 //!   size limits on files and streams.
 //! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
@@ -31,6 +33,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod cli;
+mod damaged;
 mod detect;
 mod history;
 mod hook;

@@ -2,65 +2,142 @@
 //! entries that differ from HEAD, read from the index, never from the work tree), and what a
 //! range of commits added (`--since REV`, `A..B`). A blob is new in a commit when it differs
 //! from every parent's blob at the same path, so merges contribute only what they resolved.
+//! Commits and trees are read by keyhound (see `store`), so a damaged one is an error.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use git2::{Delta, DiffOptions, FileMode, ObjectType, Oid, Repository, Sort, Tree};
+use git2::{ObjectType, Oid, Repository};
 
+use super::graph::Graph;
+use super::parse;
+use super::store::Reader;
+use super::walk::{commit_tree, peel_to_commit, shallow};
 use crate::error::Error;
 use crate::source::Tally;
 
 /// A blob to scan, with the path and commit it is attributed to.
 #[derive(Debug, Clone)]
 pub(crate) struct NewBlob {
-    pub oid: Oid,
-    pub path: String,
+    pub(crate) oid: Oid,
+    pub(crate) path: String,
     /// `None` for staged content (not committed yet).
-    pub commit: Option<Oid>,
+    pub(crate) commit: Option<Oid>,
 }
 
-/// Index entries that differ from HEAD (all of them before the first commit). Deleted files
-/// and submodule entries carry nothing to scan and are left out.
-pub(crate) fn staged(repo: &Repository) -> Result<Vec<NewBlob>, git2::Error> {
-    let head_tree = match repo.head() {
-        Ok(h) => Some(h.peel_to_tree()?),
-        Err(e)
-            if e.code() == git2::ErrorCode::UnbornBranch
-                || e.code() == git2::ErrorCode::NotFound =>
-        {
-            None
+/// The gitlink mode of a submodule entry.
+const GITLINK: u32 = 0o160000;
+
+/// Index entries that differ from HEAD (all of them before the first commit). Deleted files,
+/// conflicted entries and submodules carry nothing to scan and are left out. When HEAD's tree
+/// cannot be read (a damaged repository), that is an error and every staged entry is scanned.
+pub(crate) fn staged(
+    repo: &Repository,
+    reader: &Reader<'_, '_>,
+    tally: &Tally,
+) -> Result<Vec<NewBlob>, Error> {
+    let head = match head_paths(repo, reader) {
+        Ok(h) => h,
+        Err(e) => {
+            tally.error(e);
+            HashMap::new()
         }
-        Err(e) => return Err(e),
     };
-    let index = repo.index()?;
-    let mut opts = DiffOptions::new();
-    opts.include_typechange(true).ignore_submodules(true);
-    let diff = repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut opts))?;
+    let index = repo
+        .index()
+        .map_err(|e| Error::git("--staged: reading the index", &e))?;
+    let conflicted: HashSet<Vec<u8>> = index
+        .iter()
+        .filter(|e| stage(e) != 0)
+        .map(|e| e.path.clone())
+        .collect();
     let mut out = Vec::new();
-    for delta in diff.deltas() {
-        match delta.status() {
-            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange => {
-            }
-            _ => continue,
-        }
-        let file = delta.new_file();
-        if file.mode() == FileMode::Commit || file.id().is_zero() {
+    for e in index.iter() {
+        if stage(&e) != 0 || conflicted.contains(&e.path) || e.mode == GITLINK || e.id.is_zero() {
             continue;
         }
-        let Some(path) = file.path_bytes() else {
+        if head.get(&e.path) == Some(&(e.id, e.mode)) {
             continue;
-        };
+        }
         out.push(NewBlob {
-            oid: file.id(),
-            path: String::from_utf8_lossy(path).into_owned(),
+            oid: e.id,
+            path: String::from_utf8_lossy(&e.path).into_owned(),
             commit: None,
         });
     }
     Ok(out)
 }
 
+/// Every blob path of HEAD's tree with its id and mode (none before the first commit).
+fn head_paths(
+    repo: &Repository,
+    reader: &Reader<'_, '_>,
+) -> Result<HashMap<Vec<u8>, (Oid, u32)>, Error> {
+    let target = match repo.head() {
+        Ok(h) => h.resolve().ok().and_then(|r| r.target()),
+        Err(e)
+            if e.code() == git2::ErrorCode::UnbornBranch
+                || e.code() == git2::ErrorCode::NotFound =>
+        {
+            return Ok(HashMap::new())
+        }
+        Err(e) => return Err(Error::git("HEAD", &e)),
+    };
+    let commit = target
+        .map(|t| peel_to_commit(reader, t))
+        .transpose()?
+        .flatten()
+        .ok_or_else(|| Error::Git {
+            object: "HEAD".into(),
+            message: "does not name a commit".into(),
+        })?;
+    let data = reader.read_kind(commit, ObjectType::Commit)?;
+    let parsed = parse::commit(data.bytes()).map_err(|m| Error::Git {
+        object: format!("git commit {commit}"),
+        message: m,
+    })?;
+    flatten(reader, parsed.tree)
+}
+
+fn stage(e: &git2::IndexEntry) -> u16 {
+    (e.flags >> 12) & 3
+}
+
+/// Every blob path of a tree with its id and mode.
+fn flatten(reader: &Reader<'_, '_>, tree: Oid) -> Result<HashMap<Vec<u8>, (Oid, u32)>, Error> {
+    let mut out = HashMap::new();
+    let mut stack: Vec<(Oid, Vec<u8>)> = vec![(tree, Vec::new())];
+    while let Some((t, prefix)) = stack.pop() {
+        let data = reader.read_kind(t, ObjectType::Tree)?;
+        let (entries, problem) = parse::tree(data.bytes());
+        if let Some(p) = problem {
+            return Err(Error::Git {
+                object: format!("git tree {t}"),
+                message: p,
+            });
+        }
+        for e in entries {
+            let mut path = prefix.clone();
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(e.name);
+            match e.kind() {
+                ObjectType::Tree => stack.push((e.oid, path)),
+                _ => {
+                    out.insert(path, (e.oid, e.mode));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Resolves `spec` (`REV`, meaning `REV..HEAD`, or `A..B`) to (exclude, include) commits.
-fn resolve_range(repo: &Repository, spec: &str) -> Result<(Oid, Oid), Error> {
+fn resolve_range(
+    repo: &Repository,
+    reader: &Reader<'_, '_>,
+    spec: &str,
+) -> Result<(Oid, Oid), Error> {
     let (from, to) = match spec.split_once("..") {
         Some((a, b)) => (a, if b.is_empty() { "HEAD" } else { b }),
         None => (spec, "HEAD"),
@@ -71,70 +148,49 @@ fn resolve_range(repo: &Repository, spec: &str) -> Result<(Oid, Oid), Error> {
             message: "three-dot ranges are not supported; use A..B".into(),
         });
     }
-    let peel = |rev: &str| -> Result<Oid, Error> {
-        repo.revparse_single(rev)
-            .and_then(|o| o.peel_to_commit())
-            .map(|c| c.id())
-            .map_err(|_| {
-                let shallow = if repo.is_shallow() {
-                    " This is a shallow clone: fetch the full history (with actions/checkout, set \
-                     `fetch-depth: 0`; otherwise run `git fetch --unshallow`) and run again."
-                } else {
-                    " Fetch it first (for example `git fetch origin`), or check the name."
-                };
-                Error::Git {
-                    object: "--since".into(),
-                    message: format!("revision '{rev}' not found in this repository.{shallow}"),
-                }
-            })
+    let commit = |rev: &str| -> Result<Oid, Error> {
+        super::revision::resolve(repo, reader, rev).ok_or_else(|| {
+            let shallow = if repo.is_shallow() {
+                " This is a shallow clone: fetch the full history (with actions/checkout, set \
+                 `fetch-depth: 0`; otherwise run `git fetch --unshallow`) and run again."
+            } else {
+                " Fetch it first (for example `git fetch origin`), or check the name."
+            };
+            Error::Git {
+                object: "--since".into(),
+                message: format!("revision '{rev}' not found in this repository.{shallow}"),
+            }
+        })
     };
-    Ok((peel(from)?, peel(to)?))
+    Ok((commit(from)?, commit(to)?))
 }
 
 /// Blobs introduced by the commits in the range, oldest commit first; each blob once.
-pub(crate) fn since(repo: &Repository, spec: &str, tally: &Tally) -> Result<Vec<NewBlob>, Error> {
-    let (from, to) = resolve_range(repo, spec)?;
-    let mut walk = repo
-        .revwalk()
-        .map_err(|e| Error::git(format!("--since {spec}"), &e))?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)
-        .and_then(|()| walk.push(to))
-        .and_then(|()| walk.hide(from))
-        .map_err(|e| Error::git(format!("--since {spec}"), &e))?;
+pub(crate) fn since(
+    repo: &Repository,
+    reader: &Reader<'_, '_>,
+    spec: &str,
+    tally: &Tally,
+) -> Result<Vec<NewBlob>, Error> {
+    let (from, to) = resolve_range(repo, reader, spec)?;
+    let boundary = shallow(repo);
+    let mut graph = Graph::new(reader, tally, boundary.clone());
+    graph.push(to, false);
+    graph.push(from, true);
     let mut seen: HashSet<Oid> = HashSet::new();
     let mut out = Vec::new();
-    for id in walk {
-        let id = match id {
-            Ok(id) => id,
-            Err(e) => {
-                tally.error(Error::git(format!("--since {spec}"), &e));
-                continue;
-            }
+    for walked in graph.run().0 {
+        let id = walked.commit;
+        let Some(tree) = walked.tree else {
+            continue;
         };
-        let commit = match repo.find_commit(id) {
-            Ok(c) => c,
-            Err(e) => {
-                tally.error(Error::git(format!("commit {id}"), &e));
-                continue;
-            }
+        let parents = if boundary.contains(&id) {
+            Vec::new()
+        } else {
+            parent_trees(reader, id)
         };
-        let tree = match commit.tree() {
-            Ok(t) => t,
-            Err(e) => {
-                tally.error(Error::git(format!("commit {id}"), &e));
-                continue;
-            }
-        };
-        let parents: Vec<Tree<'_>> = commit.parents().filter_map(|p| p.tree().ok()).collect();
         let mut found = Vec::new();
-        new_in_tree(
-            repo,
-            &tree,
-            &parents.iter().map(Some).collect::<Vec<_>>(),
-            "",
-            &mut found,
-            tally,
-        );
+        new_in_tree(reader, tree, &parents, &mut found, tally);
         for (oid, path) in found {
             if seen.insert(oid) {
                 out.push(NewBlob {
@@ -148,60 +204,125 @@ pub(crate) fn since(repo: &Repository, spec: &str, tally: &Tally) -> Result<Vec<
     Ok(out)
 }
 
-/// Blobs of `tree` that differ from each parent tree's blob at the same path.
+/// The trees of a commit's parents (those that can be read).
+fn parent_trees(reader: &Reader<'_, '_>, commit: Oid) -> Vec<Oid> {
+    reader
+        .read_kind(commit, ObjectType::Commit)
+        .ok()
+        .and_then(|d| parse::commit(d.bytes()).ok())
+        .map(|c| {
+            c.parents
+                .iter()
+                .filter_map(|&p| commit_tree(reader, p))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A tree's entries, with their mode and id (empty when it cannot be read).
+type Entries = Vec<(Vec<u8>, u32, Oid)>;
+/// A tree's entries by name.
+type ByName = HashMap<Vec<u8>, (u32, Oid)>;
+
+fn entries(reader: &Reader<'_, '_>, tree: Oid, tally: &Tally, path: &str) -> Entries {
+    match reader.read_kind(tree, ObjectType::Tree) {
+        Ok(d) => {
+            let (entries, problem) = parse::tree(d.bytes());
+            if let Some(p) = problem {
+                tally.error(Error::Git {
+                    object: format!("tree {tree} ({path})"),
+                    message: p,
+                });
+            }
+            entries
+                .into_iter()
+                .map(|e| (e.name.to_vec(), e.mode, e.oid))
+                .collect()
+        }
+        Err(e) => {
+            tally.error(Error::Git {
+                object: format!("tree {tree} ({path})"),
+                message: match e {
+                    Error::Git { message, .. } => message,
+                    other => other.to_string(),
+                },
+            });
+            Vec::new()
+        }
+    }
+}
+
+/// One tree being compared: its entries, the next one, its path, and its parents' trees at
+/// that path (`None` where a parent has nothing there).
+struct Frame {
+    entries: Entries,
+    next: usize,
+    prefix: String,
+    parents: Vec<Option<ByName>>,
+}
+
+/// Blobs of `tree` that differ from each parent tree's blob at the same path, depth first in
+/// the order of the entries.
 fn new_in_tree(
-    repo: &Repository,
-    tree: &Tree<'_>,
-    parents: &[Option<&Tree<'_>>],
-    prefix: &str,
+    reader: &Reader<'_, '_>,
+    tree: Oid,
+    parents: &[Oid],
     out: &mut Vec<(Oid, String)>,
     tally: &Tally,
 ) {
-    for entry in tree.iter() {
-        let name_bytes = entry.name_bytes();
-        let oid = entry.id();
-        // Unchanged relative to some parent: not introduced here.
-        let parent_entries: Vec<Option<git2::TreeEntry<'_>>> = parents
+    let by_name = |t: Oid, path: &str| -> ByName {
+        entries(reader, t, tally, path)
+            .into_iter()
+            .map(|(n, m, o)| (n, (m, o)))
+            .collect()
+    };
+    let mut stack = vec![Frame {
+        entries: entries(reader, tree, tally, ""),
+        next: 0,
+        prefix: String::new(),
+        parents: parents.iter().map(|&p| Some(by_name(p, ""))).collect(),
+    }];
+    while let Some(frame) = stack.last_mut() {
+        let Some((name, mode, oid)) = frame.entries.get(frame.next).cloned() else {
+            stack.pop();
+            continue;
+        };
+        frame.next += 1;
+        let in_parents: Vec<Option<(u32, Oid)>> = frame
+            .parents
             .iter()
-            .map(|p| p.and_then(|t| t.get_name_bytes(name_bytes)))
+            .map(|p| p.as_ref().and_then(|m| m.get(&name).copied()))
             .collect();
-        if !parents.is_empty()
-            && parent_entries
-                .iter()
-                .any(|e| e.as_ref().is_some_and(|e| e.id() == oid))
-        {
+        // Unchanged relative to some parent: not introduced here.
+        if in_parents.iter().any(|e| e.is_some_and(|(_, o)| o == oid)) {
             continue;
         }
-        let name = String::from_utf8_lossy(name_bytes);
-        let path = if prefix.is_empty() {
-            name.into_owned()
-        } else {
-            format!("{prefix}/{name}")
+        let path = super::walk::join(&frame.prefix, &name);
+        let entry = parse::TreeEntry {
+            mode,
+            name: &name,
+            oid,
         };
         match entry.kind() {
-            Some(ObjectType::Blob) => out.push((oid, path)),
-            Some(ObjectType::Tree) => {
-                let sub = match repo.find_tree(oid) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        tally.error(Error::git(format!("tree {oid} ({path})"), &e));
-                        continue;
-                    }
-                };
-                let parent_subs: Vec<Option<Tree<'_>>> = parent_entries
-                    .iter()
-                    .map(|e| {
-                        e.as_ref()
-                            .filter(|e| e.kind() == Some(ObjectType::Tree))
-                            .and_then(|e| repo.find_tree(e.id()).ok())
-                    })
-                    .collect();
-                let refs: Vec<Option<&Tree<'_>>> = if parents.is_empty() {
+            ObjectType::Blob => out.push((oid, path)),
+            ObjectType::Tree => {
+                let sub_parents = if frame.parents.is_empty() {
                     Vec::new()
                 } else {
-                    parent_subs.iter().map(Option::as_ref).collect()
+                    in_parents
+                        .iter()
+                        .map(|e| {
+                            e.filter(|(m, _)| m & 0o170000 == 0o040000)
+                                .map(|(_, o)| by_name(o, &path))
+                        })
+                        .collect()
                 };
-                new_in_tree(repo, &sub, &refs, &path, out, tally);
+                stack.push(Frame {
+                    entries: entries(reader, oid, tally, &path),
+                    next: 0,
+                    prefix: path,
+                    parents: sub_parents,
+                });
             }
             _ => {}
         }

@@ -1,13 +1,24 @@
-//! Git as a source, read with git2: every object of a repository's database (`objects`), where
-//! each blob first appears in the history of every ref (`walk`), the blobs a change introduces
-//! (`change`: the index for `--staged`, a range of commits for `--since`), the index's view of
-//! the work tree (`index`), and who made a commit and when (`commit`). Loose objects are
-//! inflated by keyhound itself, never by libgit2 (see `objects`).
+//! Git as a source. The object database (`store`: loose objects in `loose`, packs in `pack`) is
+//! read by keyhound, with libgit2 only inflating the content of packed objects whose headers
+//! keyhound has checked; commits, trees and tags are parsed by keyhound (`parse`), and history
+//! is ordered by keyhound (`graph`) the way libgit2's revision walk orders it. On top of that:
+//! every blob read once (`objects`), where each blob first appears in the history of every ref
+//! (`walk`), the blobs a change introduces (`change`: the index for `--staged`, a range of
+//! commits for `--since`), the index's view of the work tree (`index`), and who made a commit
+//! and when (`commit`). A damaged object is an error naming it; nothing hangs or panics on one.
 
 pub(crate) mod change;
 pub(crate) mod commit;
+mod graph;
 pub(crate) mod index;
+mod loose;
 pub(crate) mod objects;
+pub(crate) mod pack;
+pub(crate) mod parse;
+mod revision;
+pub(crate) mod store;
+#[cfg(test)]
+pub(crate) mod testrepo;
 pub(crate) mod walk;
 
 use std::path::Path;

@@ -1,0 +1,377 @@
+//! Pack files as keyhound reads them itself: the version-2 index of each pack (which objects it
+//! holds, at which offsets) and the header of each entry (its type and size, through chains of
+//! deltas), so that listing objects in disk order and telling blobs from trees never goes
+//! through libgit2, which panics on a pack entry with an invalid type. The content of a packed
+//! object is still inflated by libgit2 (with its delta cache), once keyhound knows what it is.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use git2::{ObjectType, Oid};
+
+/// Deltas followed to find an object's type, at most (git itself writes chains of 50).
+const MAX_DELTA_CHAIN: usize = 10_000;
+/// Bytes read at an entry's offset to decode its header (type, size, delta base).
+const HEADER_READ: usize = 64;
+
+/// One pack: its index and its data file.
+struct Pack {
+    /// The `.pack` file, for messages.
+    path: PathBuf,
+    data: Option<File>,
+    /// The `.idx` file's bytes.
+    idx: Vec<u8>,
+    count: usize,
+    /// Every entry's offset, sorted.
+    offsets: Vec<u64>,
+    /// The resolved type of the entry at each of `offsets` (0 while not known): a delta chain
+    /// is followed once, and its entries remembered, whichever thread gets there first.
+    kinds: Vec<AtomicU8>,
+}
+
+/// Where a packed object is: the pack (by position) and its offset in that pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct PackedAt {
+    pub(crate) pack: usize,
+    pub(crate) offset: u64,
+}
+
+/// Every pack of an object database (and of its alternates).
+#[derive(Default)]
+pub(crate) struct Packs {
+    packs: Vec<Pack>,
+    /// Index files that could not be read or are not version 2: their objects are unknown
+    /// here, and the caller falls back to libgit2 for them.
+    pub(crate) unreadable: Vec<PathBuf>,
+}
+
+impl Packs {
+    /// The packs under each of `objects_dirs` (`pack/*.idx`), in name order.
+    pub(crate) fn open(objects_dirs: &[PathBuf]) -> Packs {
+        let mut out = Packs::default();
+        for dir in objects_dirs {
+            let mut idx_files: Vec<PathBuf> = std::fs::read_dir(dir.join("pack"))
+                .map(|rd| {
+                    rd.flatten()
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            idx_files.sort();
+            for idx_path in idx_files {
+                match std::fs::read(&idx_path)
+                    .ok()
+                    .and_then(|d| Pack::new(&idx_path, d))
+                {
+                    Some(p) => out.packs.push(p),
+                    None => out.unreadable.push(idx_path),
+                }
+            }
+        }
+        out
+    }
+
+    /// Every object of every pack with where it is, pack by pack, by offset.
+    pub(crate) fn listing(&self) -> Vec<(Oid, PackedAt)> {
+        let mut out = Vec::new();
+        for (n, p) in self.packs.iter().enumerate() {
+            let start = out.len();
+            for i in 0..p.count {
+                if let (Some(oid), Some(offset)) = (p.oid(i), p.offset(i)) {
+                    out.push((oid, PackedAt { pack: n, offset }));
+                }
+            }
+            if let Some(mine) = out.get_mut(start..) {
+                mine.sort_unstable_by_key(|e| e.1.offset);
+            }
+        }
+        out
+    }
+
+    /// Where `oid` is packed, if it is (the first pack that holds it).
+    pub(crate) fn find(&self, oid: &Oid) -> Option<PackedAt> {
+        self.packs.iter().enumerate().find_map(|(n, p)| {
+            p.find(oid.as_bytes())
+                .map(|offset| PackedAt { pack: n, offset })
+        })
+    }
+
+    /// The type of the object at `at` (following deltas to their base, every entry of the chain
+    /// checked), and its size when the entry is not a delta (a delta's result size costs an
+    /// inflate; the caller asks libgit2 for it, now that the chain is known to be sound). An
+    /// error names what is wrong with the entry.
+    pub(crate) fn header(&self, at: PackedAt) -> Result<(ObjectType, Option<u64>), String> {
+        let pack = self.packs.get(at.pack).ok_or("no such pack")?;
+        let first = pack.entry(at.offset)?;
+        let kind = self.kind_of(at, first)?;
+        let size = match first.kind {
+            Kind::Object(_) => Some(first.size),
+            _ => None,
+        };
+        Ok((kind, size))
+    }
+
+    /// The type at the end of the delta chain that starts with `first` (at `at`), remembered
+    /// for every entry of the chain.
+    fn kind_of(&self, at: PackedAt, first: Entry) -> Result<ObjectType, String> {
+        let mut chain: Vec<PackedAt> = Vec::new();
+        let mut here = at;
+        let mut entry = first;
+        let kind = loop {
+            if let Some(k) = self.known(here) {
+                break k;
+            }
+            chain.push(here);
+            if chain.len() > MAX_DELTA_CHAIN {
+                return Err(format!(
+                    "a chain of more than {MAX_DELTA_CHAIN} deltas (or a cycle)"
+                ));
+            }
+            here = match entry.kind {
+                Kind::Object(kind) => break kind,
+                Kind::OfsDelta(base) => PackedAt {
+                    pack: here.pack,
+                    offset: base,
+                },
+                Kind::RefDelta(base) => self
+                    .find(&base)
+                    .ok_or_else(|| format!("delta base {base} is not in any pack"))?,
+            };
+            entry = self
+                .packs
+                .get(here.pack)
+                .ok_or("no such pack")?
+                .entry(here.offset)?;
+        };
+        for c in chain {
+            self.remember(c, kind);
+        }
+        Ok(kind)
+    }
+
+    fn slot(&self, at: PackedAt) -> Option<&AtomicU8> {
+        let p = self.packs.get(at.pack)?;
+        let i = p.offsets.binary_search(&at.offset).ok()?;
+        p.kinds.get(i)
+    }
+
+    fn known(&self, at: PackedAt) -> Option<ObjectType> {
+        match self.slot(at)?.load(Ordering::Relaxed) {
+            1 => Some(ObjectType::Commit),
+            2 => Some(ObjectType::Tree),
+            3 => Some(ObjectType::Blob),
+            4 => Some(ObjectType::Tag),
+            _ => None,
+        }
+    }
+
+    fn remember(&self, at: PackedAt, kind: ObjectType) {
+        let code = match kind {
+            ObjectType::Commit => 1,
+            ObjectType::Tree => 2,
+            ObjectType::Blob => 3,
+            ObjectType::Tag => 4,
+            ObjectType::Any => return,
+        };
+        if let Some(slot) = self.slot(at) {
+            slot.store(code, Ordering::Relaxed);
+        }
+    }
+
+    /// The `.pack` file holding `at`, for messages.
+    pub(crate) fn path(&self, at: PackedAt) -> Option<&Path> {
+        self.packs.get(at.pack).map(|p| p.path.as_path())
+    }
+}
+
+/// What a pack entry is.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Object(ObjectType),
+    /// A delta against the entry at this offset of the same pack.
+    OfsDelta(u64),
+    /// A delta against the object with this id.
+    RefDelta(Oid),
+}
+
+/// A decoded entry header.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    kind: Kind,
+    /// The size of the (inflated) entry data: the object's size, or the delta's.
+    size: u64,
+}
+
+impl Pack {
+    /// A pack from its `.idx` path and bytes; `None` unless the index is a version-2 index.
+    fn new(idx_path: &Path, idx: Vec<u8>) -> Option<Pack> {
+        if idx.get(0..4) != Some(&[0xff, 0x74, 0x4f, 0x63][..]) || be32(&idx, 4)? != 2 {
+            return None;
+        }
+        let count = usize::try_from(be32(&idx, 8 + 255 * 4)?).ok()?;
+        // The tables must fit: fan-out, ids, CRCs, offsets.
+        if idx.len() < 8 + 1024 + count.checked_mul(28)? {
+            return None;
+        }
+        let path = idx_path.with_extension("pack");
+        let data = File::open(&path).ok();
+        let mut pack = Pack {
+            path,
+            data,
+            idx,
+            count,
+            offsets: Vec::new(),
+            kinds: Vec::new(),
+        };
+        let mut offsets: Vec<u64> = (0..count).filter_map(|i| pack.offset(i)).collect();
+        offsets.sort_unstable();
+        pack.kinds = (0..offsets.len()).map(|_| AtomicU8::new(0)).collect();
+        pack.offsets = offsets;
+        Some(pack)
+    }
+
+    fn oid(&self, i: usize) -> Option<Oid> {
+        let at = 8 + 1024 + 20 * i;
+        Oid::from_bytes(self.idx.get(at..at + 20)?).ok()
+    }
+
+    fn offset(&self, i: usize) -> Option<u64> {
+        let offsets = 8 + 1024 + 24 * self.count;
+        let off = be32(&self.idx, offsets + 4 * i)?;
+        if off & 0x8000_0000 == 0 {
+            return Some(u64::from(off));
+        }
+        let large = offsets + 4 * self.count;
+        let at = large + 8 * usize::try_from(off & 0x7fff_ffff).ok()?;
+        Some(u64::from_be_bytes(
+            self.idx.get(at..at + 8)?.try_into().ok()?,
+        ))
+    }
+
+    /// The offset of `oid` in this pack, by binary search within its fan-out bucket.
+    fn find(&self, oid: &[u8]) -> Option<u64> {
+        let first = usize::from(*oid.first()?);
+        let lo = if first == 0 {
+            0
+        } else {
+            usize::try_from(be32(&self.idx, 8 + 4 * (first - 1))?).ok()?
+        };
+        let hi = usize::try_from(be32(&self.idx, 8 + 4 * first)?).ok()?;
+        let (mut lo, mut hi) = (lo, hi.min(self.count));
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let at = 8 + 1024 + 20 * mid;
+            match self.idx.get(at..at + 20)?.cmp(oid) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return self.offset(mid),
+            }
+        }
+        None
+    }
+
+    /// Reads up to `buf.len()` bytes at `offset` (fewer at the end of the file); returns how
+    /// many.
+    fn read(&self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
+        let file = self.data.as_ref().ok_or("the pack file cannot be opened")?;
+        read_at(file, buf, offset).map_err(|e| e.to_string())
+    }
+
+    /// The entry header at `offset`.
+    fn entry(&self, offset: u64) -> Result<Entry, String> {
+        let mut buf = [0u8; HEADER_READ];
+        let n = self.read(offset, &mut buf)?;
+        decode_entry(buf.get(..n).unwrap_or_default(), offset)
+    }
+}
+
+/// Decodes the header of the pack entry at `offset` from its first bytes.
+pub(crate) fn decode_entry(bytes: &[u8], offset: u64) -> Result<Entry, String> {
+    let mut it = bytes.iter().copied();
+    let first = it.next().ok_or("truncated pack entry")?;
+    let kind_bits = (first >> 4) & 7;
+    let mut size = u64::from(first & 0x0f);
+    let mut shift = 4u32;
+    let mut byte = first;
+    let mut used = 1usize;
+    while byte & 0x80 != 0 {
+        byte = it.next().ok_or("truncated pack entry header")?;
+        used += 1;
+        if shift > 57 {
+            return Err("pack entry size overflows".into());
+        }
+        size |= u64::from(byte & 0x7f) << shift;
+        shift += 7;
+    }
+    let kind = match kind_bits {
+        1 => Kind::Object(ObjectType::Commit),
+        2 => Kind::Object(ObjectType::Tree),
+        3 => Kind::Object(ObjectType::Blob),
+        4 => Kind::Object(ObjectType::Tag),
+        6 => {
+            let distance = ofs_distance(bytes.get(used..).unwrap_or_default())?;
+            if distance == 0 || distance > offset {
+                return Err(format!("delta base offset {distance} is out of range"));
+            }
+            Kind::OfsDelta(offset - distance)
+        }
+        7 => {
+            let id = bytes
+                .get(used..used + 20)
+                .ok_or("truncated delta base id")?;
+            Kind::RefDelta(Oid::from_bytes(id).map_err(|e| e.message().to_string())?)
+        }
+        t => return Err(format!("invalid object type {t}")),
+    };
+    Ok(Entry { kind, size })
+}
+
+/// The distance to an offset delta's base.
+fn ofs_distance(b: &[u8]) -> Result<u64, String> {
+    let mut it = b.iter().copied();
+    let mut c = it.next().ok_or("truncated delta base offset")?;
+    let mut value = u64::from(c & 0x7f);
+    while c & 0x80 != 0 {
+        c = it.next().ok_or("truncated delta base offset")?;
+        value = value
+            .checked_add(1)
+            .and_then(|v| v.checked_mul(128))
+            .map(|v| v | u64::from(c & 0x7f))
+            .ok_or("delta base offset overflows")?;
+    }
+    Ok(value)
+}
+
+fn be32(d: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut done = 0;
+    while done < buf.len() {
+        let rest = buf.get_mut(done..).unwrap_or_default();
+        match file.read_at(rest, offset + done as u64)? {
+            0 => break,
+            n => done += n,
+        }
+    }
+    Ok(done)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    use std::os::windows::fs::FileExt;
+    let mut done = 0;
+    while done < buf.len() {
+        let rest = buf.get_mut(done..).unwrap_or_default();
+        match file.seek_read(rest, offset + done as u64)? {
+            0 => break,
+            n => done += n,
+        }
+    }
+    Ok(done)
+}
