@@ -84,22 +84,28 @@ fn read(c: &Counts, seconds: f64) -> String {
 fn skipped(c: &Counts) -> String {
     let special = format!("special file{}", plural(c.skipped_special));
     let reports = format!("keyhound report{}", plural(c.skipped_reports));
-    let parts: Vec<String> = [
+    let parts = counted(&[
         (c.skipped_binary, "binary"),
         (c.skipped_large, "too large"),
-        (c.skipped_special, special.as_str()),
-        (c.skipped_reports, reports.as_str()),
+        (c.skipped_special, &special),
+        (c.skipped_reports, &reports),
         (c.vanished, "vanished"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}"))
-    .collect();
+    ]);
     if parts.is_empty() {
         String::new()
     } else {
-        format!("; skipped {}", parts.join(", "))
+        format!("; skipped {parts}")
     }
+}
+
+/// `N what, N what` for the counts that are not zero.
+fn counted(counts: &[(u64, &str)]) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    parts.join(", ")
 }
 
 /// ` (N critical, N high, ...)`.
@@ -146,20 +152,16 @@ fn verdicts(findings: &[Finding]) -> String {
 
 /// `; suppressed N by inline comments, N by allowlists, ...`.
 fn suppressed(c: &Counts, sup: &Suppressed) -> String {
-    let parts: Vec<String> = [
+    let parts = counted(&[
         (c.ignored_inline, "by inline comments"),
         (sup.allowlist, "by allowlists"),
         (sup.disabled, "of disabled rules"),
         (sup.baseline, "by the baseline"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}"))
-    .collect();
+    ]);
     if parts.is_empty() {
         String::new()
     } else {
-        format!("; suppressed {}", parts.join(", "))
+        format!("; suppressed {parts}")
     }
 }
 
@@ -173,20 +175,15 @@ fn withheld(w: &Withheld) -> String {
     } else {
         "not key pairs"
     };
-    let parts: Vec<String> = [
+    let parts = counted(&[
         (w.unknown, "unknown"),
         (w.skipped, "skipped"),
         (w.invalid, "invalid"),
         (w.unverifiable, not_pairs),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}"))
-    .collect();
+    ]);
     format!(
-        "; withheld {} not confirmed live by --only-verified ({})",
-        w.total(),
-        parts.join(", ")
+        "; withheld {} not confirmed live by --only-verified ({parts})",
+        w.total()
     )
 }
 
@@ -206,6 +203,31 @@ fn human_bytes(b: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn special_files_reports_and_withheld_findings() {
+        let c = Counts {
+            files: 2,
+            bytes: 10,
+            skipped_special: 1,
+            skipped_reports: 2,
+            ..Counts::default()
+        };
+        let sup = Suppressed {
+            withheld: Some(Withheld {
+                unknown: 2,
+                unverifiable: 1,
+                ..Withheld::default()
+            }),
+            ..Suppressed::default()
+        };
+        assert_eq!(
+            line(&[], &c, &sup, 0.5),
+            "keyhound: scanned 2 files (10 bytes) in 0.50s; skipped 1 special file, \
+             2 keyhound reports; 0 findings; withheld 3 not confirmed live by --only-verified \
+             (2 unknown, 1 not a key pair)"
+        );
+    }
 
     #[test]
     fn reads_and_skips() {

@@ -7,15 +7,6 @@ use std::time::Duration;
 
 use crate::support::*;
 
-fn pair_text(seed: u64) -> (String, String, String) {
-    let (k, s) = (key_id(seed), secret(seed));
-    let text = fill(
-        "aws_access_key_id = {{K}}\naws_secret_access_key = {{S}}\n",
-        &[("K", &k), ("S", &s)],
-    );
-    (k, s, text)
-}
-
 /// Makes a named pipe at `path` with `mkfifo`.
 #[cfg(unix)]
 fn mkfifo(path: &std::path::Path) {
@@ -31,7 +22,7 @@ fn mkfifo(path: &std::path::Path) {
 #[test]
 fn a_named_pipe_given_as_a_path_is_read_as_a_stream() {
     let tree = Tree::new();
-    let (k, s, text) = pair_text(9001);
+    let (k, s, text) = pair_ini(9001);
     let fifo = tree.path().join("creds.pipe");
     mkfifo(&fifo);
     let writer = {
@@ -63,7 +54,7 @@ fn a_named_pipe_given_as_a_path_is_read_as_a_stream() {
 #[test]
 fn a_process_substitution_is_scanned() {
     let tree = Tree::new();
-    let (k, s, text) = pair_text(9002);
+    let (k, s, text) = pair_ini(9002);
     tree.write("creds.env", &text);
     // `keyhound scan <(cat creds.env)`, as a shell runs it.
     let script =
@@ -102,7 +93,7 @@ fn a_process_substitution_is_scanned() {
 #[test]
 fn pipes_met_while_walking_are_skipped_and_counted() {
     let tree = Tree::new();
-    let (k, s, text) = pair_text(9003);
+    let (k, s, text) = pair_ini(9003);
     tree.write("a/creds.env", &text);
     // Nobody writes to it: opening it would block the walk forever.
     mkfifo(&tree.path().join("a/stuck.pipe"));
@@ -169,7 +160,7 @@ fn endless_standard_input_stops_at_the_size_limit() {
 #[test]
 fn standard_input_honours_max_file_size() {
     let tree = Tree::new();
-    let mut big = pair_text(9004).2;
+    let mut big = pair_ini(9004).2;
     while big.len() <= 2048 {
         big.push_str("# padding line that makes this input larger than one kibibyte\n");
     }
@@ -185,7 +176,7 @@ fn standard_input_honours_max_file_size() {
 #[test]
 fn the_largest_max_file_size_reads_files_whole() {
     let tree = Tree::new();
-    let (k, s, text) = pair_text(9005);
+    let (k, s, text) = pair_ini(9005);
     tree.write("creds.ini", &text);
     let max = u64::MAX.to_string();
     let out = scan_json(tree.path(), &["--max-file-size", &max]);
@@ -222,8 +213,8 @@ fn utf16(bom: [u8; 2], text: &str, big_endian: bool) -> Vec<u8> {
 #[test]
 fn utf16_files_with_a_byte_order_mark_are_decoded() {
     let tree = Tree::new();
-    let (k1, s1, t1) = pair_text(9010);
-    let (k2, s2, t2) = pair_text(9011);
+    let (k1, s1, t1) = pair_ini(9010);
+    let (k2, s2, t2) = pair_ini(9011);
     tree.write("le.ini", utf16([0xFF, 0xFE], &t1, false));
     tree.write("be.ini", utf16([0xFE, 0xFF], &t2, true));
     let out = scan_json(tree.path(), &[]);
@@ -241,8 +232,8 @@ fn utf16_files_with_a_byte_order_mark_are_decoded() {
 #[test]
 fn ascii_that_starts_with_ff_fe_is_not_read_as_utf16() {
     let tree = Tree::new();
-    let (k1, s1, t1) = pair_text(9012);
-    let (k2, s2, t2) = pair_text(9013);
+    let (k1, s1, t1) = pair_ini(9012);
+    let (k2, s2, t2) = pair_ini(9013);
     let mut le = vec![0xFF, 0xFE];
     le.extend_from_slice(t1.as_bytes());
     let mut be = vec![0xFE, 0xFF];
@@ -264,7 +255,7 @@ fn ascii_that_starts_with_ff_fe_is_not_read_as_utf16() {
 #[test]
 fn keyhound_reports_in_the_tree_are_skipped_and_counted() {
     let tree = Tree::new();
-    let (k, s, text) = pair_text(9020);
+    let (k, s, text) = pair_ini(9020);
     tree.write("src/creds.ini", &text);
     // The README's CI step, run twice: the second run finds the first one's report.
     let sarif = keyhound(tree.path())
@@ -305,7 +296,7 @@ fn keyhound_reports_in_the_tree_are_skipped_and_counted() {
         text.stderr
     );
     // A file that merely mentions keyhound is scanned as usual.
-    let (k2, s2, text2) = pair_text(9021);
+    let (k2, s2, text2) = pair_ini(9021);
     tree.write(
         "notes.json",
         format!("{{\"tool\": \"keyhound\", \"notes\": {:?}}}\n", text2),
