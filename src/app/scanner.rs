@@ -130,7 +130,7 @@ fn path_base(settings: &Settings, project: &Project, first: &Path) -> PathBase {
         return PathBase::prefix(&root);
     };
     let discovered = match (&settings.project, &project.file) {
-        (ProjectConfig::Discover, Some(file)) => file.parent().map(Path::to_path_buf),
+        (ProjectConfig::Discover, Some(file)) => file.parent().map(absolute),
         _ => None,
     };
     let dir = discovered

@@ -181,6 +181,12 @@ fn discover(first_path: &Path) -> Option<PathBuf> {
     } else {
         first_path.parent().map(PathBuf::from).unwrap_or_default()
     };
+    // A file in the working directory has the empty path as its parent.
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
     let abs = std::fs::canonicalize(&dir).unwrap_or(dir.clone());
     let top = abs
         .ancestors()

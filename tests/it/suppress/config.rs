@@ -171,6 +171,15 @@ fn allowlist_paths_of_the_top_config_apply_from_a_subdirectory() {
             out.stderr
         );
     }
+    // A file of the working directory, named alone.
+    let out = scan_json_at(&repo.path().join("sub"), &[], "prod.env");
+    assert_eq!(out.code, 0, "prod.env: {}", out.stderr);
+    assert_eq!(
+        suppressed(&out.json()),
+        [0, 1, 0, 0],
+        "{}",
+        out.stdout_str()
+    );
     // The top itself: history scanned, no note.
     let out = scan_json(repo.path(), &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
