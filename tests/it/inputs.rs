@@ -1,6 +1,7 @@
 //! What is read, and how: pipes, process substitutions and devices named as paths (read as
 //! streams), the ones met while walking (skipped and counted), `--max-file-size` on files and
-//! streams alike, and text decoding (UTF-16 by evidence, not by its first two bytes).
+//! streams alike, text decoding (UTF-16 by evidence, not by its first two bytes), and
+//! keyhound's own reports in the tree (skipped and counted).
 
 use std::process::Stdio;
 use std::time::Duration;
