@@ -22,6 +22,14 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// List the rules, or check rule files against their own examples.
     Rules {
+        /// Project configuration whose rules are listed and checked with the built-in ones
+        /// (default: .keyhound.toml, else .gitleaks.toml, at the top of the current directory's
+        /// repository).
+        #[arg(long, value_name = "FILE", global = true, conflicts_with = "no_config")]
+        config: Option<PathBuf>,
+        /// Leave the project configuration's rules out.
+        #[arg(long, global = true)]
+        no_config: bool,
         #[command(subcommand)]
         action: RulesAction,
     },
@@ -34,10 +42,12 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesAction {
-    /// Print every rule: id, severity, name and the file it comes from.
+    /// Print every rule (built in, and the project configuration's): id, severity, name and
+    /// the file it comes from.
     List,
-    /// Check rule files (default: the built-in rules): unique well-formed ids, patterns with one
-    /// capture group, and every example (and no negative example) found by the real detector.
+    /// Check rule files (default: the built-in rules and the project configuration's):
+    /// unique well-formed ids, patterns with one capture group, and every example (and no
+    /// negative example) found by the real detector.
     Check {
         /// Rule files to check instead of the built-in rules.
         files: Vec<PathBuf>,
@@ -112,7 +122,8 @@ pub struct ScanArgs {
     #[arg(short = 'L', long)]
     pub follow: bool,
 
-    /// Skip files larger than this (bytes; K, M and G suffixes accepted).
+    /// Skip files, streams and git blobs larger than this (bytes; K, M and G suffixes
+    /// accepted).
     #[arg(long, value_name = "SIZE", default_value = "25M")]
     pub max_file_size: String,
 
@@ -160,7 +171,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub skip_aws_account_file: Option<PathBuf>,
 
-    /// Report only credentials that AWS confirmed live.
+    /// Report only credentials that AWS confirmed live. The others are counted in the summary;
+    /// the exit status counts only what is reported (0 when verification was unavailable).
     #[arg(long, conflicts_with = "no_verify")]
     pub only_verified: bool,
 

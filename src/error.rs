@@ -15,6 +15,12 @@ pub enum Error {
     Path { path: PathBuf, source: io::Error },
     /// Reading or writing a file failed.
     Io { path: PathBuf, source: io::Error },
+    /// A file named by a flag (`--baseline`, `--config`, `-o`, ...) cannot be read or written.
+    FlagFile {
+        flag: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
     /// Reading standard input failed.
     Stdin(io::Error),
     /// Writing the report failed.
@@ -101,6 +107,15 @@ impl Error {
         }
     }
 
+    /// A `FlagFile` error: `path`, named by `flag`, cannot be read or written.
+    pub(crate) fn flag_file(flag: &'static str, path: &std::path::Path, source: io::Error) -> Self {
+        Error::FlagFile {
+            flag,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
     /// A `Flag` error.
     pub(crate) fn flag(flag: &'static str, message: impl Into<String>) -> Self {
         Error::Flag {
@@ -116,6 +131,9 @@ impl fmt::Display for Error {
         match self {
             Error::Path { path, source } | Error::Io { path, source } => {
                 write!(f, "{}: {}", path.display(), source)
+            }
+            Error::FlagFile { flag, path, source } => {
+                write!(f, "{flag} {}: {source}", path.display())
             }
             Error::Stdin(e) => write!(f, "reading standard input: {e}"),
             Error::Output {
@@ -164,7 +182,9 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Path { source, .. } | Error::Io { source, .. } => Some(source),
+            Error::Path { source, .. }
+            | Error::Io { source, .. }
+            | Error::FlagFile { source, .. } => Some(source),
             Error::Stdin(e) => Some(e),
             Error::Output { source, .. } => Some(source),
             _ => None,

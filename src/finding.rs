@@ -27,12 +27,38 @@ impl Secret {
     }
 
     /// A redacted form that keeps the first four characters and the length, enough to tell two
-    /// secrets apart in a report without making either usable.
+    /// secrets apart in a report without making either usable. A private key keeps its header
+    /// instead, which says what kind of key it is and holds no key material.
     pub(crate) fn redacted(&self) -> String {
+        if let Some(header) = key_header(&self.0) {
+            return format!("{header} (redacted)");
+        }
         let head: String = self.0.chars().take(4).collect();
         let len = self.0.chars().count();
         format!("{head}{}", "*".repeat(len.saturating_sub(4).min(36)))
     }
+}
+
+/// The header of a private key: `-----BEGIN RSA PRIVATE KEY-----` (PEM, OpenSSH, PGP) or
+/// `PuTTY-User-Key-File-3: ssh-ed25519`, when `secret` starts with one.
+fn key_header(secret: &str) -> Option<&str> {
+    let is_label = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 60
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+    };
+    if let Some(rest) = secret.strip_prefix("-----BEGIN ") {
+        let end = rest.find("-----")?;
+        let header = secret.get(..11 + end + 5)?;
+        return is_label(rest.get(..end)?).then_some(header);
+    }
+    if secret.starts_with("PuTTY-User-Key-File-") {
+        let line = secret.lines().next()?.trim_end();
+        return (line.len() <= 80 && line.bytes().all(|b| b.is_ascii_graphic() || b == b' '))
+            .then_some(line);
+    }
+    None
 }
 
 impl fmt::Debug for Secret {
@@ -292,6 +318,30 @@ mod tests {
         assert_eq!(format!("{s}"), "wJal************************************");
         assert!(!format!("{s:?}").contains("MDENG"));
         assert_eq!(s.expose().len(), 40);
+    }
+
+    #[test]
+    fn private_keys_show_their_header_only() {
+        let pem = Secret::new(
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+        );
+        assert_eq!(pem.redacted(), "-----BEGIN RSA PRIVATE KEY----- (redacted)");
+        let pgp = Secret::new("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF");
+        assert_eq!(
+            pgp.redacted(),
+            "-----BEGIN PGP PRIVATE KEY BLOCK----- (redacted)"
+        );
+        let putty = Secret::new(
+            "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPrivate-Lines: 1\nAAAA\n",
+        );
+        assert_eq!(
+            putty.redacted(),
+            "PuTTY-User-Key-File-3: ssh-ed25519 (redacted)"
+        );
+        // Not a header: the usual form.
+        let odd = Secret::new("-----BEGIN secret stuff here-----");
+        assert!(odd.redacted().starts_with("----*"), "{}", odd.redacted());
+        assert!(!format!("{pem:?}").contains("MIIE"));
     }
 
     #[test]

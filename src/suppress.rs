@@ -3,15 +3,18 @@
 //! regexes, stopwords; global or per rule), disabled rules, and a baseline file of known
 //! fingerprints. Each mechanism counts what it suppressed.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
 use crate::config::project::{AllowSpec, ConfigFile};
 use crate::error::{Error, Result};
-use crate::finding::Finding;
+use crate::finding::{Finding, Status};
+use crate::source::fs::normalize;
+use crate::source::STDIN_NAME;
 
 /// A compiled allowlist.
 #[derive(Debug, Default)]
@@ -99,22 +102,132 @@ pub(crate) struct Suppressions {
     global: Allowlist,
     per_rule: HashMap<String, Allowlist>,
     baseline: HashSet<String>,
-    /// Strips the scanned root from paths before matching path globs.
-    root_prefix: String,
+    /// What path globs are relative to.
+    base: PathBase,
+}
+
+/// How the path of a finding, as reports show it, becomes the path that allowlist globs and
+/// path regexes match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PathBase {
+    /// Shown paths are relative to the working directory `cwd` (or absolute); the globs are
+    /// relative to the directory `dir` (the one holding the configuration file). Both absolute.
+    Dir { cwd: PathBuf, dir: PathBuf },
+    /// Shown paths start with this prefix (the scanned path, as given), which is stripped;
+    /// paths without it are matched as shown.
+    Prefix(String),
+}
+
+impl Default for PathBase {
+    fn default() -> PathBase {
+        PathBase::Prefix(String::new())
+    }
+}
+
+impl PathBase {
+    /// The prefix form for the scanned path `root` (a directory).
+    pub(crate) fn prefix(root: &Path) -> PathBase {
+        let root = crate::source::fs::display_path(root);
+        PathBase::Prefix(if root == "." || root.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", root.trim_end_matches('/'))
+        })
+    }
+
+    /// `shown` relative to the base, with `/` separators; as shown when it is not under it.
+    fn relative<'a>(&self, shown: &'a str) -> Cow<'a, str> {
+        match self {
+            PathBase::Prefix(p) => Cow::Borrowed(shown.strip_prefix(p.as_str()).unwrap_or(shown)),
+            PathBase::Dir { .. } if shown == STDIN_NAME => Cow::Borrowed(shown),
+            PathBase::Dir { cwd, dir } => {
+                let abs = normalize(&cwd.join(shown));
+                let rel = abs
+                    .strip_prefix(dir)
+                    .ok()
+                    .map(Path::to_path_buf)
+                    .or_else(|| {
+                        resolved(&abs)?
+                            .strip_prefix(dir)
+                            .ok()
+                            .map(Path::to_path_buf)
+                    });
+                match rel {
+                    Some(r) => Cow::Owned(r.to_string_lossy().replace('\\', "/")),
+                    None => Cow::Borrowed(shown),
+                }
+            }
+        }
+    }
+}
+
+/// `abs` with the symbolic links of its longest existing ancestor resolved (a path given
+/// through a link to the repository).
+fn resolved(abs: &Path) -> Option<PathBuf> {
+    abs.ancestors().find_map(|a| {
+        let real = std::fs::canonicalize(a).ok()?;
+        Some(real.join(abs.strip_prefix(a).ok()?))
+    })
 }
 
 /// How many findings each mechanism suppressed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Suppressed {
     pub disabled: u64,
     pub allowlist: u64,
     pub baseline: u64,
+    /// What `--only-verified` withheld; `None` without it.
+    pub withheld: Option<Withheld>,
+}
+
+/// The findings `--only-verified` kept out of the report, by verdict: key pairs AWS rejected,
+/// could not judge or was not asked about, and findings that are not key pairs, which cannot
+/// be verified at all.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Withheld {
+    pub invalid: u64,
+    pub unknown: u64,
+    pub skipped: u64,
+    pub unverifiable: u64,
+    /// The reasons of the `unknown` verdicts, each once, in the order met.
+    pub unknown_reasons: Vec<String>,
+}
+
+impl Withheld {
+    /// Keeps the findings AWS confirmed live; counts the others.
+    pub(crate) fn apply(findings: &mut Vec<Finding>) -> Withheld {
+        let mut w = Withheld::default();
+        findings.retain(|f| {
+            let Some(v) = &f.verification else {
+                w.unverifiable += 1;
+                return false;
+            };
+            match v.status {
+                Status::Live => return true,
+                Status::Invalid => w.invalid += 1,
+                Status::Skipped => w.skipped += 1,
+                Status::Unknown => {
+                    w.unknown += 1;
+                    if !w.unknown_reasons.contains(&v.reason) {
+                        w.unknown_reasons.push(v.reason.clone());
+                    }
+                }
+            }
+            false
+        });
+        w
+    }
+
+    /// How many were withheld.
+    pub(crate) fn total(&self) -> u64 {
+        self.invalid + self.unknown + self.skipped + self.unverifiable
+    }
 }
 
 impl Suppressions {
-    /// Compiles the configuration's allowlists and disabled rules. `root` is the scanned
-    /// directory: path globs are relative to it.
-    pub(crate) fn new(name: &str, config: &ConfigFile, root: &Path) -> Result<Suppressions> {
+    /// Compiles the configuration's allowlists and disabled rules; path globs are relative to
+    /// `base`.
+    pub(crate) fn new(name: &str, config: &ConfigFile, base: PathBase) -> Result<Suppressions> {
         let empty = AllowSpec::default();
         let spec = config.allowlist.as_ref().unwrap_or(&empty);
         let global = Allowlist::compile(spec, name, "allowlist")?;
@@ -126,18 +239,12 @@ impl Suppressions {
             }
             per_rule.insert(id.clone(), Allowlist::compile(s, name, &field)?);
         }
-        let root = crate::source::fs::display_path(root);
-        let root_prefix = if root == "." || root.is_empty() {
-            String::new()
-        } else {
-            format!("{}/", root.trim_end_matches('/'))
-        };
         Ok(Suppressions {
             disabled: config.disable.iter().cloned().collect(),
             global,
             per_rule,
             baseline: HashSet::new(),
-            root_prefix,
+            base,
         })
     }
 
@@ -154,12 +261,12 @@ impl Suppressions {
                 return false;
             }
             let path = f.primary().map(|l| l.path.as_str()).unwrap_or("");
-            let rel = path.strip_prefix(&self.root_prefix).unwrap_or(path);
-            if self.global.allows(f, rel)
+            let rel = self.base.relative(path);
+            if self.global.allows(f, &rel)
                 || self
                     .per_rule
                     .get(f.rule.id)
-                    .is_some_and(|a| a.allows(f, rel))
+                    .is_some_and(|a| a.allows(f, &rel))
             {
                 n.allowlist += 1;
                 return false;
@@ -181,8 +288,9 @@ impl Suppressions {
 }
 
 /// The baseline file for `findings`: sorted, one fingerprint per line with its rule id, no
-/// paths and no timestamps, so that it does not churn when code moves and merges cleanly.
-pub(crate) fn baseline_text(findings: &[Finding]) -> String {
+/// paths and no timestamps, so that it does not churn when code moves and merges cleanly. Also
+/// how many fingerprints it holds.
+pub(crate) fn baseline_text(findings: &[Finding]) -> (String, usize) {
     let entries: BTreeSet<(String, &str)> = findings
         .iter()
         .map(|f| (f.fingerprint.clone(), f.rule.id))
@@ -191,10 +299,11 @@ pub(crate) fn baseline_text(findings: &[Finding]) -> String {
         "# keyhound baseline: fingerprints of known findings (rule id after each, for people).\n\
          # Findings listed here are not reported. Rewrite with: keyhound scan --write-baseline FILE\n",
     );
+    let n = entries.len();
     for (fp, rule) in entries {
         out.push_str(&format!("{fp} {rule}\n"));
     }
-    out
+    (out, n)
 }
 
 /// Reads a baseline file; an error names the first bad line.
@@ -221,6 +330,24 @@ pub(crate) fn parse_baseline(name: &str, text: &str) -> Result<HashSet<String>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_relative_to_the_configuration() {
+        let dir = PathBase::Dir {
+            cwd: PathBuf::from("/r/sub"),
+            dir: PathBuf::from("/r"),
+        };
+        assert_eq!(dir.relative("a.env"), "sub/a.env");
+        assert_eq!(dir.relative("../b/c.env"), "b/c.env");
+        assert_eq!(dir.relative("/r/sub/d.env"), "sub/d.env");
+        assert_eq!(dir.relative("<stdin>"), "<stdin>");
+        // Outside the configuration's directory: as shown.
+        assert_eq!(dir.relative("/elsewhere/e.env"), "/elsewhere/e.env");
+        let prefix = PathBase::prefix(Path::new("./repo"));
+        assert_eq!(prefix.relative("repo/x.env"), "x.env");
+        assert_eq!(prefix.relative("sub/x.env"), "sub/x.env");
+        assert_eq!(PathBase::prefix(Path::new(".")).relative("x"), "x");
+    }
 
     #[test]
     fn baseline_round_trip_and_errors() {

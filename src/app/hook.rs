@@ -7,20 +7,27 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::HookAction;
 use crate::error::{Error, Result};
+use crate::report::text::sanitize;
 
 /// Runs a `hook` subcommand; returns the exit status.
 pub(crate) fn run(action: HookAction) -> Result<i32> {
     match action {
         HookAction::Install { force, repo } => {
             let path = install(&repo, force)?;
-            println!("keyhound: installed pre-commit hook at {}", path.display());
+            println!("keyhound: installed pre-commit hook at {}", shown(&path));
         }
         HookAction::Uninstall { repo } => match uninstall(&repo)? {
-            Some(path) => println!("keyhound: removed pre-commit hook {}", path.display()),
+            Some(path) => println!("keyhound: removed pre-commit hook {}", shown(&path)),
             None => println!("keyhound: no pre-commit hook to remove"),
         },
     }
     Ok(0)
+}
+
+/// A path for the terminal: `core.hooksPath` comes from the repository's configuration, which
+/// may hold any bytes.
+fn shown(path: &Path) -> String {
+    sanitize(&path.display().to_string())
 }
 
 /// Marks a hook file as keyhound's own.

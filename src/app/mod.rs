@@ -1,27 +1,29 @@
-//! The commands, as lists of steps. `scan`: validate the flags, build the scanner, scan the
-//! trees and histories (`tree`) or a change (`change`), apply the suppressions, write the
-//! baseline, verify the key pairs, sort, write the report, print the summary, and pick the exit
-//! status. `rules` and `hook` are the other subcommands.
+//! The commands, as lists of steps. `scan`: validate the flags, build the scanner, open the
+//! files it will write (`output`), scan the trees and histories (`tree`) or a change
+//! (`change`), apply the suppressions, write the baseline, verify the key pairs, sort, write
+//! the report, print the summary, and pick the exit status. `rules` and `hook` are the other
+//! subcommands.
 
 mod change;
 mod hook;
+mod output;
 mod progress;
 mod rules;
 mod scanner;
 mod tree;
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::cli::{Cli, Command, ScanArgs};
-use crate::config::Settings;
+use crate::config::{ProjectConfig, Settings};
 use crate::error::{Error, Result};
-use crate::finding::{Finding, Status};
+use crate::finding::Finding;
 use crate::report::{self, summary, Report};
 use crate::source::{Counts, Tally};
-use crate::suppress::{baseline_text, Suppressed};
+use crate::suppress::{baseline_text, Suppressed, Withheld};
+use output::OutputFile;
 pub(crate) use scanner::Scanner;
 
 /// Exit status: nothing found.
@@ -35,11 +37,19 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Scan(args) => scan_command(&args),
-        Command::Rules { action } => rules::run(action),
+        Command::Rules {
+            config,
+            no_config,
+            action,
+        } => rules::run(action, &ProjectConfig::choose(config.as_ref(), no_config)),
         Command::Hook { action } => hook::run(action),
     };
     result.unwrap_or_else(|e| {
-        eprintln!("keyhound: error: {e}");
+        // Errors name paths, fields and values from files and the command line.
+        eprintln!(
+            "keyhound: error: {}",
+            report::text::sanitize(&e.to_string())
+        );
         EXIT_ERROR
     })
 }
@@ -48,13 +58,31 @@ pub fn run(cli: Cli) -> i32 {
 fn scan_command(args: &ScanArgs) -> Result<i32> {
     let settings = Settings::from_args(args)?;
     let scanner = Scanner::build(&settings)?;
+    // Before scanning: a report or baseline that cannot be written fails now, not after a
+    // long scan and its verification.
+    let mut files = Outputs {
+        report: open(settings.output.as_ref(), "--output")?,
+        baseline: open(settings.write_baseline.as_ref(), "--write-baseline")?,
+    };
     if let Err(e) = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.threads)
         .build_global()
     {
         eprintln!("keyhound: warning: {e}");
     }
-    scan(&settings, &scanner)
+    scan(&settings, &scanner, &mut files)
+}
+
+/// The files a scan writes, opened before it starts.
+struct Outputs {
+    /// `-o FILE`; standard output when `None`.
+    report: Option<OutputFile>,
+    /// `--write-baseline FILE`.
+    baseline: Option<OutputFile>,
+}
+
+fn open(path: Option<&PathBuf>, flag: &'static str) -> Result<Option<OutputFile>> {
+    path.map(|p| OutputFile::open(flag, p)).transpose()
 }
 
 /// What a finished scan produced.
@@ -68,14 +96,17 @@ struct Outcome {
     /// What the user should know that is not an error.
     warnings: Vec<String>,
     seconds: f64,
+    /// How many fingerprints `--write-baseline` recorded.
+    baseline_written: Option<usize>,
 }
 
 impl Outcome {
-    /// The exit status for this outcome.
+    /// The exit status for this outcome. Findings that a baseline written by this scan records
+    /// are known from now on: they do not fail it.
     fn exit_code(&self) -> i32 {
         if !self.errors.is_empty() || self.counts.errors > 0 {
             EXIT_ERROR
-        } else if self.findings.is_empty() {
+        } else if self.findings.is_empty() || self.baseline_written.is_some() {
             EXIT_CLEAN
         } else {
             EXIT_FINDINGS
@@ -84,7 +115,7 @@ impl Outcome {
 }
 
 /// Runs a scan end to end and returns the exit status.
-fn scan(settings: &Settings, scanner: &Scanner) -> Result<i32> {
+fn scan(settings: &Settings, scanner: &Scanner, files: &mut Outputs) -> Result<i32> {
     let started = Instant::now();
     if !settings.quiet {
         for w in &scanner.warnings {
@@ -92,16 +123,16 @@ fn scan(settings: &Settings, scanner: &Scanner) -> Result<i32> {
         }
     }
     // Step 1: find.
-    let mut outcome = find(settings, scanner);
+    let mut outcome = find(settings, scanner, files.report.as_ref());
     // Step 2: suppress, before anything is sent for verification.
     let mut suppressed = Suppressed::default();
     let sup = &scanner.suppressions;
     sup.apply_config(&mut outcome.findings, &mut suppressed);
-    if let Some(path) = &settings.write_baseline {
-        std::fs::write(path, baseline_text(&outcome.findings)).map_err(|e| Error::Output {
-            path: Some(path.clone()),
-            source: e,
-        })?;
+    if let Some(file) = &mut files.baseline {
+        let (text, n) = baseline_text(&outcome.findings);
+        file.replace(|w| w.write_all(text.as_bytes()))
+            .map_err(|e| Error::flag_file("--write-baseline", &file.path, e))?;
+        outcome.baseline_written = Some(n);
     }
     sup.apply_baseline(&mut outcome.findings, &mut suppressed);
     outcome.suppressed = suppressed;
@@ -109,16 +140,18 @@ fn scan(settings: &Settings, scanner: &Scanner) -> Result<i32> {
     let aws = scanner.detector.aws();
     crate::verify::findings(&mut outcome.findings, scanner.verify.as_ref(), aws);
     if settings.only_verified {
-        outcome.findings.retain(|f| {
-            f.verification
-                .as_ref()
-                .is_some_and(|v| v.status == Status::Live)
-        });
+        outcome.suppressed.withheld = Some(Withheld::apply(&mut outcome.findings));
     }
     outcome.seconds = started.elapsed().as_secs_f64();
     // Step 4: report.
     let exit_code = outcome.exit_code();
-    write_report(settings, scanner, &outcome, exit_code)?;
+    write_report(
+        settings,
+        scanner,
+        &outcome,
+        exit_code,
+        files.report.as_mut(),
+    )?;
     // Step 5: errors and the summary on standard error.
     for e in &outcome.errors {
         eprintln!("keyhound: error: {}", report::text::sanitize(e));
@@ -128,13 +161,22 @@ fn scan(settings: &Settings, scanner: &Scanner) -> Result<i32> {
             eprintln!("keyhound: warning: {}", report::text::sanitize(w));
         }
         print_summary(settings, scanner, &outcome, exit_code);
+        if let (Some(n), Some(file)) = (outcome.baseline_written, &files.baseline) {
+            eprintln!(
+                "keyhound: wrote the baseline {} ({n} fingerprint{}); the findings it records \
+                 do not fail this scan, and --baseline {} leaves them out of the next",
+                report::text::sanitize(&file.path.display().to_string()),
+                if n == 1 { "" } else { "s" },
+                report::text::sanitize(&file.path.display().to_string()),
+            );
+        }
     }
     Ok(exit_code)
 }
 
 /// Scans what the settings name and sorts the findings, so that output never depends on
 /// thread scheduling.
-fn find(settings: &Settings, scanner: &Scanner) -> Outcome {
+fn find(settings: &Settings, scanner: &Scanner, report: Option<&OutputFile>) -> Outcome {
     let started = Instant::now();
     let tally = Tally::default();
     let mut findings = if settings.staged || settings.since.is_some() {
@@ -144,7 +186,7 @@ fn find(settings: &Settings, scanner: &Scanner) -> Outcome {
             None => change::staged(&given, settings, scanner, &tally),
         }
     } else {
-        tree::scan(settings, scanner, &tally)
+        tree::scan(settings, scanner, report, &tally)
     };
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let warnings = tally.warnings();
@@ -156,6 +198,7 @@ fn find(settings: &Settings, scanner: &Scanner) -> Outcome {
         errors,
         warnings,
         seconds: started.elapsed().as_secs_f64(),
+        baseline_written: None,
     }
 }
 
@@ -165,6 +208,7 @@ fn write_report(
     scanner: &Scanner,
     outcome: &Outcome,
     exit_code: i32,
+    file: Option<&mut OutputFile>,
 ) -> Result<()> {
     let rules = scanner.detector.rules();
     let config_name = scanner
@@ -175,7 +219,7 @@ fn write_report(
     let report = Report {
         findings: &outcome.findings,
         rules: &rules,
-        suppressed: outcome.suppressed,
+        suppressed: &outcome.suppressed,
         config_file: config_name.as_deref(),
         counts: &outcome.counts,
         show_secrets: settings.show_secrets,
@@ -187,8 +231,10 @@ fn write_report(
         path: settings.output.clone(),
         source: e,
     };
-    match &settings.output {
-        Some(path) => write_to_file(path, settings, &report).map_err(out_err),
+    match file {
+        Some(file) => file
+            .replace(|w| report::write(settings.format, &report, w))
+            .map_err(out_err),
         None => {
             let stdout = io::stdout();
             let mut w = BufWriter::new(stdout.lock());
@@ -199,12 +245,6 @@ fn write_report(
             }
         }
     }
-}
-
-fn write_to_file(path: &Path, settings: &Settings, report: &Report<'_>) -> io::Result<()> {
-    let mut w = BufWriter::new(File::create(path)?);
-    report::write(settings.format, report, &mut w)?;
-    w.flush()
 }
 
 /// The summary on standard error, and what to do when a commit would record credentials.
@@ -222,6 +262,20 @@ fn print_summary(settings: &Settings, scanner: &Scanner, outcome: &Outcome, exit
         ));
     }
     eprintln!("{line}");
+    if let Some(w) = outcome
+        .suppressed
+        .withheld
+        .as_ref()
+        .filter(|w| w.unknown > 0)
+    {
+        eprintln!(
+            "keyhound: warning: --only-verified withheld {} key pair{} that could not be \
+             verified ({}); they may be live, and they do not count in the exit status",
+            w.unknown,
+            if w.unknown == 1 { "" } else { "s" },
+            report::text::sanitize(&w.unknown_reasons.join("; ")),
+        );
+    }
     if settings.staged && exit_code == EXIT_FINDINGS {
         eprintln!(
             "keyhound: this commit would record the credentials above. Remove them from the \

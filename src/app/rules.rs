@@ -1,36 +1,45 @@
 //! `keyhound rules list` and `keyhound rules check [FILE...]`: the rules with their sources, and
-//! every rule's examples run through the production detector.
+//! every rule's examples run through the production detector. Both take the project
+//! configuration's rules with the built-in ones, as a scan does.
 
 use std::io::Write as _;
+use std::path::Path;
 
 use crate::aws::AwsRules;
 use crate::cli::RulesAction;
+use crate::config::project::Project;
+use crate::config::ProjectConfig;
 use crate::detect::literal::keyword_in;
 use crate::detect::patterns::RuleSet;
 use crate::detect::Detector;
 use crate::error::{Error, Result};
+use crate::report::text::sanitize;
 use crate::rule::check::{self, Examples, Probe};
 use crate::source::{Blob, Origin};
 
-/// Runs a `rules` subcommand; returns the exit status.
-pub(crate) fn run(action: RulesAction) -> Result<i32> {
-    let aws = AwsRules::builtin()?;
+/// Runs a `rules` subcommand; returns the exit status. `config` says which project
+/// configuration's rules join the built-in ones (not for `check FILE...`).
+pub(crate) fn run(action: RulesAction, config: &ProjectConfig) -> Result<i32> {
+    let project = || {
+        let p = Project::load(config, Path::new("."))?;
+        let detector = super::scanner::detector(true, &p)?;
+        Ok::<_, Error>((p, detector))
+    };
     match action {
         RulesAction::List => {
-            let set = RuleSet::from_specs(crate::rule::builtin::specs()?)?;
-            let detector = Detector::new(aws, set);
+            let (_, detector) = project()?;
             let mut out = std::io::stdout().lock();
             for line in check::list(&detector.rules()) {
                 // A closed pipe (`keyhound rules list | head`) ends the listing quietly.
-                if writeln!(out, "{line}").is_err() {
+                if writeln!(out, "{}", sanitize(&line)).is_err() {
                     break;
                 }
             }
             Ok(0)
         }
         RulesAction::Check { files } if files.is_empty() => {
-            let set = RuleSet::from_specs(crate::rule::builtin::specs()?)?;
-            Ok(report(run_checks(Detector::new(aws, set), true)))
+            let (project, detector) = project()?;
+            Ok(report(run_checks(detector, true, &project.name())))
         }
         RulesAction::Check { files } => {
             let mut loaded = Vec::new();
@@ -42,14 +51,16 @@ pub(crate) fn run(action: RulesAction) -> Result<i32> {
                 loaded.push((f.display().to_string(), text));
             }
             let set = RuleSet::from_files(&loaded)?;
-            Ok(report(run_checks(Detector::new(aws, set), false)))
+            let aws = AwsRules::builtin()?;
+            Ok(report(run_checks(Detector::new(aws, set), false, "")))
         }
     }
 }
 
 /// The number of rules checked and the problems found; with `aws`, the AWS rules of
-/// `rules/aws.toml` are checked too.
-fn run_checks(detector: Detector, aws: bool) -> (usize, Vec<String>) {
+/// `rules/aws.toml` are checked too. Rules from the project configuration `config` need no
+/// examples (those they have must behave).
+fn run_checks(detector: Detector, aws: bool, config: &str) -> (usize, Vec<String>) {
     let patterns = detector.patterns();
     let mut problems: Vec<String> = patterns
         .rules()
@@ -70,6 +81,7 @@ fn run_checks(detector: Detector, aws: bool) -> (usize, Vec<String>) {
             keywords: None,
             examples: &s.examples,
             negative_examples: &s.negative_examples,
+            examples_required: true,
         }));
     }
     examples.extend(patterns.rules().iter().map(|r| Examples {
@@ -78,6 +90,7 @@ fn run_checks(detector: Detector, aws: bool) -> (usize, Vec<String>) {
         keywords: Some(&r.spec.keywords),
         examples: &r.spec.examples,
         negative_examples: &r.spec.negative_examples,
+        examples_required: config.is_empty() || r.meta.source != config,
     }));
     problems.extend(check::check(&examples, &DetectorProbe(&detector)));
     (examples.len(), problems)
@@ -86,13 +99,24 @@ fn run_checks(detector: Detector, aws: bool) -> (usize, Vec<String>) {
 /// Prints the problems and the verdict; returns the exit status.
 fn report((n, problems): (usize, Vec<String>)) -> i32 {
     for p in &problems {
-        println!("{p}");
+        // Problems quote rule files: their ids, names and examples.
+        println!("{}", sanitize(p));
     }
+    let rules = format!("{n} rule{}", if n == 1 { "" } else { "s" });
     if problems.is_empty() {
-        println!("keyhound: {n} rules checked, all examples behave");
+        let behave = if n == 1 {
+            "its examples behave"
+        } else {
+            "all examples behave"
+        };
+        println!("keyhound: {rules} checked, {behave}");
         0
     } else {
-        eprintln!("keyhound: {} problem(s) in {n} rules", problems.len());
+        let p = problems.len();
+        eprintln!(
+            "keyhound: {p} problem{} in {rules}",
+            if p == 1 { "" } else { "s" }
+        );
         1
     }
 }

@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 
 use crate::aws::AwsRules;
 use crate::config::project::Project;
-use crate::config::{Settings, VerifySettings};
+use crate::config::{ProjectConfig, Settings, VerifySettings};
 use crate::detect::patterns::RuleSet;
 use crate::detect::Detector;
 use crate::error::{Error, Result};
-use crate::suppress::{parse_baseline, Suppressions};
+use crate::source::fs::absolute;
+use crate::suppress::{parse_baseline, PathBase, Suppressions};
 use crate::verify::VerifyConfig;
 
 /// What a scan runs with.
@@ -34,24 +35,15 @@ impl Scanner {
     pub(crate) fn build(settings: &Settings) -> Result<Scanner> {
         let first = settings.first_path();
         let project = Project::load(&settings.project, &first)?;
-        let detector = detector(settings, &project)?;
+        let detector = detector(settings.builtin_rules, &project)?;
         let name = project.name();
-        for id in &project.config.disable {
-            if !detector.rules().iter().any(|r| r.id == id) {
-                return Err(project.locate(Error::config(
-                    &name,
-                    "disable",
-                    format!("no rule has the id {id:?}"),
-                )));
-            }
-        }
-        let mut suppressions = Suppressions::new(&name, &project.config, &scan_root(&first))
-            .map_err(|e| project.locate(e))?;
+        let warnings = check_rule_ids(&project, &detector)?;
+        let base = path_base(settings, &project, &first);
+        let mut suppressions =
+            Suppressions::new(&name, &project.config, base).map_err(|e| project.locate(e))?;
         if let Some(b) = &settings.baseline {
-            let text = std::fs::read_to_string(b).map_err(|e| Error::Io {
-                path: b.clone(),
-                source: e,
-            })?;
+            let text =
+                std::fs::read_to_string(b).map_err(|e| Error::flag_file("--baseline", b, e))?;
             suppressions.set_baseline(parse_baseline(&b.display().to_string(), &text)?);
         }
         let verify = match &settings.verify {
@@ -62,7 +54,7 @@ impl Scanner {
             detector,
             suppressions,
             verify,
-            warnings: project.config.warnings.clone(),
+            warnings,
             config_file: project.file,
         })
     }
@@ -70,9 +62,9 @@ impl Scanner {
 
 /// The detector: the AWS rules, the built-in rules (unless `--no-builtin-rules`) and the
 /// project's own rules.
-fn detector(settings: &Settings, project: &Project) -> Result<Detector> {
+pub(crate) fn detector(builtin_rules: bool, project: &Project) -> Result<Detector> {
     let aws = AwsRules::builtin()?;
-    let mut specs = if settings.builtin_rules {
+    let mut specs = if builtin_rules {
         crate::rule::builtin::specs()?
     } else {
         Vec::new()
@@ -90,8 +82,64 @@ fn detector(settings: &Settings, project: &Project) -> Result<Detector> {
     Ok(Detector::new(aws, rules))
 }
 
-/// The directory that allowlist paths are relative to: the first scanned path, or its
-/// directory for a file.
+/// Every rule id the configuration names (in `disable` and `[allowlist.rule.ID]`) must be a
+/// rule's: an unknown one is an error in `.keyhound.toml`, and a warning in an imported gitleaks
+/// configuration (its `targetRules` may name gitleaks' own default rules). Returns the
+/// configuration's warnings.
+fn check_rule_ids(project: &Project, detector: &Detector) -> Result<Vec<String>> {
+    let name = project.name();
+    let rules = detector.rules();
+    let known = |id: &str| rules.iter().any(|r| r.id == id);
+    let mut warnings = project.config.warnings.clone();
+    let per_rule = project.config.allowlist.iter().flat_map(|a| a.rule.keys());
+    let named = project
+        .config
+        .disable
+        .iter()
+        .map(|id| ("disable".to_string(), id))
+        .chain(per_rule.map(|id| (format!("allowlist.rule.{id}"), id)));
+    for (field, id) in named {
+        if known(id) {
+            continue;
+        }
+        if project.imported {
+            warnings.push(format!(
+                "{name}: an allowlist names rule {id:?}, which keyhound does not have; ignored"
+            ));
+        } else {
+            return Err(project.locate(Error::config(
+                &name,
+                field,
+                format!("no rule has the id {id:?}"),
+            )));
+        }
+    }
+    Ok(warnings)
+}
+
+/// What allowlist paths are relative to: the directory of the discovered configuration file
+/// (the top of the repository, whichever directory in it is scanned), or with `--config`, the
+/// first scanned directory. `--staged` and `--since` show paths relative to the repository, or
+/// under the scanned path when it is the repository's top: that path is stripped.
+fn path_base(settings: &Settings, project: &Project, first: &Path) -> PathBase {
+    let root = scan_root(first);
+    if settings.staged || settings.since.is_some() {
+        return PathBase::prefix(&root);
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return PathBase::prefix(&root);
+    };
+    let discovered = match (&settings.project, &project.file) {
+        (ProjectConfig::Discover, Some(file)) => file.parent().map(absolute),
+        _ => None,
+    };
+    let dir = discovered
+        .or_else(|| std::fs::canonicalize(&root).ok())
+        .unwrap_or_else(|| absolute(&root));
+    PathBase::Dir { cwd, dir }
+}
+
+/// The first scanned path, or its directory for a file.
 fn scan_root(first: &Path) -> PathBuf {
     if first.is_dir() {
         first.to_path_buf()
@@ -104,10 +152,8 @@ fn scan_root(first: &Path) -> PathBuf {
 fn verify_config(v: &VerifySettings) -> Result<VerifyConfig> {
     let mut skip: HashSet<String> = v.skip_accounts.iter().cloned().collect();
     if let Some(file) = &v.skip_accounts_file {
-        let text = std::fs::read_to_string(file).map_err(|e| Error::Io {
-            path: file.clone(),
-            source: e,
-        })?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Error::flag_file("--skip-aws-account-file", file, e))?;
         skip.extend(crate::verify::parse_skip_accounts_file(
             &file.display().to_string(),
             &text,

@@ -2,7 +2,8 @@
 //! repository, its whole history. As steps: check the paths, scan the history of each
 //! repository (every blob once, in parallel, beside a walk that places each blob at the commit
 //! and path that introduced it), walk the files (skipping those whose content history already
-//! covered), read standard input, and merge the findings.
+//! covered), read the streams (standard input, and pipes or devices named as paths), and merge
+//! the findings.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -10,25 +11,39 @@ use std::sync::Mutex;
 
 use git2::Oid;
 
+use super::output::OutputFile;
 use super::Scanner;
 use crate::config::{Settings, Target};
 use crate::error::Error;
 use crate::extract::text_content;
 use crate::finding::{CommitInfo, Finding};
-use crate::source::fs::display_path;
+use crate::report::own::is_keyhound_report;
+use crate::source::fs::{display_path, Pass};
 use crate::source::git::index::IndexStat;
 use crate::source::git::store::{Reader, Store};
 use crate::source::git::walk::Places;
 use crate::source::git::{self, commit, objects, walk};
-use crate::source::{fs, stdin, Blob, GitPlace, Origin, Stats, Tally};
+use crate::source::stream::{self, Stream};
+use crate::source::{fs, Blob, GitPlace, Origin, Stats, Tally};
 
-/// Scans the files and histories `settings` names; the findings, unsorted.
-pub(crate) fn scan(settings: &Settings, scanner: &Scanner, tally: &Tally) -> Vec<Finding> {
+/// Scans the files and histories `settings` names; the findings, unsorted. `report` is the
+/// file this scan's report goes to, never scanned.
+pub(crate) fn scan(
+    settings: &Settings,
+    scanner: &Scanner,
+    report: Option<&OutputFile>,
+    tally: &Tally,
+) -> Vec<Finding> {
     // Step 1: every named path must exist; a missing one is an error, the others are scanned.
-    let roots = existing_roots(settings, tally);
-    // Step 2: the git history of each root that is a repository.
+    let Roots {
+        walk: roots,
+        streams,
+    } = roots(settings, tally);
+    // Step 2: the git history of each root that is a repository (a path inside one that is
+    // not its top has its files scanned only, and a warning says so).
     let mut histories = Vec::new();
     if settings.history {
+        warn_of_histories_left_out(&roots, tally);
         if let Err(e) = git::configure() {
             tally.error(Error::git("configuring git", &e));
         }
@@ -36,7 +51,10 @@ pub(crate) fn scan(settings: &Settings, scanner: &Scanner, tally: &Tally) -> Vec
             histories.extend(history(root, settings, scanner, tally));
         }
     }
-    // Step 3: walk and scan the files, skipping those whose content history covered.
+    // Step 3: walk and scan the files, skipping those whose content history covered. The
+    // files of a git directory (a bare repository) are git internals: its history is what
+    // holds its content.
+    let roots = without_git_dirs(roots, settings.history, tally);
     let findings: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
     let keep = |found: Vec<Finding>| {
         if !found.is_empty() {
@@ -45,26 +63,60 @@ pub(crate) fn scan(settings: &Settings, scanner: &Scanner, tally: &Tally) -> Vec
             }
         }
     };
-    let scan_blob = |blob: &Blob<'_>| keep(scanner.detector.detect(blob).record(&tally.stats));
-    let covered =
-        |path: &Path, meta: &std::fs::Metadata| histories.iter().any(|h| h.covers(path, meta));
-    fs::walk(&roots, &settings.walk, tally, &covered, scan_blob);
-    // Step 4: standard input.
+    // keyhound's own reports (an earlier `-o` under another name) name the key IDs they found.
+    let scan_blob = |blob: &Blob<'_>| {
+        if is_keyhound_report(blob.bytes) {
+            Stats::add(&tally.stats.skipped_reports, 1);
+        } else {
+            keep(scanner.detector.detect(blob).record(&tally.stats));
+        }
+    };
+    let skip = |path: &Path, meta: &std::fs::Metadata| {
+        if report.is_some_and(|r| r.is(path, meta)) {
+            Some(Pass::OwnReport)
+        } else if histories.iter().any(|h| h.covers(path, meta)) {
+            Some(Pass::Unchanged)
+        } else {
+            None
+        }
+    };
+    fs::walk(&roots, &settings.walk, tally, &skip, scan_blob);
+    // Step 4: the streams: pipes and devices named as paths, and standard input.
+    let max = settings.walk.max_file_size;
+    for path in streams {
+        let read = stream::named(path, max).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        });
+        scan_stream(read, Origin::file(display_path(path)), tally, &scan_blob);
+    }
     if settings.targets.contains(&Target::Stdin) {
-        scan_stdin(tally, &scan_blob);
+        scan_stream(stream::stdin(max), Origin::stdin(), tally, &scan_blob);
     }
     // Step 5: a file finding that history already reports at the same path is the same leak.
     let findings = findings.into_inner().unwrap_or_default();
     merge(findings, histories.into_iter().flat_map(|h| h.findings))
 }
 
-/// The named paths that exist; the others are errors.
-fn existing_roots<'a>(settings: &'a Settings, tally: &Tally) -> Vec<&'a Path> {
-    let mut roots = Vec::new();
+/// The named paths that exist: the files and directories to walk, and the streams (a pipe, a
+/// process substitution, a device) to read whole, as the user named them.
+struct Roots<'a> {
+    walk: Vec<&'a Path>,
+    streams: Vec<&'a Path>,
+}
+
+/// The named paths that exist, sorted into `Roots`; the others are errors.
+fn roots<'a>(settings: &'a Settings, tally: &Tally) -> Roots<'a> {
+    let mut roots = Roots {
+        walk: Vec::new(),
+        streams: Vec::new(),
+    };
     for t in &settings.targets {
         if let Target::Path(p) = t {
+            // Following symbolic links: `<(cmd)` names `/dev/fd/N`, a link to a pipe.
             match std::fs::metadata(p) {
-                Ok(_) => roots.push(p.as_path()),
+                Ok(m) if m.is_file() || m.is_dir() => roots.walk.push(p.as_path()),
+                Ok(_) => roots.streams.push(p.as_path()),
                 Err(e) => tally.error(Error::Path {
                     path: p.clone(),
                     source: e,
@@ -75,20 +127,87 @@ fn existing_roots<'a>(settings: &'a Settings, tally: &Tally) -> Vec<&'a Path> {
     roots
 }
 
-/// Standard input, as one blob.
-fn scan_stdin(tally: &Tally, scan_blob: &dyn Fn(&Blob<'_>)) {
-    match stdin::read_all() {
-        Ok(data) => {
+/// Warns of the roots inside a git work tree that are not its top: their history is not
+/// scanned (only a path that is the top of a repository has it scanned); one warning per
+/// repository.
+fn warn_of_histories_left_out(roots: &[&Path], tally: &Tally) {
+    let mut left_out: Vec<(PathBuf, Vec<String>)> = Vec::new();
+    for root in roots.iter().filter(|r| !git::is_repository(r)) {
+        let dir = if root.is_dir() {
+            root.to_path_buf()
+        } else {
+            root.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let Some(top) = git2::Repository::discover(&dir)
+            .ok()
+            .and_then(|r| r.workdir().map(Path::to_path_buf))
+        else {
+            continue;
+        };
+        let shown = display_path(root);
+        match left_out.iter_mut().find(|(t, _)| *t == top) {
+            Some((_, paths)) => paths.push(shown),
+            None => left_out.push((top, vec![shown])),
+        }
+    }
+    for (top, paths) in left_out {
+        let top = display_path(&top);
+        let top = top.trim_end_matches('/');
+        let (what, is) = match paths.as_slice() {
+            [one] => (one.clone(), "is not"),
+            many => (many.join(", "), "are not"),
+        };
+        tally.warn(format!(
+            "history not scanned: {what} {is} the top of the git repository {top} (scan {top} \
+             for its history)"
+        ));
+    }
+}
+
+/// The roots to walk: all but git directories (a bare repository, or a `.git` directory
+/// named as a path), whose history is scanned instead (a warning says so when `--no-history`
+/// leaves nothing of them to scan).
+fn without_git_dirs<'a>(roots: Vec<&'a Path>, history: bool, tally: &Tally) -> Vec<&'a Path> {
+    let (git_dirs, walk): (Vec<&Path>, Vec<&Path>) = roots
+        .into_iter()
+        .partition(|r| git::is_repository(r) && !r.join(".git").exists());
+    if !history {
+        for dir in git_dirs {
+            tally.warn(format!(
+                "{} not scanned: a git directory holds git internals, not files, and \
+                 --no-history leaves out its history",
+                display_path(dir)
+            ));
+        }
+    }
+    walk
+}
+
+/// A stream read whole (standard input, a named pipe), scanned as one blob.
+fn scan_stream(
+    read: crate::error::Result<Stream>,
+    origin: Origin,
+    tally: &Tally,
+    scan_blob: &dyn Fn(&Blob<'_>),
+) {
+    match read {
+        Ok(Stream::Read(data)) => {
             Stats::add(&tally.stats.files, 1);
             Stats::add(&tally.stats.bytes, data.len() as u64);
             match text_content(&data) {
                 Some(text) => scan_blob(&Blob {
                     bytes: &text,
-                    origin: Origin::stdin(),
+                    origin,
                 }),
                 None => Stats::add(&tally.stats.skipped_binary, 1),
             }
         }
+        Ok(Stream::TooLarge) => Stats::add(&tally.stats.skipped_large, 1),
         Err(e) => tally.error(e),
     }
 }

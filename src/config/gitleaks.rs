@@ -55,7 +55,7 @@ pub(crate) fn import(name: &str, text: &str) -> Result<ConfigFile> {
             merge(&mut global, spec);
         } else {
             for r in targets {
-                merge(per_rule.entry(r).or_default(), spec.clone());
+                merge(per_rule.entry(keyhound_id(&r)).or_default(), spec.clone());
             }
         }
     }

@@ -35,6 +35,17 @@ pub(crate) enum ProjectConfig {
     None,
 }
 
+impl ProjectConfig {
+    /// The configuration `--config FILE` and `--no-config` ask for.
+    pub(crate) fn choose(config: Option<&PathBuf>, no_config: bool) -> ProjectConfig {
+        match (config, no_config) {
+            (_, true) => ProjectConfig::None,
+            (Some(p), false) => ProjectConfig::File(p.clone()),
+            (None, false) => ProjectConfig::Discover,
+        }
+    }
+}
+
 /// How to verify key pairs.
 #[derive(Debug, Clone)]
 pub(crate) struct VerifySettings {
@@ -117,11 +128,7 @@ impl Settings {
             color: color(args),
             quiet: args.quiet,
             builtin_rules: !args.no_builtin_rules,
-            project: match (&args.config, args.no_config) {
-                (_, true) => ProjectConfig::None,
-                (Some(p), false) => ProjectConfig::File(p.clone()),
-                (None, false) => ProjectConfig::Discover,
-            },
+            project: ProjectConfig::choose(args.config.as_ref(), args.no_config),
             baseline: args.baseline.clone(),
             write_baseline: args.write_baseline.clone(),
             targets,
@@ -172,6 +179,13 @@ fn targets(args: &ScanArgs) -> Result<Vec<Target>> {
         return Err(Error::flag(
             flag,
             "--staged and --since take one repository path",
+        ));
+    }
+    if args.since.is_some() && args.no_history {
+        return Err(Error::flag(
+            "--no-history",
+            "--since scans the commits of a range, which is history: it cannot go with \
+             --no-history",
         ));
     }
     if args.since.as_deref().is_some_and(|s| s.trim().is_empty()) {

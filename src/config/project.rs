@@ -60,6 +60,9 @@ pub(crate) struct Project {
     pub config: ConfigFile,
     /// Its text, for the lines of errors found after parsing.
     text: String,
+    /// Imported from a gitleaks configuration: what keyhound cannot honour in it is a warning,
+    /// not an error.
+    pub imported: bool,
 }
 
 /// Parses `.keyhound.toml`; errors name the file, the line and the field.
@@ -79,9 +82,12 @@ impl Project {
         let Some(path) = path else {
             return Ok(Project::default());
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e,
+        let text = std::fs::read_to_string(&path).map_err(|e| match choice {
+            ProjectConfig::File(_) => Error::flag_file("--config", &path, e),
+            _ => Error::Io {
+                path: path.clone(),
+                source: e,
+            },
         })?;
         let name = path.display().to_string();
         // By name (`.gitleaks.toml`), or by content for `--config` with any name.
@@ -98,6 +104,7 @@ impl Project {
             file: Some(path),
             config,
             text,
+            imported: is_gitleaks,
         })
     }
 
@@ -174,6 +181,12 @@ fn discover(first_path: &Path) -> Option<PathBuf> {
     } else {
         first_path.parent().map(PathBuf::from).unwrap_or_default()
     };
+    // A file in the working directory has the empty path as its parent.
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
     let abs = std::fs::canonicalize(&dir).unwrap_or(dir.clone());
     let top = abs
         .ancestors()
@@ -243,6 +256,7 @@ mod tests {
             file: Some(PathBuf::from("f")),
             config: ConfigFile::default(),
             text: text.to_string(),
+            imported: false,
         }
     }
 

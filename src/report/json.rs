@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
-use super::Report;
+use super::{write_json_text, Report};
 use crate::finding::{Finding, Location};
 
 /// Version of the JSON shape; bumped on any incompatible change.
@@ -80,6 +80,8 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             "unchanged_files_skipped": c.unchanged,
             "skipped_binary": c.skipped_binary,
             "skipped_large": c.skipped_large,
+            "skipped_special": c.skipped_special,
+            "skipped_reports": c.skipped_reports,
             "vanished": c.vanished,
             "errors": c.errors,
             "examples_ignored": c.examples,
@@ -90,17 +92,23 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 "disabled_rules": report.suppressed.disabled,
                 "baseline": report.suppressed.baseline,
             },
+            "withheld": report.suppressed.withheld.as_ref().map(|w| json!({
+                "unknown": w.unknown,
+                "skipped": w.skipped,
+                "invalid": w.invalid,
+                "not_key_pairs": w.unverifiable,
+            })),
             "config": report.config_file,
         },
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    write_json_text(&serde_json::to_string_pretty(&doc)?, out)?;
     writeln!(out)
 }
 
 /// One finding per line.
 pub(crate) fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     for f in report.findings {
-        serde_json::to_writer(&mut *out, &finding(f, report))?;
+        write_json_text(&serde_json::to_string(&finding(f, report))?, out)?;
         writeln!(out)?;
     }
     Ok(())

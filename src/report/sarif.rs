@@ -5,13 +5,14 @@
 //! ID and the account only).
 
 use std::io::{self, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use super::Report;
+use super::{write_json_text, Report};
 use crate::finding::{Finding, Location, Status};
 use crate::rule::{Rule, Severity};
+use crate::source::fs::absolute;
 use crate::source::STDIN_NAME;
 
 /// Where users read about keyhound.
@@ -200,7 +201,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             "results": results,
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    write_json_text(&serde_json::to_string_pretty(&doc)?, out)?;
     writeln!(out)
 }
 
@@ -216,26 +217,6 @@ pub(crate) fn encode_uri(path: &str) -> String {
         }
     }
     out
-}
-
-/// Lexically normalises an absolute path (`.` and `..` resolved without touching the disk).
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-fn absolute(p: &Path) -> PathBuf {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    normalize(&cwd.join(p))
 }
 
 /// The directory SARIF URIs are relative to: the git repository holding the first scanned

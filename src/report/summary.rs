@@ -6,7 +6,7 @@
 use crate::finding::{Finding, Status};
 use crate::rule::Severity;
 use crate::source::Counts;
-use crate::suppress::Suppressed;
+use crate::suppress::{Suppressed, Withheld};
 
 /// The summary line.
 pub(crate) fn line(findings: &[Finding], c: &Counts, sup: &Suppressed, seconds: f64) -> String {
@@ -17,6 +17,9 @@ pub(crate) fn line(findings: &[Finding], c: &Counts, sup: &Suppressed, seconds: 
     s.push_str(&by_severity(findings));
     s.push_str(&verdicts(findings));
     s.push_str(&suppressed(c, sup));
+    if let Some(w) = &sup.withheld {
+        s.push_str(&withheld(w));
+    }
     if c.unreachable > 0 {
         s.push_str(&format!(
             "; {} finding{} in unreachable git objects not reported (--include-unreachable)",
@@ -77,22 +80,32 @@ fn read(c: &Counts, seconds: f64) -> String {
     s
 }
 
-/// `; skipped N binary, N too large, N vanished`.
+/// `; skipped N binary, N too large, N special files, N vanished`.
 fn skipped(c: &Counts) -> String {
-    let parts: Vec<String> = [
+    let special = format!("special file{}", plural(c.skipped_special));
+    let reports = format!("keyhound report{}", plural(c.skipped_reports));
+    let parts = counted(&[
         (c.skipped_binary, "binary"),
         (c.skipped_large, "too large"),
+        (c.skipped_special, &special),
+        (c.skipped_reports, &reports),
         (c.vanished, "vanished"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}"))
-    .collect();
+    ]);
     if parts.is_empty() {
         String::new()
     } else {
-        format!("; skipped {}", parts.join(", "))
+        format!("; skipped {parts}")
     }
+}
+
+/// `N what, N what` for the counts that are not zero.
+fn counted(counts: &[(u64, &str)]) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    parts.join(", ")
 }
 
 /// ` (N critical, N high, ...)`.
@@ -139,21 +152,39 @@ fn verdicts(findings: &[Finding]) -> String {
 
 /// `; suppressed N by inline comments, N by allowlists, ...`.
 fn suppressed(c: &Counts, sup: &Suppressed) -> String {
-    let parts: Vec<String> = [
+    let parts = counted(&[
         (c.ignored_inline, "by inline comments"),
         (sup.allowlist, "by allowlists"),
         (sup.disabled, "of disabled rules"),
         (sup.baseline, "by the baseline"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}"))
-    .collect();
+    ]);
     if parts.is_empty() {
         String::new()
     } else {
-        format!("; suppressed {}", parts.join(", "))
+        format!("; suppressed {parts}")
     }
+}
+
+/// `; withheld N not confirmed live by --only-verified (N unknown, N skipped, ...)`.
+fn withheld(w: &Withheld) -> String {
+    if w.total() == 0 {
+        return String::new();
+    }
+    let not_pairs = if w.unverifiable == 1 {
+        "not a key pair"
+    } else {
+        "not key pairs"
+    };
+    let parts = counted(&[
+        (w.unknown, "unknown"),
+        (w.skipped, "skipped"),
+        (w.invalid, "invalid"),
+        (w.unverifiable, not_pairs),
+    ]);
+    format!(
+        "; withheld {} not confirmed live by --only-verified ({parts})",
+        w.total()
+    )
 }
 
 fn human_bytes(b: u64) -> String {
@@ -172,6 +203,31 @@ fn human_bytes(b: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn special_files_reports_and_withheld_findings() {
+        let c = Counts {
+            files: 2,
+            bytes: 10,
+            skipped_special: 1,
+            skipped_reports: 2,
+            ..Counts::default()
+        };
+        let sup = Suppressed {
+            withheld: Some(Withheld {
+                unknown: 2,
+                unverifiable: 1,
+                ..Withheld::default()
+            }),
+            ..Suppressed::default()
+        };
+        assert_eq!(
+            line(&[], &c, &sup, 0.5),
+            "keyhound: scanned 2 files (10 bytes) in 0.50s; skipped 1 special file, \
+             2 keyhound reports; 0 findings; withheld 3 not confirmed live by --only-verified \
+             (2 unknown, 1 not a key pair)"
+        );
+    }
 
     #[test]
     fn reads_and_skips() {

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::Report;
-use crate::finding::{Encoding, Finding, Location, LocationKind, Status};
+use crate::finding::{CommitInfo, Encoding, Finding, Location, LocationKind, Status};
 use crate::rule::Severity;
 
 const RESET: &str = "\x1b[0m";
@@ -22,11 +22,13 @@ fn severity_style(s: Severity) -> &'static str {
     }
 }
 
-/// Replaces control characters (C0, DEL, C1) with visible escapes.
+/// Replaces control characters (C0, DEL, C1) and bidirectional formatting characters with
+/// visible escapes (`\u{1b}`, `\u{202e}`): text from a scanned file, a repository or the network
+/// can neither drive the terminal nor reorder what a line says.
 pub(crate) fn sanitize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c.is_control() {
+        if c.is_control() || super::is_bidi_control(c) {
             out.push_str(&c.escape_default().to_string());
         } else {
             out.push(c);
@@ -49,9 +51,11 @@ impl Style {
     }
 }
 
-fn place(l: &Location) -> String {
+/// `path:line:column`, and the commit when it is not the finding's own (the `commit` line
+/// names that one, once).
+fn place(l: &Location, finding_commit: Option<&CommitInfo>) -> String {
     let mut s = format!("{}:{}:{}", sanitize(&l.path), l.line, l.column);
-    if let Some(c) = &l.commit {
+    if let Some(c) = l.commit.as_ref().filter(|&c| Some(c) != finding_commit) {
         let short: String = c.id.chars().take(10).collect();
         s.push_str(&format!(" (commit {short} {})", sanitize(&c.date)));
     }
@@ -77,9 +81,9 @@ fn write_finding(
     writeln!(
         out,
         "{}  {}  {}{history_note}",
-        st.paint(BOLD, &place(primary)),
+        st.paint(BOLD, &place(primary, primary.commit.as_ref())),
         st.paint(severity_style(f.severity), f.severity.as_str()),
-        f.rule.name,
+        sanitize(f.rule.name),
     )?;
     write_verdict(f, st, out)?;
     if let Some(c) = &primary.commit {
@@ -100,13 +104,17 @@ fn write_finding(
         )?;
     }
     write_values(f, report, out)?;
-    write_locations(f, out)?;
+    write_locations(f, primary.commit.as_ref(), out)?;
     writeln!(
         out,
         "    {}",
         st.paint(
             DIM,
-            &format!("rule {}  fingerprint {}", f.rule.id, f.fingerprint)
+            &format!(
+                "rule {}  fingerprint {}",
+                sanitize(f.rule.id),
+                f.fingerprint
+            )
         )
     )?;
     writeln!(out)
@@ -154,11 +162,13 @@ fn write_values(f: &Finding, report: &Report<'_>, out: &mut dyn Write) -> io::Re
         writeln!(
             out,
             "    key id      {}  account {account}, {}",
-            a.key_id, a.key_type
+            sanitize(&a.key_id),
+            a.key_type
         )?;
     }
+    // Secrets are text from a scanned file: redacted or not, they are sanitised.
     if let Some(s) = &f.secret {
-        writeln!(out, "    secret      {}", report.secret_text(s))?;
+        writeln!(out, "    secret      {}", sanitize(&report.secret_text(s)))?;
     }
     if let Some(t) = &f.session_token {
         let shown = report.secret_text(t);
@@ -167,13 +177,17 @@ fn write_values(f: &Finding, report: &Report<'_>, out: &mut dyn Write) -> io::Re
         } else {
             shown.chars().take(24).collect()
         };
-        writeln!(out, "    token       {shown}")?;
+        writeln!(out, "    token       {}", sanitize(&shown))?;
     }
     Ok(())
 }
 
 /// `key id at  path:line:column (encoding)` for every location.
-fn write_locations(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+fn write_locations(
+    f: &Finding,
+    commit: Option<&CommitInfo>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     for l in &f.locations {
         let what = match l.kind {
             LocationKind::KeyId => "key id at",
@@ -184,7 +198,7 @@ fn write_locations(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
             Encoding::Plain => String::new(),
             e => format!(" ({})", e.as_str().replace('_', " ")),
         };
-        writeln!(out, "    {:<11} {}{enc}", what, place(l))?;
+        writeln!(out, "    {:<11} {}{enc}", what, place(l, commit))?;
     }
     Ok(())
 }

@@ -39,6 +39,9 @@ pub(crate) struct Examples<'a> {
     pub keywords: Option<&'a [String]>,
     pub examples: &'a [String],
     pub negative_examples: &'a [String],
+    /// Whether the rule must have examples (rule files) or may go without (a project
+    /// configuration's own rules); those it has are checked either way.
+    pub examples_required: bool,
 }
 
 /// Checks every rule's examples; returns the problems found (empty when all is well).
@@ -55,10 +58,10 @@ pub(crate) fn check(rules: &[Examples<'_>], probe: &dyn Probe) -> Vec<String> {
                 if keywords.is_empty() {
                     problems.push(at("needs keywords for the prefilter".into()));
                 }
-                if r.examples.is_empty() {
+                if r.examples_required && r.examples.is_empty() {
                     problems.push(at("needs at least one example".into()));
                 }
-                if r.negative_examples.is_empty() {
+                if r.examples_required && r.negative_examples.is_empty() {
                     problems.push(at("needs at least one negative example".into()));
                 }
             }

@@ -1,12 +1,13 @@
 //! The parallel file walker: `ignore` does the directory walk (gitignore rules, hidden files,
 //! symlinks) on one thread per core, and each thread reads and scans the files it is handed,
 //! reusing one buffer. The `.git` directory itself is never walked as files. Files over the
-//! size limit and binary files are skipped and counted; unreadable files are errors that are
-//! counted while the walk goes on.
+//! size limit and binary files are skipped and counted, and so are the pipes, sockets and
+//! devices met on the way (never opened: a pipe would block the walk, a device never ends);
+//! unreadable files are errors that are counted while the walk goes on.
 
 use std::fs::File;
 use std::io::{ErrorKind, Read as _};
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use ignore::{WalkBuilder, WalkState};
 
@@ -25,9 +26,17 @@ pub(crate) struct WalkOptions {
     pub max_file_size: u64,
 }
 
-/// Decides, from a file's path and metadata, that it need not be read (its content was
-/// already scanned as a git blob).
-pub(crate) type Skip<'a> = &'a (dyn Fn(&Path, &std::fs::Metadata) -> bool + Sync);
+/// Decides, from a file's path and metadata, that it is not to be read, and why.
+pub(crate) type Skip<'a> = &'a (dyn Fn(&Path, &std::fs::Metadata) -> Option<Pass> + Sync);
+
+/// Why a walked file is not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pass {
+    /// Its content was already scanned as a git blob.
+    Unchanged,
+    /// It is the report this scan writes (`-o`).
+    OwnReport,
+}
 
 /// Walks `roots` and calls `visit` with every text file, from many threads.
 pub(crate) fn walk<F>(roots: &[&Path], opts: &WalkOptions, tally: &Tally, skip: Skip<'_>, visit: F)
@@ -76,13 +85,20 @@ fn visit_entry(
     buf: &mut Vec<u8>,
     visit: &(dyn Fn(&Blob<'_>) + Sync),
 ) {
-    if !entry.file_type().is_some_and(|t| t.is_file()) {
-        return;
-    }
     let stats = &tally.stats;
+    match entry.file_type() {
+        Some(t) if t.is_file() => {}
+        // Directories are walked; symbolic links are followed only with `-L` (then the entry
+        // has the type of its target).
+        Some(t) if t.is_dir() || t.is_symlink() => return,
+        // A pipe, socket or device found while walking.
+        Some(_) => return Stats::add(&stats.skipped_special, 1),
+        None => return,
+    }
     let path = entry.path();
     match read_file(path, opts.max_file_size, skip, buf) {
-        Ok(Read::AlreadyScanned) => Stats::add(&stats.unchanged, 1),
+        Ok(Read::Passed(Pass::Unchanged)) => Stats::add(&stats.unchanged, 1),
+        Ok(Read::Passed(Pass::OwnReport)) => Stats::add(&stats.skipped_reports, 1),
         Ok(Read::Done) => {
             Stats::add(&stats.files, 1);
             Stats::add(&stats.bytes, buf.len() as u64);
@@ -111,29 +127,60 @@ fn is_not_found(err: &ignore::Error) -> bool {
 enum Read {
     Done,
     TooLarge,
-    AlreadyScanned,
+    Passed(Pass),
 }
 
-/// Reads a whole file into `buf`, unless it is too large or `skip` says it was scanned.
+/// Reads a whole file into `buf`, unless `skip` passes it or it is too large.
 fn read_file(path: &Path, max: u64, skip: Skip<'_>, buf: &mut Vec<u8>) -> std::io::Result<Read> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
+    if let Some(pass) = skip(path, &meta) {
+        return Ok(Read::Passed(pass));
+    }
     let len = meta.len();
     if len > max {
         return Ok(Read::TooLarge);
     }
-    if skip(path, &meta) {
-        return Ok(Read::AlreadyScanned);
-    }
     buf.clear();
     buf.reserve(usize::try_from(len).unwrap_or(0));
-    // `take` guards against a file that grows while being read.
-    file.take(max + 1).read_to_end(buf)?;
-    Ok(if buf.len() as u64 <= max {
+    // The cap guards against a file that grows while being read.
+    Ok(if read_capped(file, max, buf)? {
         Read::Done
     } else {
         Read::TooLarge
     })
+}
+
+/// Reads `r` into `buf` to its end or to one byte past `max`; whether it ended within `max`.
+pub(crate) fn read_capped(
+    r: impl std::io::Read,
+    max: u64,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    // `max + 1` would wrap to 0 for the largest limit.
+    r.take(max.saturating_add(1)).read_to_end(buf)?;
+    Ok(buf.len() as u64 <= max)
+}
+
+/// Lexically normalises an absolute path (`.` and `..` resolved without touching the disk).
+pub(crate) fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// `p` made absolute against the working directory, lexically normalised.
+pub(crate) fn absolute(p: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    normalize(&cwd.join(p))
 }
 
 /// The path as reports show it: as walked, without a leading `./`, with `/` separators.

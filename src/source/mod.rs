@@ -1,11 +1,12 @@
 //! Sources produce `Blob`s: bytes and the `Origin` that says where they came from. `fs` walks
-//! files in parallel, `stdin` reads standard input, `git` reads objects, history, the index and
-//! ranges of commits. This module also owns what every source shares: the counters of the
-//! summary (`Stats`), kept apart from the errors that did not stop the scan (`Problems`).
+//! files in parallel, `stream` reads standard input and pipes named on the command line, `git`
+//! reads objects, history, the index and ranges of commits. This module also owns what every
+//! source shares: the counters of the summary (`Stats`), kept apart from the errors that did
+//! not stop the scan (`Problems`).
 
 pub(crate) mod fs;
 pub(crate) mod git;
-pub(crate) mod stdin;
+pub(crate) mod stream;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -167,6 +168,10 @@ pub(crate) struct Stats {
     pub unchanged: AtomicU64,
     pub skipped_binary: AtomicU64,
     pub skipped_large: AtomicU64,
+    /// Pipes, sockets and devices met while walking (not opened).
+    pub skipped_special: AtomicU64,
+    /// keyhound's own reports: the `-o` file, and reports recognised by their content.
+    pub skipped_reports: AtomicU64,
     /// Files that disappeared between listing and reading.
     pub vanished: AtomicU64,
     pub examples: AtomicU64,
@@ -186,6 +191,8 @@ pub(crate) struct Counts {
     pub unchanged: u64,
     pub skipped_binary: u64,
     pub skipped_large: u64,
+    pub skipped_special: u64,
+    pub skipped_reports: u64,
     pub vanished: u64,
     pub errors: u64,
     pub examples: u64,
@@ -241,6 +248,8 @@ impl Tally {
             unchanged: get(&s.unchanged),
             skipped_binary: get(&s.skipped_binary),
             skipped_large: get(&s.skipped_large),
+            skipped_special: get(&s.skipped_special),
+            skipped_reports: get(&s.skipped_reports),
             vanished: get(&s.vanished),
             errors: self.problems.len() as u64,
             examples: get(&s.examples),

@@ -8,6 +8,7 @@ use std::io;
 use std::time::{Duration, SystemTime};
 
 use super::endpoint::Endpoint;
+use super::identity::{self, Problem};
 use super::sigv4::{self, AmzDate, STS_BODY};
 use super::{Status, Verdict};
 use crate::finding::Secret;
@@ -28,36 +29,50 @@ pub(crate) enum Retry {
     Signature,
 }
 
-/// Classifies an STS `GetCallerIdentity` response.
+/// Classifies an STS `GetCallerIdentity` response to a key ID that encodes no account.
 #[cfg(test)]
 fn classify(status: u16, body: &str) -> Verdict {
-    classify_with_retry(status, body).0
+    classify_with_retry(status, body, None).0
 }
 
-/// The verdict on a response, and whether to ask again.
-pub(crate) fn classify_with_retry(status: u16, body: &str) -> (Verdict, Retry) {
+/// The verdict on a response, and whether to ask again. `key_account` is the account the key
+/// ID encodes, when it encodes one.
+pub(crate) fn classify_with_retry(
+    status: u16,
+    body: &str,
+    key_account: Option<&str>,
+) -> (Verdict, Retry) {
     if status == 200 {
-        (classify_success(body), Retry::No)
+        (classify_success(body, key_account), Retry::No)
     } else {
         classify_error(status, body)
     }
 }
 
-/// A 200 response: live when it holds the account.
-fn classify_success(body: &str) -> Verdict {
-    let account = tag_text(body, "Account")
-        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
-    match account {
-        Some(account) => Verdict {
+/// A 200 response: live only for a well-formed `GetCallerIdentityResponse` whose account is
+/// the key's (when the key ID encodes one); anything else proves nothing, so it is `unknown`.
+fn classify_success(body: &str, key_account: Option<&str>) -> Verdict {
+    match identity::parse(body) {
+        Ok(id) if key_account.is_some_and(|k| k != id.account) => Verdict::unknown(format!(
+            "HTTP 200 for account {}, but the key ID encodes account {}: not an answer from \
+             AWS for this key",
+            id.account,
+            key_account.unwrap_or_default()
+        )),
+        Ok(id) => Verdict {
             status: Status::Live,
             reason: "GetCallerIdentity succeeded".to_string(),
-            account: Some(account),
-            arn: tag_text(body, "Arn"),
-            user_id: tag_text(body, "UserId"),
+            account: Some(id.account),
+            arn: Some(id.arn),
+            user_id: Some(id.user_id),
         },
-        None => Verdict::unknown(format!(
+        Err(Problem::NoAccount) => Verdict::unknown(format!(
             "HTTP 200 without an account ID{}",
             describe_body(body)
+        )),
+        Err(Problem::Malformed(what)) => Verdict::unknown(format!(
+            "HTTP 200 with an account ID, but not a well-formed GetCallerIdentityResponse: \
+             {what}"
         )),
     }
 }
@@ -148,7 +163,7 @@ fn describe_body(body: &str) -> &'static str {
 
 /// The text between the first `<tag>` and the next `</tag>`, unescaped, without control
 /// characters and clipped; `None` when absent or empty.
-fn tag_text(body: &str, tag: &str) -> Option<String> {
+pub(super) fn tag_text(body: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");
     let close = format!("</{tag}>");
     let start = body.find(&open)? + open.len();
@@ -220,6 +235,7 @@ impl Client {
         secret: &Secret,
         token: Option<&Secret>,
     ) -> (Verdict, Retry) {
+        let key_account = crate::aws::keys::account_id(key_id);
         let date = AmzDate::from_system_time(SystemTime::now());
         let (headers, _) = sigv4::sign_get_caller_identity(
             &self.host_header,
@@ -255,7 +271,7 @@ impl Client {
             .lossy_utf8(true)
             .read_to_string();
         match body {
-            Ok(body) => classify_with_retry(status, &body),
+            Ok(body) => classify_with_retry(status, &body, key_account.as_deref()),
             Err(e) => (
                 Verdict::unknown(format!(
                     "HTTP {status}, then reading the body failed: {}",
@@ -350,6 +366,7 @@ mod tests {
                 "SignatureDoesNotMatch",
                 "The request signature we calculated does not match the signature you provided.",
             ),
+            None,
         );
         assert_eq!((v.status, retry), (Status::Invalid, Retry::Signature));
         assert!(v.reason.contains("key ID exists"));
@@ -370,7 +387,7 @@ mod tests {
             "SignatureDoesNotMatch",
             "Signature expired: 20210801T120000Z is now earlier than 20210801T121500Z (20210801T123000Z - 15 min.)",
         );
-        let (v, retry) = classify_with_retry(403, &skew);
+        let (v, retry) = classify_with_retry(403, &skew, None);
         assert_eq!((v.status, retry), (Status::Unknown, Retry::No));
         assert!(v.reason.starts_with("clock skew"), "{}", v.reason);
 
@@ -380,7 +397,7 @@ mod tests {
             (429, ""),
             (503, "<html><body>Service Unavailable</body></html>"),
         ] {
-            let (v, retry) = classify_with_retry(status, body);
+            let (v, retry) = classify_with_retry(status, body, None);
             assert_eq!(
                 (v.status, retry),
                 (Status::Unknown, Retry::Throttled),
@@ -427,15 +444,40 @@ mod tests {
 
     #[test]
     fn response_fields_are_sanitised() {
-        let body = "<Account>123456789012</Account><Arn>arn:aws:iam::123456789012:user/a&amp;b\u{1b}[31m</Arn><UserId>   </UserId>";
+        let body = "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123456789012</Account><Arn>arn:aws:iam::123456789012:user/a&amp;b\u{1b}[31m</Arn><UserId>AIDA\u{7}X</UserId></GetCallerIdentityResult></GetCallerIdentityResponse>";
         let v = classify(200, body);
+        assert_eq!(v.status, Status::Live, "{v:?}");
         assert_eq!(
             v.arn.as_deref(),
             Some("arn:aws:iam::123456789012:user/a&b[31m")
         );
-        assert_eq!(v.user_id, None);
+        assert_eq!(v.user_id.as_deref(), Some("AIDAX"));
+        let blank = body.replace("AIDA\u{7}X", "   ");
+        assert_eq!(classify(200, &blank).status, Status::Unknown);
         let long = format!("<Code>X</Code><Message>{}</Message>", "m".repeat(5000));
         let v = classify(400, &long);
         assert!(v.reason.chars().count() < 400, "{}", v.reason.len());
+    }
+
+    #[test]
+    fn live_only_for_a_whole_response_of_the_keys_account() {
+        // A 200 that merely contains an Account element.
+        let v = classify(200, "<Account>123456789012</Account>");
+        assert_eq!(v.status, Status::Unknown, "{v:?}");
+        assert!(v.reason.contains("not a well-formed"), "{}", v.reason);
+        let proxy = "<html><body>Welcome! <Account>123456789012</Account></body></html>";
+        assert_eq!(classify(200, proxy).status, Status::Unknown);
+        // The key's own account: live.
+        let (v, _) = classify_with_retry(200, MOTO_OK, Some("123456789012"));
+        assert_eq!(v.status, Status::Live, "{v:?}");
+        // Another account than the key ID encodes: not AWS answering for this key.
+        let (v, retry) = classify_with_retry(200, MOTO_OK, Some("210987654321"));
+        assert_eq!((v.status, retry), (Status::Unknown, Retry::No));
+        assert!(
+            v.reason.contains("123456789012") && v.reason.contains("210987654321"),
+            "{}",
+            v.reason
+        );
+        assert_eq!(v.account, None);
     }
 }

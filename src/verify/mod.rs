@@ -7,10 +7,12 @@
 //! when AWS says so; timeouts, throttling, server errors, clock skew and anything unexpected
 //! are `unknown`. This module owns the worker pool, the cache of distinct credentials and the
 //! limits; `skip` decides what is never sent, `endpoint` where requests go, `aws` the HTTP
-//! call and the response table, `sigv4` the signature.
+//! call and the response table, `identity` what a success must hold to be believed, `sigv4`
+//! the signature.
 
 mod aws;
 mod endpoint;
+mod identity;
 mod sigv4;
 mod skip;
 

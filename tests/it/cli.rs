@@ -6,15 +6,6 @@ use std::process::Stdio;
 
 use crate::support::*;
 
-fn pair_text(seed: u64) -> (String, String, String) {
-    let (k, s) = (key_id(seed), secret(seed));
-    let text = fill(
-        "aws_access_key_id = {{K}}\naws_secret_access_key = {{S}}\n",
-        &[("K", &k), ("S", &s)],
-    );
-    (k, s, text)
-}
-
 #[test]
 fn version() {
     let tree = Tree::new();
@@ -75,7 +66,7 @@ fn exit_codes() {
     assert!(out.stdout.is_empty() || !out.stdout_str().contains("aws-"));
 
     let dirty = Tree::new();
-    dirty.write("creds.ini", pair_text(400).2);
+    dirty.write("creds.ini", pair_ini(400).2);
     let out = keyhound(dirty.path())
         .args(["scan", "--no-verify", "."])
         .run();
@@ -95,7 +86,7 @@ fn exit_codes() {
 #[test]
 fn default_path_is_the_current_directory() {
     let tree = Tree::new();
-    let (k, s, text) = pair_text(401);
+    let (k, s, text) = pair_ini(401);
     tree.write("creds.ini", &text);
     let out = json_scan(tree.path(), &[]).run();
     verify(
@@ -109,7 +100,7 @@ fn default_path_is_the_current_directory() {
 #[test]
 fn missing_path_is_an_error_but_other_paths_are_reported() {
     let tree = Tree::new();
-    let (k, s, text) = pair_text(402);
+    let (k, s, text) = pair_ini(402);
     tree.write("real/creds.ini", &text);
     let out = json_scan(tree.path(), &[])
         .args(["no-such-dir/missing.env", "real"])
@@ -135,7 +126,7 @@ fn missing_path_is_an_error_but_other_paths_are_reported() {
 #[test]
 fn stdin_is_scanned_with_dash() {
     let tree = Tree::new();
-    let (k, s, text) = pair_text(403);
+    let (k, s, text) = pair_ini(403);
     let out = json_scan(tree.path(), &[])
         .args(["-"])
         .stdin(format!("# piped\n{text}"))
@@ -157,7 +148,7 @@ fn stdin_is_scanned_with_dash() {
 #[test]
 fn output_file() {
     let tree = Tree::new();
-    let (k, s, text) = pair_text(404);
+    let (k, s, text) = pair_ini(404);
     tree.write("src/creds.ini", &text);
     let report = tree.path().join("report.json");
     let out = scan_json_at(tree.path(), &["-o", report.to_str().unwrap()], "src");
@@ -178,10 +169,97 @@ fn output_file() {
 }
 
 #[test]
+fn a_missing_file_named_by_a_flag_names_the_flag() {
+    let tree = Tree::new();
+    tree.write("creds.ini", pair_ini(416).2);
+    // (flag, the rest of the command line).
+    let cases: [(&str, &[&str]); 3] = [
+        ("--baseline", &["--no-verify", "."]),
+        ("--config", &["--no-verify", "."]),
+        // Only read when verifying: to a closed port, never reached.
+        (
+            "--skip-aws-account-file",
+            &["--sts-endpoint", "http://127.0.0.1:9", "."],
+        ),
+    ];
+    for (flag, rest) in cases {
+        let out = keyhound(tree.path())
+            .args(["scan", flag, "nosuch"])
+            .args(rest)
+            .run();
+        assert_eq!(out.code, 2, "{flag}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("{flag} nosuch: ")),
+            "the error names the flag and the file:\n{}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "{flag}: no report");
+    }
+}
+
+#[test]
+fn an_unwritable_output_fails_before_the_scan() {
+    let tree = Tree::new();
+    tree.write("creds.ini", pair_ini(417).2);
+    // Verification would wait on this listener, which never answers.
+    let silent = SilentListener::start();
+    for flag in ["-o", "--write-baseline"] {
+        let out = keyhound(tree.path())
+            .args([
+                "scan",
+                "--sts-endpoint",
+                &silent.url(),
+                "--verify-timeout",
+                "30",
+            ])
+            .args([flag, "no-such-dir/report.json", "."])
+            .run_within(std::time::Duration::from_secs(20));
+        assert_eq!(out.code, 2, "{flag}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("no-such-dir/report.json"),
+            "{flag}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("scanned"),
+            "{flag}: the scan ran first:\n{}",
+            out.stderr
+        );
+    }
+    assert_eq!(silent.connections(), 0, "verification ran first");
+}
+
+#[test]
+fn the_output_file_is_never_scanned() {
+    let tree = Tree::new();
+    tree.write("creds.ini", pair_ini(418).2);
+    // A text report with the secrets shown holds the pair in full: scanned, it would be a
+    // second finding, and a third the time after.
+    for run in 0..3 {
+        let out = keyhound(tree.path())
+            .args(["scan", "--no-verify", "--show-secrets", "--color", "never"])
+            .args(["-o", "report.txt", "."])
+            .run();
+        assert_eq!(out.code, 1, "run {run}: {}", out.stderr);
+        let report = std::fs::read_to_string(tree.path().join("report.txt")).unwrap();
+        assert_eq!(
+            report.matches("fingerprint").count(),
+            1,
+            "run {run}:\n{report}"
+        );
+        assert!(
+            out.stderr.contains("skipped 1 keyhound report"),
+            "run {run}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
 fn binary_file_is_skipped_and_counted() {
     let tree = Tree::new();
     let mut data = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
-    data.extend_from_slice(pair_text(405).2.as_bytes());
+    data.extend_from_slice(pair_ini(405).2.as_bytes());
     data.extend_from_slice(&[0, 1, 2, 3, 0xff, 0]);
     tree.write("bin/tool", &data);
     let out = scan_json(tree.path(), &[]);
@@ -214,8 +292,8 @@ fn invalid_utf8_text_is_still_scanned() {
 fn unreadable_file_is_an_error_and_the_scan_goes_on() {
     use std::os::unix::fs::PermissionsExt;
     let tree = Tree::new();
-    let locked = tree.write("locked.env", pair_text(407).2);
-    let (k, s, text) = pair_text(408);
+    let locked = tree.write("locked.env", pair_ini(407).2);
+    let (k, s, text) = pair_ini(408);
     tree.write("open.env", &text);
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::read(&locked).is_ok() {
@@ -253,12 +331,12 @@ fn empty_file() {
 #[test]
 fn file_over_max_file_size_is_skipped_and_counted() {
     let tree = Tree::new();
-    let mut big = pair_text(409).2;
+    let mut big = pair_ini(409).2;
     while big.len() <= 2048 {
         big.push_str("# padding line that makes this file larger than one kibibyte\n");
     }
     tree.write("big.ini", &big);
-    let (k, s, small) = pair_text(410);
+    let (k, s, small) = pair_ini(410);
     tree.write("small.ini", &small);
     let out = scan_json(tree.path(), &["--max-file-size", "1K"]);
     let doc = verify(
@@ -306,7 +384,7 @@ fn bad_flag_exits_2() {
 #[test]
 fn quiet_prints_no_summary() {
     let tree = Tree::new();
-    tree.write("creds.ini", pair_text(411).2);
+    tree.write("creds.ini", pair_ini(411).2);
     let out = keyhound(tree.path())
         .args(["scan", "--no-verify", "--quiet", "."])
         .run();
@@ -317,7 +395,7 @@ fn quiet_prints_no_summary() {
 #[test]
 fn no_color_and_color_never_have_no_escapes() {
     let tree = Tree::new();
-    tree.write("creds.ini", pair_text(412).2);
+    tree.write("creds.ini", pair_ini(412).2);
     let always = keyhound(tree.path())
         .args(["scan", "--no-verify", "--color", "always", "."])
         .run();
@@ -347,7 +425,7 @@ fn no_color_and_color_never_have_no_escapes() {
 #[test]
 fn control_characters_in_file_names_are_sanitized() {
     let tree = Tree::new();
-    tree.write("evil\u{1b}[2J\u{1b}]0;pwned\u{7}name.env", pair_text(413).2);
+    tree.write("evil\u{1b}[2J\u{1b}]0;pwned\u{7}name.env", pair_ini(413).2);
     let out = keyhound(tree.path())
         .args(["scan", "--no-verify", "--color", "never", "."])
         .run();
@@ -359,11 +437,80 @@ fn control_characters_in_file_names_are_sanitized() {
     assert!(!out.stderr.contains('\u{1b}'), "raw ESC in stderr");
 }
 
+/// A project rule whose secret may hold any non-space character, as rules that capture a
+/// whole value do.
+const ANY_VALUE_RULE: &str = "[[rules]]\nid = \"evil-token\"\nname = \"Evil token\"\n\
+    severity = \"high\"\npattern = '''evil_token=(\\S{12,})'''\nkeywords = [\"evil_token\"]\n";
+
+#[test]
+fn control_characters_in_secrets_are_sanitized() {
+    let tree = Tree::new();
+    tree.write(".keyhound.toml", ANY_VALUE_RULE);
+    // `ESC c` resets the terminal: it used to be among the four characters a redacted secret
+    // shows. U+202E reverses what follows it on screen.
+    tree.write("app.env", "evil_token=\u{1b}c\u{202e}Zq8vR2mW9xK4pL7nT3\n");
+    for extra in [&[][..], &["--show-secrets"][..]] {
+        let out = keyhound(tree.path())
+            .args(["scan", "--no-verify", "--color", "never"])
+            .args(extra)
+            .run();
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        let text = out.stdout_str();
+        assert!(text.contains("secret      \\u{1b}c"), "{extra:?}: {text}");
+        assert!(!out.stdout.contains(&0x1b), "raw ESC {extra:?}: {text:?}");
+        assert!(!text.contains('\u{202e}'), "raw U+202E {extra:?}: {text:?}");
+    }
+    // JSON keeps the value, escaped.
+    let out = scan_json(tree.path(), &[]);
+    let raw = out.stdout_str();
+    assert!(
+        !raw.contains('\u{202e}') && !raw.contains('\u{1b}'),
+        "{raw}"
+    );
+    let doc = out.json();
+    let found = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "app.env")
+        .unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!(found["secret"], "\u{1b}c\u{202e}Zq8vR2mW9xK4pL7nT3");
+}
+
+#[cfg(unix)]
+#[test]
+fn bidi_overrides_in_file_names_are_escaped_in_every_format() {
+    let tree = Tree::new();
+    tree.write("invoice\u{202e}vne.txt", pair_ini(415).2);
+    let text = keyhound(tree.path())
+        .args(["scan", "--no-verify", "--color", "never", "."])
+        .run();
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    assert!(
+        text.stdout_str().contains("invoice\\u{202e}vne.txt"),
+        "{}",
+        text.stdout_str()
+    );
+    for format in ["text", "json", "jsonl", "sarif"] {
+        let out = keyhound(tree.path())
+            .args(["scan", "--no-verify", "--color", "never", "-f", format, "."])
+            .run();
+        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+        assert!(
+            !out.stdout_str().contains('\u{202e}'),
+            "{format}: raw U+202E in {}",
+            out.stdout_str()
+        );
+    }
+    let json = scan_json(tree.path(), &[]).json();
+    assert_eq!(json["findings"][0]["path"], "invoice\u{202e}vne.txt");
+}
+
 #[cfg(unix)]
 #[test]
 fn symlinks_are_followed_only_with_follow() {
     let outside = Tree::new();
-    let (k, s, text) = pair_text(414);
+    let (k, s, text) = pair_ini(414);
     let target = outside.write("creds.ini", &text);
     let tree = Tree::new();
     tree.write("readme.txt", "hello\n");

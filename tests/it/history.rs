@@ -255,6 +255,15 @@ fn history_provenance_shows_in_text_and_sarif() {
             "text report lacks {needle:?}:\n{stdout}"
         );
     }
+    // The commit is named once, on its own line, not again on every location.
+    assert_eq!(stdout.matches(&b.id[..10]).count(), 1, "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "    commit      {} {} <{}> {}",
+            b.id, BOB.name, BOB.email, b.date
+        )),
+        "{stdout}"
+    );
 
     let out = keyhound(repo.path())
         .args(["scan", "--no-verify", "--format", "sarif", "."])
@@ -546,6 +555,40 @@ fn empty_repository_is_clean_and_not_an_error() {
     repo.write("new.env", &text);
     let out = scan(&repo, &[]);
     check("empty repository, new file", &out, 1, &[(e, Src::Files)]);
+}
+
+#[test]
+fn a_bare_repository_is_scanned_as_history_not_as_files() {
+    let repo = GitRepo::init();
+    let (text, _) = pair_file(1020, "creds.env");
+    repo.write("creds.env", &text);
+    let c = repo.commit_all_as(&BOB, "A: credentials");
+    let parent = Tree::new();
+    let url = format!("file://{}", repo.path().display());
+    git_in(parent.path(), &["clone", "-q", "--bare", &url, "bare.git"]);
+    // A git internal that happens to hold a pair: hooks, config and packs are not files of
+    // the project.
+    let (internal, _) = pair_file(1021, "description");
+    std::fs::write(parent.path().join("bare.git/description"), internal).unwrap();
+
+    let (_, e) = pair_file(1020, "bare.git/creds.env");
+    let out = json_scan(parent.path(), &[])
+        .args(["bare.git"])
+        .run_within(LIMIT);
+    let doc = check("bare", &out, 1, &[(e, Src::History(&c, true))]);
+    assert_eq!(summary(&doc, "files"), 0, "{}", doc["summary"]);
+    assert!(summary(&doc, "blobs") >= 1, "{}", doc["summary"]);
+
+    // With --no-history nothing of it is scanned, and the summary says why.
+    let out = keyhound(parent.path())
+        .args(["scan", "--no-verify", "--no-history", "bare.git"])
+        .run_within(LIMIT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("bare.git not scanned: a git directory"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -890,6 +933,20 @@ fn since_a_missing_revision_is_an_error() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("no-such-branch"), "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+#[test]
+fn since_with_no_history_is_an_error() {
+    // `--since` scans history; with `--no-history` it used to scan nothing and exit 0.
+    let (repo, _) = three_commits();
+    let out = scan(&repo, &["--since", "HEAD~2", "--no-history"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--since") && out.stderr.contains("--no-history"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "no report: {}", out.stdout_str());
 }
 
 #[test]

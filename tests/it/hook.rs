@@ -236,3 +236,24 @@ fn hook_outside_a_repository_is_an_error() {
     assert!(!tree.path().join(".git").exists());
     assert!(std::fs::read_dir(tree.path()).unwrap().next().is_none());
 }
+
+#[test]
+fn a_hostile_core_hooks_path_is_printed_sanitised() {
+    let (repo, _) = repo_with_a_commit();
+    // `ESC c` resets a terminal; U+202E reverses what follows it on screen.
+    repo.git(&["config", "core.hooksPath", "hooks\u{1b}c\u{202e}kcah"]);
+    let out = hook_cmd(repo.path(), &["install"]);
+    assert_ok("install", &out);
+    let text = out.stdout_str();
+    assert!(
+        text.contains("hooks\\u{1b}c\\u{202e}kcah/pre-commit"),
+        "{text:?}"
+    );
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text:?}"
+    );
+    let out = hook_cmd(repo.path(), &["uninstall"]);
+    assert_ok("uninstall", &out);
+    assert!(!out.stdout_str().contains('\u{1b}'), "{}", out.stdout_str());
+}

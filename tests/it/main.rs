@@ -16,6 +16,8 @@
 //! - `cli`: flags, exit codes and bad input.
 //! - `damaged`: damaged repositories (truncated loose trees and commits, an invalid pack
 //!   entry, unreadable timestamps, refs to missing objects, deep trees) and unreachable objects.
+//! - `inputs`: what is read and how: pipes and devices named as paths or met while walking,
+//!   size limits on files and streams, UTF-16 by evidence, keyhound's own reports skipped.
 //! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
 //!   on repositories built at test time with `git` and a fixed author and date.
 //! - `hook`: `keyhound hook install|uninstall` and a real `git commit` through the hook.
@@ -35,6 +37,7 @@ mod damaged;
 mod detect;
 mod history;
 mod hook;
+mod inputs;
 mod moto;
 mod reports;
 mod rules;

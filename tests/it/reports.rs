@@ -303,6 +303,38 @@ fn show_secrets_reveals_them() {
 }
 
 #[test]
+fn a_redacted_private_key_shows_its_type() {
+    let tree = Tree::new();
+    let mut rng = Rng::new(31);
+    let body: Vec<String> = (0..6).map(|_| rng.string(B64, 64)).collect();
+    let key = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+        body.join("\n")
+    );
+    tree.write("deploy/id_rsa", format!("{key}\n"));
+    let out = keyhound(tree.path())
+        .args(["scan", "--no-verify", "--color", "never", "."])
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let text = out.stdout_str();
+    assert!(
+        text.contains("    secret      -----BEGIN RSA PRIVATE KEY----- (redacted)\n"),
+        "{text}"
+    );
+    for line in &body {
+        assert!(!text.contains(&line[..8]), "key material in {text}");
+    }
+    let out = keyhound(tree.path())
+        .args(["scan", "--no-verify", "--format", "json", "."])
+        .run();
+    let doc = out.json();
+    assert_eq!(
+        doc["findings"][0]["secret"], "-----BEGIN RSA PRIVATE KEY----- (redacted)",
+        "{doc:#}"
+    );
+}
+
+#[test]
 fn json_is_identical_with_one_and_eight_threads() {
     let tree = Tree::new();
     let mut expected_findings = 0;

@@ -197,7 +197,8 @@ fn rules_check_accepts_a_good_user_file() {
     assert_no_panic(&out);
     assert_eq!(out.code, 0, "{}", all_output(&out));
     assert!(
-        out.stdout_str().contains("1 rules checked"),
+        out.stdout_str()
+            .contains("keyhound: 1 rule checked, its examples behave"),
         "{}",
         all_output(&out)
     );
@@ -364,6 +365,60 @@ fn rules_check_rejects_zero_or_two_capture_groups() {
             out.stderr
         );
     }
+}
+
+#[test]
+fn rules_list_and_check_take_the_project_rules() {
+    let tree = GitRepo::init();
+    tree.write(".keyhound.toml", widget_config());
+    tree.write("src/lib.rs", "\n");
+    let builtin = builtin_file_ids().len() + AWS_IDS.len();
+    // From a subdirectory of the repository, as a scan finds it.
+    let out = rules_cmd(&tree.path().join("src"), &["list"]);
+    assert_eq!(out.code, 0, "{}", all_output(&out));
+    let stdout = out.stdout_str();
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("widget-token "))
+        .unwrap_or_else(|| panic!("the project's rule is not listed:\n{stdout}"));
+    assert!(
+        line.contains("Widget service token") && line.contains(".keyhound.toml"),
+        "{line}"
+    );
+    assert_eq!(stdout.lines().count(), builtin + 1, "{stdout}");
+    let out = rules_cmd(tree.path(), &["list", "--no-config"]);
+    assert!(!out.stdout_str().contains("widget-token"), "--no-config");
+
+    // `check`: the project rule is checked too; it needs no examples, but those it has must
+    // behave.
+    let out = rules_cmd(tree.path(), &["check"]);
+    assert_eq!(out.code, 0, "{}", all_output(&out));
+    assert!(
+        out.stdout_str()
+            .contains(&format!("{} rules checked", builtin + 1)),
+        "{}",
+        all_output(&out)
+    );
+    let short = format!(
+        "{}\nexamples = ['''WIDGET = wdg_short''']\n",
+        widget_config()
+    );
+    tree.write("ci/rules.toml", short);
+    let out = rules_cmd(tree.path(), &["--config", "ci/rules.toml", "check"]);
+    assert_eq!(out.code, 1, "{}", all_output(&out));
+    let all = all_output(&out);
+    assert!(
+        all.lines().any(|l| l.contains("ci/rules.toml")
+            && l.contains("widget-token")
+            && l.contains("example 1")),
+        "{all}"
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("keyhound: 1 problem in {} rules", builtin + 1)),
+        "{}",
+        out.stderr
+    );
 }
 
 // ------------------------------------------------------------------------------------------

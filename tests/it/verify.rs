@@ -457,6 +457,47 @@ fn the_request_is_a_signed_sts_post() {
     );
 }
 
+/// A well-formed `GetCallerIdentityResponse` for `account`.
+fn identity_body(account: &str) -> String {
+    format!(
+        "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::{account}:user/ci</Arn><UserId>AIDAQWERTYUIOPASDFGHJ</UserId><Account>{account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+    )
+}
+
+fn identities(path: &str) -> String {
+    let body = match path {
+        "/ok" => identity_body("123456789012"),
+        "/other-account" => identity_body("210987654321"),
+        "/account-only" => "<Account>123456789012</Account>".to_string(),
+        _ => return http_response("404 Not Found", "text/plain", "", ""),
+    };
+    http_response("200 OK", "text/xml", &body, "")
+}
+
+#[test]
+fn a_200_is_live_only_when_it_is_the_keys_identity() {
+    let server = HttpServer::start(identities);
+    let mut rng = Rng(18);
+    let key = key_for_account("AKIA", 123_456_789_012, &mut rng);
+    let old = format!("AKIAI{}", rng.string(BASE32, 15));
+    let sec = secret(&mut rng);
+    let at = |path: &str| config(&server.url(path), Duration::from_secs(2));
+    let v = verify_one(cred(&key, &sec, None), &at("/ok"));
+    assert_eq!(v.status, Status::Live, "{v:?}");
+    assert_eq!(v.account.as_deref(), Some("123456789012"));
+    // A body that merely contains an Account element.
+    let v = verify_one(cred(&key, &sec, None), &at("/account-only"));
+    assert_eq!(v.status, Status::Unknown, "{v:?}");
+    assert!(v.reason.contains("GetCallerIdentityResponse"), "{v:?}");
+    // Another account than the key ID encodes.
+    let v = verify_one(cred(&key, &sec, None), &at("/other-account"));
+    assert_eq!(v.status, Status::Unknown, "{v:?}");
+    assert!(v.reason.contains("210987654321"), "{v:?}");
+    // A key ID that predates the account encoding can belong to any account.
+    let v = verify_one(cred(&old, &sec, None), &at("/other-account"));
+    assert_eq!(v.status, Status::Live, "{v:?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // moto (the server and its venv: `crate::moto`)
 

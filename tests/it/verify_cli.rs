@@ -526,6 +526,55 @@ fn plain_http_to_a_remote_host_is_refused() {
     assert!(out.stderr.contains("--sts-endpoint"), "{}", out.stderr);
 }
 
+/// `--only-verified` with verification unavailable: nothing is reported and the exit status
+/// is 0, but the summary says what was withheld and why, and a warning names the reason.
+#[test]
+fn only_verified_says_what_it_withheld() {
+    let (tree, _) = generated_pair_tree(45);
+    tree.write("lone.env", format!("AWS_ACCESS_KEY_ID={}\n", key_id(46)));
+    let dead = format!("http://127.0.0.1:{}", closed_port());
+    let out = scan_at(
+        tree.path(),
+        &dead,
+        &[
+            "--format",
+            "json",
+            "--verify-timeout",
+            "2",
+            "--only-verified",
+        ],
+    );
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["findings"], json!([]), "{doc:#}");
+    assert_eq!(
+        doc["summary"]["withheld"],
+        json!({"unknown": 1, "skipped": 0, "invalid": 0, "not_key_pairs": 1}),
+        "{doc:#}"
+    );
+    assert!(
+        out.stderr.contains(
+            "withheld 2 not confirmed live by --only-verified (1 unknown, 1 not a key pair)"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("could not be verified (connection refused")
+            && out.stderr.contains("may be live"),
+        "{}",
+        out.stderr
+    );
+    // Without --only-verified: no such field.
+    let out = scan_at(
+        tree.path(),
+        &dead,
+        &["--format", "json", "--verify-timeout", "2"],
+    );
+    assert_eq!(out.json()["summary"]["withheld"], Value::Null);
+}
+
 /// A server that is down: the pair is unknown (connection refused), never invalid; exit 1.
 #[test]
 fn a_server_that_is_down_gives_unknown() {

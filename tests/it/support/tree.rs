@@ -29,6 +29,17 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     out
 }
 
+/// A two-line INI holding the generated pair of `seed` (key ID on line 1, secret on line 2):
+/// (key ID, secret, text).
+pub fn pair_ini(seed: u64) -> (String, String, String) {
+    let (k, s) = (super::key_id(seed), super::secret(seed));
+    let text = fill(
+        "aws_access_key_id = {{K}}\naws_secret_access_key = {{S}}\n",
+        &[("K", &k), ("S", &s)],
+    );
+    (k, s, text)
+}
+
 /// 1-based line of the first occurrence of `needle`.
 pub fn line_of(text: &str, needle: &str) -> u64 {
     nth_line_of(text, needle, 0)

@@ -136,6 +136,71 @@ fn keyhound_toml_at_top_of_git_repo_is_used() {
     );
 }
 
+#[test]
+fn allowlist_paths_of_the_top_config_apply_from_a_subdirectory() {
+    let (k, s) = (key_id(431), secret(431));
+    let repo = GitRepo::init();
+    repo.write(".keyhound.toml", "[allowlist]\npaths = [\"sub/**\"]\n");
+    repo.write("sub/prod.env", pair_env(&k, &s));
+    repo.write("README.md", "# service\n");
+    repo.commit_all("settings");
+    let parent = repo.path().parent().unwrap();
+    let name = repo.path().file_name().unwrap().to_str().unwrap();
+    let absolute = repo.path().join("sub");
+    // (where keyhound runs, the path it scans): the paths are relative to the directory of
+    // the configuration file, whichever of its subdirectories is scanned, from wherever.
+    let sub_of_parent = format!("{name}/sub");
+    let cases = [
+        (repo.path().join("sub"), "."),
+        (repo.path().to_path_buf(), "sub"),
+        (parent.to_path_buf(), sub_of_parent.as_str()),
+        (repo.path().join("sub"), absolute.to_str().unwrap()),
+    ];
+    for (cwd, target) in &cases {
+        let out = scan_json_at(cwd, &[], target);
+        assert_no_panic(&out);
+        assert_eq!(out.code, 0, "{target} in {}: {}", cwd.display(), out.stderr);
+        let doc = out.json();
+        assert_eq!(rule_values(&doc), vec![], "{target}: {doc:#}");
+        assert_eq!(suppressed(&doc), [0, 1, 0, 0], "{target}: {doc:#}");
+        // Only the top of a repository has its history scanned; the summary says so.
+        assert!(
+            out.stderr.contains("history not scanned")
+                && out.stderr.contains("is not the top of the git repository"),
+            "{target}: {}",
+            out.stderr
+        );
+    }
+    // A file of the working directory, named alone.
+    let out = scan_json_at(&repo.path().join("sub"), &[], "prod.env");
+    assert_eq!(out.code, 0, "prod.env: {}", out.stderr);
+    assert_eq!(
+        suppressed(&out.json()),
+        [0, 1, 0, 0],
+        "{}",
+        out.stdout_str()
+    );
+    // The top itself: history scanned, no note.
+    let out = scan_json(repo.path(), &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("history not scanned"),
+        "{}",
+        out.stderr
+    );
+    // `--staged` from the subdirectory: the same allowlist.
+    repo.write("sub/new.env", pair_env(&key_id(432), &secret(432)));
+    repo.git(&["add", "sub/new.env"]);
+    let out = json_scan(&repo.path().join("sub"), &["--staged"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        suppressed(&out.json()),
+        [0, 1, 0, 0],
+        "{}",
+        out.stdout_str()
+    );
+}
+
 // ------------------------------------------------------------------------------------------
 // Disabled rules, and every mechanism in the summary
 // ------------------------------------------------------------------------------------------
@@ -292,4 +357,29 @@ fn disabling_an_unknown_rule_is_an_error() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn allowlisting_an_unknown_rule_is_an_error() {
+    // As `disable` does: a misspelt id would otherwise allowlist nothing, silently.
+    let out = scan_with_config(
+        "disable = []\n\n[allowlist.rule.aws-acess-key-id]\npaths = [\"iam.json\"]\n",
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(".keyhound.toml")
+            && out.stderr.contains("line 3")
+            && out.stderr.contains("allowlist.rule.aws-acess-key-id")
+            && out.stderr.contains("no rule has the id"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "no report on a config error");
+    // A rule the configuration itself adds is known.
+    let out = scan_with_config(
+        "[[rules]]\nid = \"widget-token\"\nname = \"Widget\"\nseverity = \"high\"\n\
+         pattern = '''(wdg_[A-Z0-9]{24})'''\nkeywords = [\"wdg_\"]\n\n\
+         [allowlist.rule.widget-token]\npaths = [\"x\"]\n",
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
 }

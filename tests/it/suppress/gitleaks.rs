@@ -238,3 +238,33 @@ fn broken_gitleaks_config_is_an_error() {
         out.stderr
     );
 }
+
+#[test]
+fn gitleaks_target_rules_keyhound_lacks_are_a_warning() {
+    let tree = Tree::new();
+    // `targetRules` may name gitleaks' own default rules, which keyhound does not have; the
+    // others are spelt as gitleaks spells ids, and name the imported rule.
+    let config = format!(
+        "{}\n[[allowlists]]\ntargetRules = [\"generic-api-key\", \"Acme_API_Token\"]\npaths = ['''(^|/)src/''']\n",
+        GITLEAKS_TOML
+    );
+    tree.write(".gitleaks.toml", config);
+    gitleaks_project(&tree);
+    let out = scan_json(tree.path(), &[]);
+    assert_no_panic(&out);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let w = warnings(&out.stderr);
+    assert_eq!(
+        w.iter().filter(|l| l.contains("generic-api-key")).count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    let doc = out.json();
+    assert!(
+        rule_values(&doc)
+            .iter()
+            .all(|(rule, _, _)| rule != "acme-api-token"),
+        "the imported rule's allowlist applies: {doc:#}"
+    );
+}
