@@ -3,7 +3,8 @@
 # fixtures (rule files, golden reports, demo inputs, configuration): `fuzz/run.sh [SECONDS]`.
 # Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`); without them it says
 # so and exits 0, so that CI can call it everywhere. A crash fails it (exit 1) and leaves the
-# input under fuzz/artifacts/.
+# input under fuzz/artifacts/. The runs are seeded (-seed=1) so that CI repeats itself; an input
+# that takes over 10 s counts as a failure (every stage must be linear).
 set -euo pipefail
 cd "$(dirname "$0")"
 SECONDS_EACH=${1:-30}
@@ -39,7 +40,7 @@ status=0
 for target in detect rules config gitleaks sts git_objects; do
     echo "fuzz: $target for ${SECONDS_EACH}s"
     if ! cargo +nightly fuzz run -s none "$target" "corpus/$target" -- \
-        -max_total_time="$SECONDS_EACH" -rss_limit_mb=4096 -max_len=65536 2>&1 | tail -n 3; then
+        -max_total_time="$SECONDS_EACH" -seed=1 -timeout=10 -rss_limit_mb=4096 -max_len=65536 2>&1 | tail -n 3; then
         echo "fuzz: $target FAILED (see fuzz/artifacts/$target)"
         status=1
     fi

@@ -40,7 +40,8 @@ pub fn rule_file(text: &str) {
 /// A `.keyhound.toml`, parsed, with its allowlists compiled and its errors located.
 pub fn project_config(text: &str) {
     if let Ok(config) = crate::config::project::parse("fuzz.toml", text) {
-        let _ = crate::suppress::Suppressions::new("fuzz.toml", &config, std::path::Path::new("."));
+        let base = crate::suppress::PathBase::default();
+        let _ = crate::suppress::Suppressions::new("fuzz.toml", &config, base);
     }
     let _ = crate::config::project::line_for_fuzzing(text);
 }
@@ -51,9 +52,10 @@ pub fn gitleaks(text: &str) {
     let _ = crate::config::gitleaks::import("fuzz.toml", text);
 }
 
-/// An STS response, classified.
+/// An STS response, classified, for a key that encodes an account and for one that does not.
 pub fn sts_response(status: u16, body: &str) {
-    let _ = crate::verify::classify_for_fuzzing(status, body);
+    let _ = crate::verify::classify_for_fuzzing(status, body, Some("123456789012"));
+    let _ = crate::verify::classify_for_fuzzing(status, body, None);
 }
 
 /// Git objects as keyhound parses them: a commit, a tree, a tag, a pack entry header.

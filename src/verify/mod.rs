@@ -30,8 +30,8 @@ pub use skip::BUILTIN_CANARY_ACCOUNTS;
 
 /// The classification of an STS response, for the fuzzer.
 #[cfg(feature = "fuzzing")]
-pub(crate) fn classify_for_fuzzing(status: u16, body: &str) -> Verdict {
-    aws::classify_with_retry(status, body).0
+pub(crate) fn classify_for_fuzzing(status: u16, body: &str, account: Option<&str>) -> Verdict {
+    aws::classify_with_retry(status, body, account).0
 }
 
 use crate::aws::AwsRules;
