@@ -30,23 +30,8 @@ pub(crate) fn staged(
     scanner: &Scanner,
     tally: &Tally,
 ) -> Vec<Finding> {
-    let Some(repo) = discover(given, "--staged", tally) else {
-        return Vec::new();
-    };
-    let store = Store::open(&repo);
-    let blobs = with_odb(repo.path(), tally, |_, odb| {
-        change::staged(&repo, &store.reader(odb), tally)
-    });
-    let blobs = match blobs {
-        Some(Ok(b)) => b,
-        Some(Err(e)) => {
-            tally.error(e);
-            return Vec::new();
-        }
-        None => return Vec::new(),
-    };
-    let base = display_base(given, &repo);
-    scan_new_blobs(&repo, &store, &blobs, &base, settings, scanner, tally)
+    let list = |repo: &Repository, reader: &Reader<'_, '_>| change::staged(repo, reader, tally);
+    scan_change(given, "--staged", list, settings, scanner, tally)
 }
 
 /// `--since REV` / `A..B`: what the commits of the range introduced.
@@ -57,14 +42,26 @@ pub(crate) fn since(
     scanner: &Scanner,
     tally: &Tally,
 ) -> Vec<Finding> {
-    let Some(repo) = discover(given, "--since", tally) else {
+    let list =
+        |repo: &Repository, reader: &Reader<'_, '_>| change::since(repo, reader, spec, tally);
+    let findings = scan_change(given, "--since", list, settings, scanner, tally);
+    oldest_per_path(findings)
+}
+
+/// Finds the repository, lists the blobs of the change with `list`, and scans them.
+fn scan_change(
+    given: &Path,
+    flag: &str,
+    list: impl FnOnce(&Repository, &Reader<'_, '_>) -> Result<Vec<NewBlob>, Error>,
+    settings: &Settings,
+    scanner: &Scanner,
+    tally: &Tally,
+) -> Vec<Finding> {
+    let Some(repo) = discover(given, flag, tally) else {
         return Vec::new();
     };
     let store = Store::open(&repo);
-    let blobs = with_odb(repo.path(), tally, |_, odb| {
-        change::since(&repo, &store.reader(odb), spec, tally)
-    });
-    let blobs = match blobs {
+    let blobs = match with_odb(repo.path(), tally, |_, odb| list(&repo, &store.reader(odb))) {
         Some(Ok(b)) => b,
         Some(Err(e)) => {
             tally.error(e);
@@ -73,8 +70,7 @@ pub(crate) fn since(
         None => return Vec::new(),
     };
     let base = display_base(given, &repo);
-    let findings = scan_new_blobs(&repo, &store, &blobs, &base, settings, scanner, tally);
-    oldest_per_path(findings)
+    scan_new_blobs(&repo, &store, &blobs, &base, settings, scanner, tally)
 }
 
 /// The repository holding `given` (the path itself or a parent), like git finds it.

@@ -267,10 +267,11 @@ fn jitter() -> Duration {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn cred(key: &str, secret: &str, token: Option<&str>) -> Credential {
+    /// A credential from its parts (for the tests of this module and `skip`).
+    pub(crate) fn cred(key: &str, secret: &str, token: Option<&str>) -> Credential {
         Credential {
             key_id: key.to_string(),
             secret: Secret::new(secret),
@@ -278,7 +279,8 @@ mod tests {
         }
     }
 
-    const SECRET: &str = "hV3kq9Zp0sLw4Rt7Yx2Bn5Mc8Vd1Fg6Hj0Kl3Qw";
+    /// A made-up secret access key.
+    pub(crate) const SECRET: &str = "hV3kq9Zp0sLw4Rt7Yx2Bn5Mc8Vd1Fg6Hj0Kl3Qw";
 
     #[test]
     fn status_names() {

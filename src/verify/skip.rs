@@ -136,16 +136,7 @@ pub(crate) fn parse_skip_accounts_file(name: &str, text: &str) -> Result<Vec<Str
 mod tests {
     use super::*;
     use crate::finding::Status;
-
-    fn cred(key: &str, secret: &str, token: Option<&str>) -> Credential {
-        Credential {
-            key_id: key.to_string(),
-            secret: Secret::new(secret),
-            session_token: token.map(Secret::new),
-        }
-    }
-
-    const SECRET: &str = "hV3kq9Zp0sLw4Rt7Yx2Bn5Mc8Vd1Fg6Hj0Kl3Qw";
+    use crate::verify::tests::{cred, SECRET};
 
     #[test]
     fn canary_list_is_sorted_unique_and_decodable() {

@@ -119,39 +119,19 @@ mod tests {
 
     #[test]
     fn pack_order_lists_exactly_the_objects() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let git = |args: &[&str]| {
-            let ok = std::process::Command::new("git")
-                .args([
-                    "-c",
-                    "user.name=t",
-                    "-c",
-                    "user.email=t@example.com",
-                    "-c",
-                    "commit.gpgsign=false",
-                ])
-                .args(args)
-                .current_dir(dir.path())
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("HOME", dir.path())
-                .output()
-                .is_ok_and(|o| o.status.success());
-            assert!(ok, "git {args:?}");
-        };
-        git(&["init", "-q"]);
+        let r = crate::source::git::testrepo::TestRepo::new();
         for i in 0..30 {
-            std::fs::write(
-                dir.path().join(format!("f{}", i % 7)),
-                format!("line {i}\n").repeat(i + 1),
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
-            git(&["add", "-A"]);
-            git(&["commit", "-qm", &format!("c{i}")]);
+            r.commit(
+                &format!("f{}", i % 7),
+                &format!("line {i}\n").repeat(i + 1),
+                i64::try_from(i).unwrap_or(0),
+                &format!("c{i}"),
+            );
             if i == 20 {
-                git(&["gc", "-q"]);
+                r.git(&["gc", "-q"]);
             }
         }
-        let repo = git2::Repository::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let repo = git2::Repository::open(r.path()).unwrap_or_else(|e| panic!("{e}"));
         let odb = repo.odb().unwrap_or_else(|e| panic!("{e}"));
         let store = Store::open(&repo);
         let mut ordered = store.listing(&odb).unwrap_or_else(|e| panic!("{e}"));
