@@ -55,22 +55,12 @@ pub(crate) fn scan(
     // files of a git directory (a bare repository) are git internals: its history is what
     // holds its content.
     let roots = without_git_dirs(roots, settings.history, tally);
-    let findings: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
-    let keep = |found: Vec<Finding>| {
-        if !found.is_empty() {
-            if let Ok(mut all) = findings.lock() {
-                all.extend(found);
-            }
-        }
+    let files = Files {
+        scanner,
+        tally,
+        findings: Mutex::new(Vec::new()),
     };
-    // keyhound's own reports (an earlier `-o` under another name) name the key IDs they found.
-    let scan_blob = |blob: &Blob<'_>| {
-        if is_keyhound_report(blob.bytes) {
-            Stats::add(&tally.stats.skipped_reports, 1);
-        } else {
-            keep(scanner.detector.detect(blob).record(&tally.stats));
-        }
-    };
+    let scan_blob = |blob: &Blob<'_>| files.scan(blob);
     let skip = |path: &Path, meta: &std::fs::Metadata| {
         if report.is_some_and(|r| r.is(path, meta)) {
             Some(Pass::OwnReport)
@@ -94,8 +84,32 @@ pub(crate) fn scan(
         scan_stream(stream::stdin(max), Origin::stdin(), tally, &scan_blob);
     }
     // Step 5: a file finding that history already reports at the same path is the same leak.
-    let findings = findings.into_inner().unwrap_or_default();
+    let findings = files.findings.into_inner().unwrap_or_default();
     merge(findings, histories.into_iter().flat_map(|h| h.findings))
+}
+
+/// The findings of files and streams, from many threads.
+struct Files<'a> {
+    scanner: &'a Scanner,
+    tally: &'a Tally,
+    findings: Mutex<Vec<Finding>>,
+}
+
+impl Files<'_> {
+    /// Scans one file or stream; keyhound's own reports (an earlier `-o` under another name)
+    /// name the key IDs they found, and are skipped and counted.
+    fn scan(&self, blob: &Blob<'_>) {
+        if is_keyhound_report(blob.bytes) {
+            Stats::add(&self.tally.stats.skipped_reports, 1);
+            return;
+        }
+        let found = self.scanner.detector.detect(blob).record(&self.tally.stats);
+        if !found.is_empty() {
+            if let Ok(mut all) = self.findings.lock() {
+                all.extend(found);
+            }
+        }
+    }
 }
 
 /// The named paths that exist: the files and directories to walk, and the streams (a pipe, a
