@@ -72,14 +72,19 @@ fn oid_header(rest: &mut &[u8], header: &[u8]) -> Option<Oid> {
     Some(oid)
 }
 
-/// A signature line (`author Name <email> 1700000000 +0100`), consumed; problems with it are
-/// added to `problems`.
+/// A signature line (`author Name <email> 1700000000 +0100`), consumed (to the end of the data
+/// when it has no line break); problems with it are added to `problems`.
 fn signature(rest: &mut &[u8], header: &[u8], problems: &mut Vec<String>) -> Option<Signature> {
     let body = rest.strip_prefix(header)?;
-    let end = memchr::memchr(b'\n', body)?;
-    let line = body.get(..end)?;
-    *rest = body.get(end + 1..)?;
     let what = String::from_utf8_lossy(header.strip_suffix(b" ").unwrap_or(header)).into_owned();
+    let (line, after) = match memchr::memchr(b'\n', body) {
+        Some(end) => (body.get(..end)?, body.get(end + 1..)?),
+        None => {
+            problems.push(format!("the {what} line does not end"));
+            (body, &b""[..])
+        }
+    };
+    *rest = after;
     let (Some(lt), Some(gt)) = (memchr::memrchr(b'<', line), memchr::memrchr(b'>', line)) else {
         problems.push(format!("malformed e-mail in the {what} line"));
         return None;
@@ -318,6 +323,18 @@ mod tests {
             }
         }
         assert!(commit(b"parent x\n").is_err());
+    }
+
+    /// Found by the fuzzer: author lines without a final line break once looped forever.
+    #[test]
+    fn a_signature_without_a_line_break_ends_the_header() {
+        let text = format!("tree {TREE}\nauthor A <a@x> 1 +0000\nauthor B <b@x");
+        let c = commit(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.problem.is_some());
+        let text = format!("tree {TREE}\nauthor A <a@x> 1 +0000\nauthor B");
+        assert!(commit(text.as_bytes()).is_ok());
+        let c = commit(format!("tree {TREE}\ncommitter C <c@x> 5").as_bytes());
+        assert_eq!(c.map(|c| c.time()).ok(), Some(5));
     }
 
     #[test]

@@ -263,17 +263,25 @@ impl<'o> TreeVisit<'_, '_, 'o> {
                 }
                 Some(Ok((entry, next))) => {
                     frame.at = next;
+                    // A path is built only for what is new: most entries were seen before.
+                    let new = match entry.kind() {
+                        ObjectType::Blob => !self.places.contains_key(&entry.oid),
+                        ObjectType::Tree => !self.seen.contains(&entry.oid),
+                        _ => false,
+                    };
+                    if !new {
+                        continue;
+                    }
                     (entry.oid, entry.kind(), join(&frame.prefix, entry.name))
                 }
             };
             match kind {
                 ObjectType::Blob => self.blob(oid, path, commit, order),
-                ObjectType::Tree if !self.seen.contains(&oid) => {
+                _ => {
                     if let Some(f) = self.open(oid, path, commit) {
                         stack.push(f);
                     }
                 }
-                _ => {}
             }
         }
     }
