@@ -14,7 +14,7 @@ use super::matching::{self, Side};
 use super::AwsRules;
 use super::{Candidate, CandidateKind};
 use crate::finding::{AwsKey, Finding, Location, LocationKind, Secret};
-use crate::location::{line_end, line_start, Positions};
+use crate::location::{lines_after, lines_before, Positions};
 use tokens::FreeTokens;
 
 /// Lines searched on each side of a lone generic-name secret for a sign that it is AWS's.
@@ -267,25 +267,16 @@ fn locate(data: &[u8], candidates: Vec<Candidate>) -> Vec<Located> {
         .collect()
 }
 
-/// Is there a sign of AWS (a word or a key ID) within a few lines of `span`, outside the value
-/// itself (a random secret may well contain `s3` or `aws`)?
+/// Is there a sign of AWS (a word or a key ID) within a few lines of `span`, and no more than
+/// 4 KiB from it, outside the value itself (a random secret may well contain `s3` or `aws`)?
 fn has_aws_context(data: &[u8], span: &std::ops::Range<usize>) -> bool {
-    let mut start = line_start(data, span.start);
-    for _ in 0..CONTEXT_LINES {
-        if start == 0 {
-            break;
-        }
-        start = line_start(data, start - 1);
-    }
-    let mut end = line_end(data, span.end);
-    for _ in 0..CONTEXT_LINES {
-        if end >= data.len() {
-            break;
-        }
-        end = line_end(data, end + 1);
-    }
-    let start = start.max(span.start.saturating_sub(4096));
-    let end = end.min(span.end + 4096).min(data.len());
+    let start = lines_before(
+        data,
+        span.start,
+        CONTEXT_LINES,
+        span.start.saturating_sub(4096),
+    );
+    let end = lines_after(data, span.end, CONTEXT_LINES, span.end + 4096);
     let has = |from: usize, to: usize| {
         let window = data.get(from..to).unwrap_or_default().to_ascii_lowercase();
         ["aws", "amazon", "s3", "akia", "asia"]

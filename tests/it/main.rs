@@ -14,6 +14,9 @@
 //!   errors (`config`), allowlists (`allowlist`), baselines (`baseline`), and the import of
 //!   `.gitleaks.toml` (`gitleaks`).
 //! - `cli`: flags, exit codes and bad input.
+//! - `limits`: hostile shapes whose cost could grow with the square of their size (thousands
+//!   of matches on one line, more records than the pairing table takes), with exact findings
+//!   and columns.
 //! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
 //!   on repositories built at test time with `git` and a fixed author and date.
 //! - `hook`: `keyhound hook install|uninstall` and a real `git commit` through the hook.
@@ -32,6 +35,7 @@ mod cli;
 mod detect;
 mod history;
 mod hook;
+mod limits;
 mod moto;
 mod reports;
 mod rules;
