@@ -36,8 +36,9 @@ impl Scanner {
         let project = Project::load(&settings.project, &first)?;
         let detector = detector(settings, &project)?;
         let name = project.name();
+        let ids: HashSet<&str> = detector.rules().iter().map(|r| r.id).collect();
         for id in &project.config.disable {
-            if !detector.rules().iter().any(|r| r.id == id) {
+            if !ids.contains(id.as_str()) {
                 return Err(project.locate(Error::config(
                     &name,
                     "disable",

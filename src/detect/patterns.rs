@@ -4,7 +4,7 @@
 //! match becomes a `RuleMatch` only when its captured secret passes the rule's entropy floor
 //! and allowlist.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -103,6 +103,10 @@ pub(crate) struct RuleSet {
     keywords: Option<Keywords>,
     /// Rules triggered by each keyword pattern.
     keyword_rules: Vec<Vec<usize>>,
+    /// Rules without keywords (imported ones may have none): they run on every blob.
+    always: Vec<usize>,
+    /// Rule index by id.
+    by_id: HashMap<&'static str, usize>,
 }
 
 impl RuleSet {
@@ -113,6 +117,8 @@ impl RuleSet {
             rules: Vec::new(),
             keywords: None,
             keyword_rules: Vec::new(),
+            always: Vec::new(),
+            by_id: HashMap::new(),
         }
     }
 
@@ -163,24 +169,23 @@ impl RuleSet {
         // Distinct (keyword, exact) pairs: a keyword one rule proves exact and another does not
         // is searched both ways, each triggering its own rules.
         let mut patterns: Vec<(String, bool)> = Vec::new();
+        let mut index: HashMap<(String, bool), usize> = HashMap::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         for (i, r) in rules.iter().enumerate() {
-            let is_exact = r.exact;
             for k in &r.spec.keywords {
-                let key = if is_exact {
+                let key = if r.exact {
                     (k.clone(), true)
                 } else {
                     (k.to_ascii_lowercase(), false)
                 };
-                match patterns.iter().position(|p| *p == key) {
-                    Some(p) => {
-                        if let Some(v) = keyword_rules.get_mut(p) {
-                            v.push(i);
-                        }
-                    }
-                    None => {
-                        patterns.push(key);
-                        keyword_rules.push(vec![i]);
+                let p = *index.entry(key.clone()).or_insert_with(|| {
+                    patterns.push(key);
+                    keyword_rules.push(Vec::new());
+                    patterns.len() - 1
+                });
+                if let Some(v) = keyword_rules.get_mut(p) {
+                    if v.last() != Some(&i) {
+                        v.push(i);
                     }
                 }
             }
@@ -190,10 +195,20 @@ impl RuleSet {
         } else {
             Some(Keywords::build(&patterns)?)
         };
+        let always = (0..rules.len())
+            .filter(|&i| rules.get(i).is_some_and(|r| r.spec.keywords.is_empty()))
+            .collect();
+        let by_id = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.meta.id, i))
+            .collect();
         Ok(RuleSet {
             rules,
             keywords,
             keyword_rules,
+            always,
+            by_id,
         })
     }
 
@@ -232,14 +247,12 @@ impl RuleSet {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        let Some(triggered) = self.triggered(data, exact_found) else {
-            return Vec::new();
-        };
+        let triggered = self.triggered(data, exact_found);
         let mut out = Vec::new();
-        for (i, rule) in self.rules.iter().enumerate() {
-            if !triggered.get(i).copied().unwrap_or(false) {
+        for i in triggered {
+            let Some(rule) = self.rules.get(i) else {
                 continue;
-            }
+            };
             if let (Some(only), Some(p)) = (&rule.path, path) {
                 if !only.is_match(p) {
                     continue;
@@ -252,23 +265,16 @@ impl RuleSet {
         out
     }
 
-    /// Which rules the keywords in `data` trigger (rules without keywords always run); `None`
-    /// when none. The exact keywords are taken from `exact_found` when given.
-    fn triggered(&self, data: &[u8], exact_found: Option<&[usize]>) -> Option<Vec<bool>> {
-        // Rules without keywords (imported ones may have none) always run.
-        let mut triggered: Vec<bool> = self
-            .rules
-            .iter()
-            .map(|r| r.spec.keywords.is_empty())
-            .collect();
-        let mut any = triggered.iter().any(|&t| t);
+    /// The rules that the keywords in `data` trigger, and those without keywords, in order
+    /// and once each: the cost follows the keywords found, not the number of rules. The exact
+    /// keywords are taken from `exact_found` when given.
+    fn triggered(&self, data: &[u8], exact_found: Option<&[usize]>) -> Vec<usize> {
+        let mut triggered: Vec<usize> = self.always.clone();
+        let mut seen: HashSet<usize> = HashSet::new();
         let mut trigger = |p: usize| {
-            if let Some(rs) = self.keyword_rules.get(p) {
-                for &r in rs {
-                    if let Some(t) = triggered.get_mut(r) {
-                        *t = true;
-                        any = true;
-                    }
+            if seen.insert(p) {
+                if let Some(rs) = self.keyword_rules.get(p) {
+                    triggered.extend_from_slice(rs);
                 }
             }
         };
@@ -278,19 +284,26 @@ impl RuleSet {
         if let Some(k) = &self.keywords {
             k.each(data, exact_found.is_none(), &mut trigger);
         }
-        any.then_some(triggered)
+        triggered.sort_unstable();
+        triggered.dedup();
+        triggered
     }
 
     /// Whether rule `id` may report a finding in a file at `path`: false only for a rule
     /// limited to other paths. For git history, where a blob's path is known only after it
     /// was matched (see `history`).
     pub(crate) fn path_allows(&self, id: &str, path: &str) -> bool {
-        match self.rules.iter().find(|r| r.meta.id == id) {
+        match self.by_id(id) {
             Some(CompiledRule {
                 path: Some(only), ..
             }) => only.is_match(path),
             _ => true,
         }
+    }
+
+    /// The rule with this id.
+    pub(crate) fn by_id(&self, id: &str) -> Option<&CompiledRule> {
+        self.by_id.get(id).and_then(|&i| self.rules.get(i))
     }
 
     /// The rule behind a match.
@@ -433,6 +446,58 @@ stopwords = ["example"]
             "stopword"
         );
         assert!(set.matches(b"nothing here").is_empty());
+    }
+
+    #[test]
+    fn thousands_of_rules_run_only_where_their_keywords_are() {
+        // 3,000 rules with a keyword each, 20 sharing one keyword (listed twice by one of
+        // them), and one with none, which runs everywhere.
+        let rule = |id: &str, pattern: &str, keywords: &str| {
+            format!(
+                "[[rules]]\nid = \"{id}\"\nname = \"N\"\nseverity = \"low\"\n\
+                 pattern = '''{pattern}'''\nkeywords = [{keywords}]\n"
+            )
+        };
+        let mut file = String::new();
+        for i in 0..3000 {
+            let kw = format!("\"tk{i}x_\"");
+            file.push_str(&rule(
+                &format!("r{i}"),
+                &format!(r"\b(tk{i}x_[a-z]{{8}})\b"),
+                &kw,
+            ));
+        }
+        for i in 0..20 {
+            let kw = if i == 0 {
+                "\"shared\", \"shared\""
+            } else {
+                "\"shared\""
+            };
+            file.push_str(&rule(
+                &format!("s{i}"),
+                &format!(r"shared{i}=([a-z]{{8}})"),
+                kw,
+            ));
+        }
+        file.push_str(&rule("always", r"always=([a-z]{8})", ""));
+        let set =
+            RuleSet::from_files(&[("many.toml".into(), file)]).unwrap_or_else(|e| panic!("{e}"));
+        let ids = |text: &str| -> Vec<&str> {
+            let mut v: Vec<&str> = set
+                .matches(text.as_bytes())
+                .iter()
+                .filter_map(|m| set.get(m.rule).map(|r| r.meta.id))
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(
+            ids("a tk17x_abcdefgh b tk2999x_abcdefgh shared0=abcdefgh shared19=qwertyui"),
+            ["r17", "r2999", "s0", "s19"]
+        );
+        assert_eq!(ids("always=abcdefgh tk5x_"), ["always"]);
+        assert!(ids("nothing here").is_empty());
+        assert!(set.by_id("r1234").is_some() && set.by_id("r3000").is_none());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! fingerprint under `keyhound/v1`, and no secret anywhere (no snippets; messages name the key
 //! ID and the account only).
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -105,13 +106,9 @@ fn message(f: &Finding) -> String {
     m
 }
 
-fn result(f: &Finding, report: &Report<'_>) -> Option<Value> {
+fn result(f: &Finding, report: &Report<'_>, index: &HashMap<&str, usize>) -> Option<Value> {
     let primary = f.primary()?;
-    let rule_index = report
-        .rules
-        .iter()
-        .position(|r| r.id == f.rule.id)
-        .unwrap_or(0);
+    let rule_index = index.get(f.rule.id).copied().unwrap_or(0);
     let related: Vec<Value> = f
         .locations
         .iter()
@@ -174,10 +171,15 @@ fn properties(f: &Finding, primary: &Location) -> Value {
 
 /// Writes the SARIF log.
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    // The first rule of each id (ids are unique), looked up once per finding.
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in report.rules.iter().enumerate() {
+        index.entry(r.id).or_insert(i);
+    }
     let results: Vec<Value> = report
         .findings
         .iter()
-        .filter_map(|f| result(f, report))
+        .filter_map(|f| result(f, report, &index))
         .collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

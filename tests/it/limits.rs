@@ -1,7 +1,8 @@
 //! Inputs shaped to make a scanner's cost grow with the square of their size: thousands of
-//! matches on one long line, more records on one line than the pairing table takes. Each
-//! test checks the exact findings and where they are (columns count characters, and these
-//! lines hold multi-byte ones); `bench/adversarial.sh` times the same shapes at two sizes.
+//! matches on one long line, more records on one line than the pairing table takes, thousands
+//! of user rules. Each test checks the exact findings and where they are (columns count
+//! characters, and these lines hold multi-byte ones); `bench/adversarial.sh` times the same
+//! shapes at two sizes.
 
 use serde_json::Value;
 
@@ -280,4 +281,69 @@ fn interleaved_pairs_keep_their_order_past_the_pairing_tables_limit() {
             wrong.first()
         );
     }
+}
+
+/// `count` user rules `bench-{i}` for tokens `bt{i}x_` + 20 lowercase letters and digits,
+/// each with an example; the examples' tokens come from `token(i)`.
+fn many_rules(count: usize, token: &dyn Fn(usize) -> String) -> String {
+    (0..count)
+        .map(|i| {
+            format!(
+                "[[rules]]\nid = \"bench-{i}\"\nname = \"Bench {i}\"\nseverity = \"low\"\n\
+                 pattern = '''\\b(bt{i}x_[a-z0-9]{{20}})\\b'''\nkeywords = [\"bt{i}x_\"]\n\
+                 examples = ['''t = {}''']\nnegative_examples = ['''nothing here''']\n\n",
+                token(i)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn thousands_of_user_rules_load_and_report_only_their_own_tokens() {
+    // Loading used to compare every keyword with every other, and the prefilter every needle
+    // with every other (quadratic in the rules); `disable` looked each id up in every rule.
+    let token = |i: usize| format!("bt{i}x_{}", hex(9_000 + i as u64, 20));
+    let rules = many_rules(3000, &token);
+    let disable: Vec<String> = (0..3000)
+        .filter(|i| i % 2 == 1)
+        .map(|i| format!("\"bench-{i}\""))
+        .collect();
+    let config = format!("disable = [{}]\n\n{rules}", disable.join(", "));
+    let dir = Tree::new();
+    dir.write("config/keyhound.toml", &config);
+    let found: Vec<usize> = vec![3, 10, 11, 1500, 2999];
+    let text: String = found.iter().map(|&i| format!("{}\n", token(i))).collect();
+    dir.write("src/tokens.txt", &text);
+    let out = json_scan(
+        dir.path(),
+        &[
+            "--no-builtin-rules",
+            "--config",
+            "config/keyhound.toml",
+            "src",
+        ],
+    )
+    .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc = out.json();
+    let mut ids: Vec<String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["bench-10", "bench-1500"]);
+    assert_eq!(doc["summary"]["suppressed"]["disabled_rules"], 3);
+    // The same rules as a rule file: every example through the detector.
+    dir.write("rules.toml", many_rules(1000, &token));
+    let out = keyhound(dir.path())
+        .args(["rules", "check", "rules.toml"])
+        .run();
+    assert_eq!(out.code, 0, "{}{}", out.stdout_str(), out.stderr);
+    assert!(
+        out.stdout_str().contains("1000 rules checked"),
+        "{}",
+        out.stdout_str()
+    );
 }

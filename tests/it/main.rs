@@ -15,8 +15,8 @@
 //!   `.gitleaks.toml` (`gitleaks`).
 //! - `cli`: flags, exit codes and bad input.
 //! - `limits`: hostile shapes whose cost could grow with the square of their size (thousands
-//!   of matches on one line, more records than the pairing table takes), with exact findings
-//!   and columns.
+//!   of matches on one line, more records than the pairing table takes, thousands of rules),
+//!   with exact findings and columns.
 //! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
 //!   on repositories built at test time with `git` and a fixed author and date.
 //! - `hook`: `keyhound hook install|uninstall` and a real `git commit` through the hook.
