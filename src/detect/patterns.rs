@@ -14,7 +14,7 @@ use super::literal::exact_keywords_in;
 use super::prefilter::Needles;
 use crate::error::{Error, Result};
 use crate::rule::file::{self, RuleSpec};
-use crate::rule::{shannon_entropy, Rule};
+use crate::rule::{shannon_entropy, Rule, Stopwords};
 
 /// A rule ready to run.
 pub(crate) struct CompiledRule {
@@ -25,7 +25,7 @@ pub(crate) struct CompiledRule {
     regex: std::sync::OnceLock<Option<Regex>>,
     /// Paths the rule is limited to.
     path: Option<regex::Regex>,
-    stopwords: Vec<String>,
+    stopwords: Stopwords,
     allow: Vec<Regex>,
     /// Its keywords are searched as written (`literal::exact_keywords`).
     exact: bool,
@@ -370,11 +370,8 @@ impl CompiledRule {
                 return false;
             }
         }
-        if !self.stopwords.is_empty() {
-            let lower = String::from_utf8_lossy(secret).to_ascii_lowercase();
-            if self.stopwords.iter().any(|w| lower.contains(w.as_str())) {
-                return false;
-            }
+        if self.stopwords.any_in(secret) {
+            return false;
         }
         !self.allow.iter().any(|r| r.is_match(secret))
     }
@@ -385,13 +382,14 @@ fn compile(name: &str, spec: RuleSpec, exact: bool) -> Result<CompiledRule> {
         |field: &'static str, e: regex::Error| Error::rule(name, &spec.id, field, e.to_string());
     let (stopwords, allow) = match &spec.allowlist {
         Some(a) => (
-            a.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
+            Stopwords::new(&a.stopwords)
+                .map_err(|e| Error::rule(name, &spec.id, "allowlist.stopwords", e))?,
             a.regexes
                 .iter()
                 .map(|r| Regex::new(r).map_err(|e| at("allowlist.regexes", e)))
                 .collect::<Result<Vec<_>>>()?,
         ),
-        None => (Vec::new(), Vec::new()),
+        None => (Stopwords::default(), Vec::new()),
     };
     let path = match &spec.path {
         Some(p) => Some(regex::Regex::new(p).map_err(|e| at("path", e))?),

@@ -71,6 +71,33 @@ pub(crate) const INLINE_IGNORE_MARKERS: [&str; 3] = [
     "pragma: allowlist secret",
 ];
 
+/// Case-insensitive substrings, any of which in a value makes it no finding (a rule's or an
+/// allowlist's `stopwords`): one automaton, so a value costs its length, not its length times
+/// the number of stopwords.
+#[derive(Debug, Default)]
+pub(crate) struct Stopwords(Option<aho_corasick::AhoCorasick>);
+
+impl Stopwords {
+    /// Stopwords that cannot be searched (an automaton too large to build) are an error.
+    pub(crate) fn new(words: &[String]) -> std::result::Result<Stopwords, String> {
+        // (An empty stopword is in every value, as `str::contains` says.)
+        let words: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+        if words.is_empty() {
+            return Ok(Stopwords(None));
+        }
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&words)
+            .map(|a| Stopwords(Some(a)))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Whether `value` holds one of the stopwords, ASCII case ignored.
+    pub(crate) fn any_in(&self, value: &[u8]) -> bool {
+        self.0.as_ref().is_some_and(|a| a.is_match(value))
+    }
+}
+
 /// Shannon entropy in bits per character: the measure a rule's `entropy` floor is stated in.
 pub(crate) fn shannon_entropy(s: &[u8]) -> f64 {
     if s.is_empty() {
@@ -98,6 +125,24 @@ pub(crate) fn shannon_entropy(s: &[u8]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stopwords_as_lowercase_contains() {
+        let words: Vec<String> = ["Example", "xxxx", "日本"].map(String::from).to_vec();
+        let s = Stopwords::new(&words).unwrap_or_default();
+        for (value, want) in [
+            ("AKIAEXAMPLE", true),
+            ("aXXXXb", true),
+            ("a日本b", true),
+            ("exampl", false),
+            ("", false),
+        ] {
+            assert_eq!(s.any_in(value.as_bytes()), want, "{value}");
+        }
+        assert!(!Stopwords::default().any_in(b"anything"));
+        let empty = Stopwords::new(&[String::new()]).unwrap_or_default();
+        assert!(empty.any_in(b"anything") && empty.any_in(b""));
+    }
 
     #[test]
     fn entropy_of_uniform_and_constant() {
