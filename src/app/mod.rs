@@ -85,7 +85,7 @@ impl Outcome {
 fn scan(settings: &Settings, scanner: &Scanner) -> Result<i32> {
     let started = Instant::now();
     if !settings.quiet {
-        for w in &scanner.warnings {
+        for w in settings.warnings.iter().chain(&scanner.warnings) {
             eprintln!("keyhound: warning: {}", report::text::sanitize(w));
         }
     }
