@@ -10,6 +10,7 @@ pub(crate) mod ignore;
 pub(crate) mod literal;
 pub(crate) mod patterns;
 pub(crate) mod prefilter;
+mod size;
 
 use crate::aws::candidates::{self, Finder};
 use crate::aws::{pair, AwsRules};

@@ -12,6 +12,7 @@ use regex::bytes::Regex;
 
 use super::literal::exact_keywords_in;
 use super::prefilter::Needles;
+use super::size;
 use crate::error::{Error, Result};
 use crate::rule::file::{self, RuleSpec};
 use crate::rule::{shannon_entropy, Rule, Stopwords};
@@ -163,7 +164,8 @@ impl RuleSet {
             if !ids.insert(spec.id.clone()) {
                 return Err(Error::rule(&name, &spec.id, "id", "defined twice"));
             }
-            rules.push(compile(&name, spec, exact)?);
+            let eager = size::nfa_bound(&hir) > EAGER_BOUND;
+            rules.push(compile(&name, spec, exact, eager)?);
         }
         rules.sort_by(|a, b| a.meta.id.cmp(b.meta.id));
         // Distinct (keyword, exact) pairs: a keyword one rule proves exact and another does not
@@ -321,18 +323,12 @@ impl CompiledRule {
     /// in Unicode mode compiles to an automaton over every UTF-8 sequence, which made
     /// compiling the built-in rules cost more than scanning a 200 MB tree. Patterns that need
     /// Unicode (`\p{L}`, non-ASCII classes) run in Unicode mode.
+    ///
+    /// A pattern that might not fit the size limit was compiled while loading (see `compile`),
+    /// and one that did not fit is a load error, so `None` is not expected here.
     pub(crate) fn regex(&self) -> Option<&Regex> {
         self.regex
-            .get_or_init(|| {
-                let build = |unicode: bool| {
-                    regex::bytes::RegexBuilder::new(&self.spec.pattern)
-                        .unicode(unicode)
-                        .size_limit(32 << 20)
-                        .build()
-                        .ok()
-                };
-                build(false).or_else(|| build(true))
-            })
+            .get_or_init(|| build_regex(&self.spec.pattern).ok())
             .as_ref()
     }
 
@@ -377,7 +373,28 @@ impl CompiledRule {
     }
 }
 
-fn compile(name: &str, spec: RuleSpec, exact: bool) -> Result<CompiledRule> {
+/// The size limit of a rule's compiled regex.
+const REGEX_SIZE_LIMIT: usize = 32 << 20;
+
+/// Patterns whose NFA could take more than this (by `size::nfa_bound`, an upper bound) are
+/// compiled while loading. The built-in patterns are far below it (a test checks), so loading
+/// them compiles nothing.
+pub(crate) const EAGER_BOUND: u64 = (REGEX_SIZE_LIMIT / 8) as u64;
+
+/// A rule's regex: in ASCII mode where the pattern allows it, else in Unicode mode.
+fn build_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
+    let build = |unicode: bool| {
+        regex::bytes::RegexBuilder::new(pattern)
+            .unicode(unicode)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+    };
+    build(false).or_else(|_| build(true))
+}
+
+/// Compiles a rule's allowlist and path limit; its pattern too when `eager` (one that may
+/// not fit the size limit: failing is an error now rather than a rule that never runs).
+fn compile(name: &str, spec: RuleSpec, exact: bool, eager: bool) -> Result<CompiledRule> {
     let at =
         |field: &'static str, e: regex::Error| Error::rule(name, &spec.id, field, e.to_string());
     let (stopwords, allow) = match &spec.allowlist {
@@ -395,10 +412,25 @@ fn compile(name: &str, spec: RuleSpec, exact: bool) -> Result<CompiledRule> {
         Some(p) => Some(regex::Regex::new(p).map_err(|e| at("path", e))?),
         None => None,
     };
+    let regex = std::sync::OnceLock::new();
+    if eager {
+        let compiled = build_regex(&spec.pattern).map_err(|e| {
+            let why = match e {
+                regex::Error::CompiledTooBig(limit) => format!(
+                    "too large to compile: expanded (counted repetitions copy what they \
+                     repeat), it needs more than the {} MiB a pattern may take",
+                    limit >> 20
+                ),
+                other => other.to_string(),
+            };
+            Error::rule(name, &spec.id, "pattern", why)
+        })?;
+        let _ = regex.set(Some(compiled));
+    }
     Ok(CompiledRule {
         meta: file::rule_meta(&spec, name),
         spec,
-        regex: std::sync::OnceLock::new(),
+        regex,
         path,
         stopwords,
         allow,
