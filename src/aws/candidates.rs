@@ -191,6 +191,10 @@ impl Scan<'_> {
         // Where the last base64 value decoded ends: hits come in order, so a hit before it is
         // inside it.
         let mut decoded_to = 0;
+        // Where the last value read after a token name ends: a token name inside that value
+        // (`SessionTokenSessionToken...`) would read the rest of the same run again, up to
+        // 64 KiB for each hit.
+        let mut token_to = 0;
         for (p, hit) in hits {
             let Some((trigger, pattern)) = self.finder.patterns.get(p) else {
                 continue;
@@ -204,11 +208,14 @@ impl Scan<'_> {
                 }
                 Trigger::KeyPrefix => {}
                 Trigger::SecretKeyword => {
-                    found.extend(value::keyword_value(data, hit, CandidateKind::Secret));
+                    found.extend(value::keyword_value(data, hit, CandidateKind::Secret).0);
                 }
-                Trigger::TokenKeyword => {
-                    found.extend(value::keyword_value(data, hit, CandidateKind::Token));
+                Trigger::TokenKeyword if hit.start >= token_to => {
+                    let (token, read_to) = value::keyword_value(data, hit, CandidateKind::Token);
+                    found.extend(token);
+                    token_to = read_to;
                 }
+                Trigger::TokenKeyword => {}
                 Trigger::Base64Marker => {
                     if depth < MAX_DEPTH && literal_here && hit.start >= decoded_to {
                         self.base64(data, hit.start, depth, outer, &mut decoded_to);
@@ -376,6 +383,27 @@ pub(crate) mod tests {
             .collect();
         let got = kinds(&base64_encode(text.as_bytes()));
         assert_eq!(got.len(), keys.len(), "{:?}", got.get(..3));
+    }
+
+    #[test]
+    fn names_repeated_along_one_run_are_read_once() {
+        // `SessionTokenSessionToken...` is one run of value characters with a token name every
+        // 12 bytes: each hit used to read the rest of the run, up to 64 KiB (1.5 MB of such
+        // names took 19 s). The real values after it are still found.
+        let token = format!("IQoJb3JpZ2luX2Vj{}", SECRET.repeat(7).replace('/', "+"));
+        let text = format!(
+            "{}{} ,\"SessionToken\": \"{token}\", \"SecretAccessKey\": \"{SECRET}\"\n",
+            "SessionToken".repeat(20_000),
+            "SecretAccessKey".repeat(20_000),
+        );
+        let got = kinds(&text);
+        assert_eq!(
+            got,
+            [
+                (CandidateKind::Token, token.clone()),
+                (CandidateKind::Secret, SECRET.to_string())
+            ]
+        );
     }
 
     #[test]
