@@ -61,14 +61,33 @@ pub(crate) fn finding(f: &Finding, report: &Report<'_>) -> Value {
     })
 }
 
+/// The findings array, each finding built as it is written: a report of many findings never
+/// holds them all as JSON values at once (about 6 KB each).
+struct Findings<'a>(&'a Report<'a>);
+
+impl serde::Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.findings.iter().map(|f| finding(f, self.0)))
+    }
+}
+
+/// The document, in the order its keys are written.
+#[derive(serde::Serialize)]
+struct Document<'a> {
+    version: u32,
+    tool: Value,
+    findings: Findings<'a>,
+    summary: Value,
+}
+
 /// One JSON document.
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let c = report.counts;
-    let doc = json!({
-        "version": SCHEMA_VERSION,
-        "tool": {"name": "keyhound", "version": env!("CARGO_PKG_VERSION")},
-        "findings": report.findings.iter().map(|f| finding(f, report)).collect::<Vec<_>>(),
-        "summary": {
+    let doc = Document {
+        version: SCHEMA_VERSION,
+        tool: json!({"name": "keyhound", "version": env!("CARGO_PKG_VERSION")}),
+        findings: Findings(report),
+        summary: json!({
             "findings": report.findings.len(),
             "files": c.files,
             "bytes": c.bytes,
@@ -87,8 +106,8 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 "baseline": report.suppressed.baseline,
             },
             "config": report.config_file,
-        },
-    });
+        }),
+    };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }

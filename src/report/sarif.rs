@@ -169,6 +169,43 @@ fn properties(f: &Finding, primary: &Location) -> Value {
     Value::Object(props)
 }
 
+/// The SARIF log, in the order its keys are written.
+#[derive(serde::Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    automation_details: Value,
+    invocations: Value,
+    results: Results<'a>,
+}
+
+/// The results, each built as it is written: a log of many findings never holds them all
+/// as JSON values at once.
+struct Results<'a> {
+    report: &'a Report<'a>,
+    index: &'a HashMap<&'a str, usize>,
+}
+
+impl serde::Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let report = self.report;
+        s.collect_seq(
+            report
+                .findings
+                .iter()
+                .filter_map(|f| result(f, report, self.index)),
+        )
+    }
+}
+
 /// Writes the SARIF log.
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     // The first rule of each id (ids are unique), looked up once per finding.
@@ -176,29 +213,28 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
     for (i, r) in report.rules.iter().enumerate() {
         index.entry(r.id).or_insert(i);
     }
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .filter_map(|f| result(f, report, &index))
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+    let results = Results {
+        report,
+        index: &index,
+    };
+    let doc = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({"driver": {
                 "name": "keyhound",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": INFORMATION_URI,
                 "rules": report.rules.iter().map(|r| rule(r)).collect::<Vec<_>>(),
-            }},
-            "automationDetails": {"id": "keyhound/"},
-            "invocations": [{
+            }}),
+            automation_details: json!({"id": "keyhound/"}),
+            invocations: json!([{
                 "executionSuccessful": report.exit_code != 2,
                 "exitCode": report.exit_code,
-            }],
-            "results": results,
+            }]),
+            results,
         }],
-    });
+    };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
