@@ -8,6 +8,7 @@
 mod buckets;
 pub(crate) mod ignore;
 pub(crate) mod literal;
+mod near;
 pub(crate) mod patterns;
 pub(crate) mod prefilter;
 mod size;

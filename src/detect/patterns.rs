@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 
 use regex::bytes::Regex;
 
-use super::literal::exact_keywords_in;
+use super::literal::{exact_keywords_in, hir_contains_any};
+use super::near;
 use super::prefilter::Needles;
 use super::size;
 use crate::error::{Error, Result};
@@ -30,6 +31,9 @@ pub(crate) struct CompiledRule {
     allow: Vec<Regex>,
     /// Its keywords are searched as written (`literal::exact_keywords`).
     exact: bool,
+    /// When every match holds one of its keywords as written and is at most this many bytes
+    /// long: its regex runs only around the keywords' hits (see `near`).
+    span: Option<usize>,
 }
 
 /// The keyword prefilter: every occurrence of every keyword, in one search per group of
@@ -65,21 +69,21 @@ impl Keywords {
         })
     }
 
-    /// Calls `hit(keyword index)` for each keyword occurrence found; the exact keywords only
-    /// when `exact` is set.
-    fn each(&self, data: &[u8], exact: bool, mut hit: impl FnMut(usize)) {
+    /// Calls `hit(keyword index, start)` for each keyword occurrence found (start `None` when
+    /// it is not known); the exact keywords only when `exact` is set.
+    fn each(&self, data: &[u8], exact: bool, mut hit: impl FnMut(usize, Option<usize>)) {
         if exact {
             let search = self
                 .exact
                 .get_or_init(|| Needles::build(self.exact_list.clone(), false));
             match search {
-                Ok(Some(n)) => n.each(data, &mut |k, _, _| hit(k)),
+                Ok(Some(n)) => n.each(data, &mut |k, at, _| hit(k, Some(at))),
                 Ok(None) => {}
-                Err(_) => self.exact_list.iter().for_each(|(_, k)| hit(*k)),
+                Err(_) => self.exact_list.iter().for_each(|(_, k)| hit(*k, None)),
             }
         }
         if let Some(n) = &self.folded {
-            let mut hit = |k: usize, _: usize, _: usize| hit(k);
+            let mut hit = |k: usize, _: usize, _: usize| hit(k, None);
             if n.needs_lowercase() {
                 n.each(&data.to_ascii_lowercase(), &mut hit);
             } else {
@@ -106,6 +110,12 @@ pub(crate) struct RuleSet {
     keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords (imported ones may have none): they run on every blob.
     always: Vec<usize>,
+    /// The exact keyword patterns of each rule whose regex runs near its hits, and the byte
+    /// length of each keyword pattern.
+    rule_keywords: Vec<Vec<usize>>,
+    keyword_len: Vec<usize>,
+    /// Whether each keyword pattern is searched as written.
+    exact_pattern: Vec<bool>,
     /// Rule index by id.
     by_id: HashMap<&'static str, usize>,
 }
@@ -119,6 +129,9 @@ impl RuleSet {
             keywords: None,
             keyword_rules: Vec::new(),
             always: Vec::new(),
+            rule_keywords: Vec::new(),
+            keyword_len: Vec::new(),
+            exact_pattern: Vec::new(),
             by_id: HashMap::new(),
         }
     }
@@ -161,11 +174,17 @@ impl RuleSet {
         for (name, spec) in specs {
             let hir = file::validate(&name, &spec)?;
             let exact = exact_keywords_in(&spec, &hir);
+            let needles: Vec<&[u8]> = spec.keywords.iter().map(|k| k.as_bytes()).collect();
+            let span = hir_contains_any(&hir, &needles)
+                .then(|| hir.properties().maximum_len())
+                .flatten();
             if !ids.insert(spec.id.clone()) {
                 return Err(Error::rule(&name, &spec.id, "id", "defined twice"));
             }
             let eager = size::nfa_bound(&hir) > EAGER_BOUND;
-            rules.push(compile(&name, spec, exact, eager)?);
+            let mut rule = compile(&name, spec, exact, eager)?;
+            rule.span = span;
+            rules.push(rule);
         }
         rules.sort_by(|a, b| a.meta.id.cmp(b.meta.id));
         // Distinct (keyword, exact) pairs: a keyword one rule proves exact and another does not
@@ -173,6 +192,7 @@ impl RuleSet {
         let mut patterns: Vec<(String, bool)> = Vec::new();
         let mut index: HashMap<(String, bool), usize> = HashMap::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut rule_keywords: Vec<Vec<usize>> = vec![Vec::new(); rules.len()];
         for (i, r) in rules.iter().enumerate() {
             for k in &r.spec.keywords {
                 let key = if r.exact {
@@ -190,8 +210,15 @@ impl RuleSet {
                         v.push(i);
                     }
                 }
+                if let (Some(ks), Some(_)) = (rule_keywords.get_mut(i), r.span) {
+                    if !ks.contains(&p) {
+                        ks.push(p);
+                    }
+                }
             }
         }
+        let keyword_len = patterns.iter().map(|(k, _)| k.len()).collect();
+        let exact_pattern = patterns.iter().map(|(_, e)| *e).collect();
         let keywords = if patterns.is_empty() {
             None
         } else {
@@ -210,6 +237,9 @@ impl RuleSet {
             keywords,
             keyword_rules,
             always,
+            rule_keywords,
+            keyword_len,
+            exact_pattern,
             by_id,
         })
     }
@@ -238,18 +268,19 @@ impl RuleSet {
             .map_or(&[], |k| k.exact_list.as_slice())
     }
 
-    /// Like `matches_at`; with `exact_found`, the exact keywords found in `data` (indices of
-    /// `exact_needles`) are taken from there instead of being searched again.
+    /// Like `matches_at`; with `exact_found`, the occurrences (keyword index, start) of the
+    /// exact keywords in `data` (indices of `exact_needles`) are taken from there instead of
+    /// being searched again.
     pub(crate) fn matches_with(
         &self,
         data: &[u8],
         path: Option<&str>,
-        exact_found: Option<&[usize]>,
+        exact_found: Option<&[(usize, usize)]>,
     ) -> Vec<RuleMatch> {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        let triggered = self.triggered(data, exact_found);
+        let (triggered, hits) = self.triggered(data, exact_found);
         let mut out = Vec::new();
         for i in triggered {
             let Some(rule) = self.rules.get(i) else {
@@ -260,7 +291,10 @@ impl RuleSet {
                     continue;
                 }
             }
-            rule.matches(i, data, &mut out);
+            let near = hits
+                .as_ref()
+                .and_then(|h| self.stretches(i, rule.span?, h, data.len()));
+            rule.matches(i, data, near.as_deref(), &mut out);
         }
         out.sort_by_key(|m| (m.span.start, m.rule));
         out.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
@@ -268,27 +302,67 @@ impl RuleSet {
     }
 
     /// The rules that the keywords in `data` trigger, and those without keywords, in order
-    /// and once each: the cost follows the keywords found, not the number of rules. The exact
+    /// and once each: the cost follows the keywords found, not the number of rules. Also the
+    /// starts of each exact keyword's occurrences (`None` if some are not known). The exact
     /// keywords are taken from `exact_found` when given.
-    fn triggered(&self, data: &[u8], exact_found: Option<&[usize]>) -> Vec<usize> {
+    fn triggered(
+        &self,
+        data: &[u8],
+        exact_found: Option<&[(usize, usize)]>,
+    ) -> (Vec<usize>, Option<HashMap<usize, Vec<usize>>>) {
         let mut triggered: Vec<usize> = self.always.clone();
         let mut seen: HashSet<usize> = HashSet::new();
-        let mut trigger = |p: usize| {
+        let mut hits: Option<HashMap<usize, Vec<usize>>> = Some(HashMap::new());
+        let mut trigger = |p: usize, start: Option<usize>| {
             if seen.insert(p) {
                 if let Some(rs) = self.keyword_rules.get(p) {
                     triggered.extend_from_slice(rs);
                 }
             }
+            match (start, hits.as_mut()) {
+                (Some(s), Some(h)) => h.entry(p).or_default().push(s),
+                // An exact keyword found where it is not known (its search could not be
+                // built): every rule searches the whole blob.
+                (None, Some(_)) if self.exact_pattern.get(p).copied().unwrap_or(true) => {
+                    hits = None;
+                }
+                _ => {}
+            }
         };
         if let Some(found) = exact_found {
-            found.iter().for_each(|&p| trigger(p));
+            found.iter().for_each(|&(p, s)| trigger(p, Some(s)));
         }
         if let Some(k) = &self.keywords {
             k.each(data, exact_found.is_none(), &mut trigger);
         }
         triggered.sort_unstable();
         triggered.dedup();
-        triggered
+        (triggered, hits)
+    }
+
+    /// The stretches of `data` where rule `i` (whose matches are at most `span` bytes) can
+    /// match, from the hits of its keywords; `None` to search all of it.
+    fn stretches(
+        &self,
+        i: usize,
+        span: usize,
+        hits: &HashMap<usize, Vec<usize>>,
+        len: usize,
+    ) -> Option<Vec<Range<usize>>> {
+        let keywords = self.rule_keywords.get(i)?;
+        let count: usize = keywords
+            .iter()
+            .map(|p| hits.get(p).map_or(0, Vec::len))
+            .sum();
+        if count.saturating_mul(span.saturating_mul(2)) >= len {
+            return None;
+        }
+        let mut at = Vec::with_capacity(count);
+        for p in keywords {
+            let klen = self.keyword_len.get(*p).copied().unwrap_or(0);
+            at.extend(hits.get(p).into_iter().flatten().map(|&s| (s, s + klen)));
+        }
+        near::stretches(at, span, len)
     }
 
     /// Whether rule `id` may report a finding in a file at `path`: false only for a rule
@@ -332,19 +406,26 @@ impl CompiledRule {
             .as_ref()
     }
 
-    /// Adds the accepted matches of this rule (rule `i` of its set) in `data` to `out`.
-    fn matches(&self, i: usize, data: &[u8], out: &mut Vec<RuleMatch>) {
+    /// Adds the accepted matches of this rule (rule `i` of its set) in `data` to `out`; only
+    /// those in `near` when given (see `near`).
+    fn matches(
+        &self,
+        i: usize,
+        data: &[u8],
+        near: Option<&[Range<usize>]>,
+        out: &mut Vec<RuleMatch>,
+    ) {
         let Some(regex) = self.regex() else {
             return;
         };
-        for caps in regex.captures_iter(data) {
+        let mut each = |caps: &regex::bytes::Captures<'_>| {
             let group = match self.spec.secret_group {
                 None => 1,
                 Some(usize::MAX) => usize::from(caps.len() > 1),
                 Some(g) => g,
             };
             let Some(g) = caps.get(group) else {
-                continue;
+                return;
             };
             if self.accepts(g.as_bytes()) {
                 out.push(RuleMatch {
@@ -353,6 +434,10 @@ impl CompiledRule {
                     value: String::from_utf8_lossy(g.as_bytes()).into_owned(),
                 });
             }
+        };
+        match near {
+            Some(stretches) => near::captures_in(regex, data, stretches, &mut each),
+            None => regex.captures_iter(data).for_each(|c| each(&c)),
         }
     }
 
@@ -435,132 +520,9 @@ fn compile(name: &str, spec: RuleSpec, exact: bool, eager: bool) -> Result<Compi
         stopwords,
         allow,
         exact,
+        span: None,
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const FILE: &str = r#"
-[[rules]]
-id = "demo-token"
-name = "Demo token"
-severity = "high"
-pattern = '''\b(dmo_[A-Za-z0-9]{20})\b'''
-keywords = ["dmo_"]
-entropy = 3.0
-examples = ['''t = "dmo_Ab3De5Gh7Jk9Lm1Np2Qr"''']
-negative_examples = ['''dmo_aaaaaaaaaaaaaaaaaaaa''']
-[rules.allowlist]
-stopwords = ["example"]
-"#;
-
-    #[test]
-    fn loads_and_matches_through_prefilter() {
-        let set = RuleSet::from_files(&[("demo.toml".into(), FILE.into())])
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(set.rules().len(), 1);
-        let m = set.matches(b"x = 'DMO_nope' and dmo_Ab3De5Gh7Jk9Lm1Np2Qr here");
-        assert_eq!(m.len(), 1);
-        assert_eq!(
-            m.first().map(|m| m.value.as_str()),
-            Some("dmo_Ab3De5Gh7Jk9Lm1Np2Qr")
-        );
-        assert!(
-            set.matches(b"dmo_aaaaaaaaaaaaaaaaaaaa").is_empty(),
-            "entropy floor"
-        );
-        assert!(
-            set.matches(b"dmo_exampleAb3De5Gh7Jk9").is_empty(),
-            "stopword"
-        );
-        assert!(set.matches(b"nothing here").is_empty());
-    }
-
-    #[test]
-    fn thousands_of_rules_run_only_where_their_keywords_are() {
-        // 3,000 rules with a keyword each, 20 sharing one keyword (listed twice by one of
-        // them), and one with none, which runs everywhere.
-        let rule = |id: &str, pattern: &str, keywords: &str| {
-            format!(
-                "[[rules]]\nid = \"{id}\"\nname = \"N\"\nseverity = \"low\"\n\
-                 pattern = '''{pattern}'''\nkeywords = [{keywords}]\n"
-            )
-        };
-        let mut file = String::new();
-        for i in 0..3000 {
-            let kw = format!("\"tk{i}x_\"");
-            file.push_str(&rule(
-                &format!("r{i}"),
-                &format!(r"\b(tk{i}x_[a-z]{{8}})\b"),
-                &kw,
-            ));
-        }
-        for i in 0..20 {
-            let kw = if i == 0 {
-                "\"shared\", \"shared\""
-            } else {
-                "\"shared\""
-            };
-            file.push_str(&rule(
-                &format!("s{i}"),
-                &format!(r"shared{i}=([a-z]{{8}})"),
-                kw,
-            ));
-        }
-        file.push_str(&rule("always", r"always=([a-z]{8})", ""));
-        let set =
-            RuleSet::from_files(&[("many.toml".into(), file)]).unwrap_or_else(|e| panic!("{e}"));
-        let ids = |text: &str| -> Vec<&str> {
-            let mut v: Vec<&str> = set
-                .matches(text.as_bytes())
-                .iter()
-                .filter_map(|m| set.get(m.rule).map(|r| r.meta.id))
-                .collect();
-            v.sort_unstable();
-            v
-        };
-        assert_eq!(
-            ids("a tk17x_abcdefgh b tk2999x_abcdefgh shared0=abcdefgh shared19=qwertyui"),
-            ["r17", "r2999", "s0", "s19"]
-        );
-        assert_eq!(ids("always=abcdefgh tk5x_"), ["always"]);
-        assert!(ids("nothing here").is_empty());
-        assert!(set.by_id("r1234").is_some() && set.by_id("r3000").is_none());
-    }
-
-    #[test]
-    fn errors_name_file_rule_and_field() {
-        let bad = FILE.replace("(dmo_[A-Za-z0-9]{20})", "(dmo_[A-Z");
-        let e = RuleSet::from_files(&[("demo.toml".into(), bad)])
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(
-            e.contains("demo.toml") && e.contains("demo-token") && e.contains("pattern"),
-            "{e}"
-        );
-        let two = FILE.replace(r"(dmo_[A-Za-z0-9]{20})", r"(dmo_)([A-Za-z0-9]{20})");
-        let e = RuleSet::from_files(&[("demo.toml".into(), two)])
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(e.contains("exactly one capture group"), "{e}");
-        let unknown = FILE.replace("entropy = 3.0", "entropy = 3.0\ncolour = 1");
-        let e = RuleSet::from_files(&[("demo.toml".into(), unknown)])
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(e.contains("demo.toml") && e.contains("colour"), "{e}");
-        let dup = format!(
-            "{FILE}\n{}",
-            FILE.replace("[rules.allowlist]\nstopwords = [\"example\"]", "")
-        );
-        let e = RuleSet::from_files(&[("demo.toml".into(), dup)])
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(e.contains("defined twice"), "{e}");
-    }
-}
+mod tests;

@@ -48,8 +48,8 @@ impl crate::aws::candidates::LiteralSearch for AwsLiterals {
 pub(crate) struct Found {
     /// Every AWS literal occurrence, packed by `aws::candidates::found_hit`.
     pub(crate) aws: Vec<u64>,
-    /// The indices of the exact rule keywords that occur.
-    pub(crate) keywords: Vec<usize>,
+    /// Every occurrence of an exact rule keyword, as (keyword index, start).
+    pub(crate) keywords: Vec<(usize, usize)>,
 }
 
 impl SharedSearch {
@@ -71,19 +71,16 @@ impl SharedSearch {
         Some(SharedSearch { search, aws: n })
     }
 
-    /// Searches `data` once for both. (The keywords found are gathered from their
-    /// occurrences, not from a flag per keyword: a blob costs what it holds, not what the
-    /// rules hold.)
+    /// Searches `data` once for both. (The keywords found are their occurrences, not a flag
+    /// per keyword: a blob costs what it holds, not what the rules hold.)
     pub(crate) fn run(&self, data: &[u8]) -> Found {
         let mut aws = Vec::new();
         let mut keywords = Vec::new();
         self.search
             .each(data, &mut |id, start, _| match id.checked_sub(self.aws) {
                 None => aws.push(crate::aws::candidates::found_hit(id, start)),
-                Some(k) => keywords.push(k),
+                Some(k) => keywords.push((k, start)),
             });
-        keywords.sort_unstable();
-        keywords.dedup();
         Found { aws, keywords }
     }
 }

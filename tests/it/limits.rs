@@ -347,3 +347,37 @@ fn thousands_of_user_rules_load_and_report_only_their_own_tokens() {
         out.stdout_str()
     );
 }
+
+#[test]
+fn a_configuration_of_thousands_of_rules_scanned_with_its_tree() {
+    // The configuration holds every rule's keyword, so one blob triggers them all: each rule
+    // searched the whole blob (rules x blob size). Rules whose matches must hold their keyword
+    // now search only around its hits, with the same findings.
+    let token = |i: usize| format!("bt{i}x_{}", hex(11_000 + i as u64, 20));
+    let dir = Tree::new();
+    dir.write(".keyhound.toml", many_rules(2000, &token));
+    dir.write("src/tokens.txt", format!("{}\n{}\n", token(7), token(1999)));
+    let out = json_scan(dir.path(), &["--no-builtin-rules", "."]).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc = out.json();
+    let mut found: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let path = f["locations"][0]["path"].as_str().unwrap_or_default();
+            let value = f["secret"].as_str().unwrap_or_default();
+            (
+                path.rsplit('/').next().unwrap_or_default().to_string(),
+                value.to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    let mut want: Vec<(String, String)> = (0..2000)
+        .map(|i| (".keyhound.toml".to_string(), token(i)))
+        .chain([7, 1999].map(|i| ("tokens.txt".to_string(), token(i))))
+        .collect();
+    want.sort();
+    assert_eq!(found, want);
+}
