@@ -110,7 +110,7 @@ pub struct ScanArgs {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Number of threads (default: all cores).
+    /// Number of threads (default: all cores; at most 4 per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -155,7 +155,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "URL")]
     pub sts_endpoint: Option<String>,
 
-    /// How many verification requests run at once.
+    /// How many verification requests run at once (at most 256).
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub verify_concurrency: usize,
 

@@ -1,22 +1,28 @@
 //! The line index: byte offsets of a blob turned into 1-based lines and columns (columns count
 //! characters), computed only for the offsets of matches. All offsets of a blob are resolved in
 //! one forward pass, and all offsets of one line in one pass over that line, so the cost is
-//! linear in the blob whatever the number of matches on a line.
+//! linear in the blob whatever the number of matches on a line. Also the lines around a
+//! position, bounded in bytes, so that looking around each of many matches on one long line
+//! does not read the whole line each time.
 
-/// Start of the line holding `pos`.
-pub(crate) fn line_start(data: &[u8], pos: usize) -> usize {
+/// Start of the line `lines` lines above the one holding `pos`, or `floor` if that is later:
+/// the start of the line before it, `lines` times, reading no byte before `floor`.
+pub(crate) fn lines_before(data: &[u8], pos: usize, lines: usize, floor: usize) -> usize {
     let pos = pos.min(data.len());
-    data.get(..pos)
-        .and_then(|d| memchr::memrchr(b'\n', d))
-        .map_or(0, |p| p + 1)
+    let floor = floor.min(pos);
+    data.get(floor..pos)
+        .and_then(|d| memchr::memrchr_iter(b'\n', d).nth(lines))
+        .map_or(floor, |p| floor + p + 1)
 }
 
-/// End of the line holding `pos` (index of its `\n`, or the end of data).
-pub(crate) fn line_end(data: &[u8], pos: usize) -> usize {
-    let pos = pos.min(data.len());
-    data.get(pos..)
-        .and_then(|d| memchr::memchr(b'\n', d))
-        .map_or(data.len(), |p| pos + p)
+/// End of the line `lines` lines below the one holding `pos`, or `ceil` if that is earlier:
+/// the end of the line after it, `lines` times, reading no byte from `ceil` on.
+pub(crate) fn lines_after(data: &[u8], pos: usize, lines: usize, ceil: usize) -> usize {
+    let ceil = ceil.min(data.len());
+    let pos = pos.min(ceil);
+    data.get(pos..ceil)
+        .and_then(|d| memchr::memchr_iter(b'\n', d).nth(lines))
+        .map_or(ceil, |p| pos + p)
 }
 
 /// Maps byte offsets to 1-based (line, column) pairs, columns in characters. Offsets are
@@ -103,6 +109,22 @@ impl Positions {
 mod tests {
     use super::*;
 
+    /// Start of the line holding `pos`.
+    fn line_start(data: &[u8], pos: usize) -> usize {
+        let pos = pos.min(data.len());
+        data.get(..pos)
+            .and_then(|d| memchr::memrchr(b'\n', d))
+            .map_or(0, |p| p + 1)
+    }
+
+    /// End of the line holding `pos` (index of its `\n`, or the end of data).
+    fn line_end(data: &[u8], pos: usize) -> usize {
+        let pos = pos.min(data.len());
+        data.get(pos..)
+            .and_then(|d| memchr::memchr(b'\n', d))
+            .map_or(data.len(), |p| pos + p)
+    }
+
     #[test]
     fn line_index_counts_lines_and_chars() {
         let d = "ab\ncé d\r\nxyz".as_bytes();
@@ -112,6 +134,39 @@ mod tests {
         let z = d.iter().position(|&b| b == b'z').unwrap_or(0);
         assert_eq!(li.locate(z), (3, 3));
         assert_eq!(li.locate(1), (1, 2));
+    }
+
+    #[test]
+    fn lines_around_a_position_within_bounds() {
+        let d = b"a\nbb\nccc\ndddd\neeeee";
+        let c = 6; // the first `c`
+        for lines in 0..5 {
+            // As many `line_start` / `line_end` steps as asked, then the bound.
+            let mut start = line_start(d, c);
+            let mut end = line_end(d, c);
+            for _ in 0..lines {
+                if start > 0 {
+                    start = line_start(d, start - 1);
+                }
+                if end < d.len() {
+                    end = line_end(d, end + 1);
+                }
+            }
+            for bound in 0..d.len() {
+                let floor = bound.min(c);
+                assert_eq!(
+                    lines_before(d, c, lines, floor),
+                    start.max(floor),
+                    "{lines} {bound}"
+                );
+                let ceil = bound.max(c);
+                assert_eq!(
+                    lines_after(d, c, lines, ceil),
+                    end.min(ceil),
+                    "{lines} {bound}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -13,27 +13,52 @@ use regex::Regex;
 use crate::config::project::{AllowSpec, ConfigFile};
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Status};
+use crate::rule::Stopwords;
 use crate::source::fs::normalize;
 use crate::source::STDIN_NAME;
+
+/// At most this many entries in one list of an allowlist (`paths`, `path_regexes`,
+/// `regexes`). Each is compiled into a matcher of its own (a path glob costs about 65 µs and
+/// 7 KB to compile) and checked for each finding (regexes) or each path with findings.
+const MAX_ALLOWLIST_ENTRIES: usize = 10_000;
+
+/// Path globs compiled into one set. globset compiles the globs that need a regex into one
+/// automaton, which grows faster than the list and fails ("error building NFA") past some
+/// thousands; sets of this many stay small.
+const GLOBS_PER_SET: usize = 1_000;
 
 /// A compiled allowlist.
 #[derive(Debug, Default)]
 pub(crate) struct Allowlist {
-    paths: Option<GlobSet>,
+    paths: Vec<GlobSet>,
     path_regexes: Vec<Regex>,
     regexes: Vec<Regex>,
-    stopwords: Vec<String>,
+    stopwords: Stopwords,
 }
 
 impl Allowlist {
     /// Compiles `spec`, the allowlist at `field` of configuration `file`.
     fn compile(spec: &AllowSpec, file: &str, field: &str) -> Result<Allowlist> {
         let err = |sub: &str, msg: String| Error::config(file, format!("{field}.{sub}"), msg);
-        let paths = if spec.paths.is_empty() {
-            None
-        } else {
+        for (sub, n) in [
+            ("paths", spec.paths.len()),
+            ("path_regexes", spec.path_regexes.len()),
+            ("regexes", spec.regexes.len()),
+        ] {
+            if n > MAX_ALLOWLIST_ENTRIES {
+                return Err(err(
+                    sub,
+                    format!(
+                        "{n} entries; at most {MAX_ALLOWLIST_ENTRIES} are supported (each one \
+                         is compiled and checked on its own: use fewer, broader patterns)"
+                    ),
+                ));
+            }
+        }
+        let mut paths = Vec::new();
+        for chunk in spec.paths.chunks(GLOBS_PER_SET) {
             let mut b = GlobSetBuilder::new();
-            for p in &spec.paths {
+            for p in chunk {
                 let pattern = p.trim_start_matches("./");
                 // Gitignore style: a pattern without a slash matches at any depth.
                 let pattern = if pattern.contains('/') {
@@ -41,17 +66,13 @@ impl Allowlist {
                 } else {
                     format!("**/{pattern}")
                 };
-                // Gitignore style: `*` stops at `/`; `**` crosses directories.
-                let glob = |p: &str| GlobBuilder::new(p).literal_separator(true).build();
-                b.add(glob(&pattern).map_err(|e| err("paths", format!("{p:?}: {e}")))?);
-                if !pattern.ends_with("/**") {
-                    if let Ok(g) = glob(&format!("{pattern}/**")) {
-                        b.add(g);
-                    }
-                }
+                // Gitignore style: `*` stops at `/`; `**` crosses directories. (A directory
+                // that matches covers what it holds: see `allows_path`.)
+                let glob = GlobBuilder::new(&pattern).literal_separator(true).build();
+                b.add(glob.map_err(|e| err("paths", format!("{p:?}: {e}")))?);
             }
-            Some(b.build().map_err(|e| err("paths", e.to_string()))?)
-        };
+            paths.push(b.build().map_err(|e| err("paths", e.to_string()))?);
+        }
         let path_regexes = spec
             .path_regexes
             .iter()
@@ -66,32 +87,56 @@ impl Allowlist {
             paths,
             path_regexes,
             regexes,
-            stopwords: spec
-                .stopwords
-                .iter()
-                .map(|s| s.to_ascii_lowercase())
-                .collect(),
+            stopwords: Stopwords::new(&spec.stopwords).map_err(|e| err("stopwords", e))?,
         })
     }
 
-    /// Does this allowlist let `f` through (i.e. drop it)?
-    fn allows(&self, f: &Finding, rel_path: &str) -> bool {
-        if self.paths.as_ref().is_some_and(|g| g.is_match(rel_path))
+    /// Whether it has path entries at all.
+    fn has_paths(&self) -> bool {
+        !self.paths.is_empty() || !self.path_regexes.is_empty()
+    }
+
+    /// Does it allow every finding in the file at `rel_path`? A glob matches the path or one
+    /// of the directories that hold it (`build` covers `build/app.js`).
+    fn allows_path(&self, rel_path: &str) -> bool {
+        let dirs = || {
+            rel_path
+                .match_indices('/')
+                .filter_map(|(i, _)| rel_path.get(..i))
+                .filter(|d| !d.is_empty())
+        };
+        self.paths
+            .iter()
+            .any(|set| set.is_match(rel_path) || dirs().any(|d| set.is_match(d)))
             || self.path_regexes.iter().any(|r| r.is_match(rel_path))
-        {
-            return true;
-        }
+    }
+
+    /// Does it allow `f` for its value?
+    fn allows_value(&self, f: &Finding) -> bool {
         let value = match (&f.secret, &f.session_token, &f.aws) {
             (Some(s), _, _) => s.expose().to_string(),
             (None, Some(t), _) => t.expose().to_string(),
             (None, None, Some(a)) => a.key_id.clone(),
             _ => return false,
         };
-        if self.regexes.iter().any(|r| r.is_match(&value)) {
-            return true;
+        self.regexes.iter().any(|r| r.is_match(&value)) || self.stopwords.any_in(value.as_bytes())
+    }
+}
+
+/// The answers of `Allowlist::allows_path`, asked once per path and allowlist: a file with
+/// thousands of findings is matched against the globs once.
+#[derive(Default)]
+struct PathAnswers(HashMap<(Option<String>, String), bool>);
+
+impl PathAnswers {
+    fn allows(&mut self, a: &Allowlist, rule: Option<&str>, rel: &str) -> bool {
+        if !a.has_paths() {
+            return false;
         }
-        let lower = value.to_ascii_lowercase();
-        self.stopwords.iter().any(|w| lower.contains(w.as_str()))
+        *self
+            .0
+            .entry((rule.map(str::to_string), rel.to_string()))
+            .or_insert_with(|| a.allows_path(rel))
     }
 }
 
@@ -255,18 +300,30 @@ impl Suppressions {
 
     /// Drops findings of disabled rules and allowlisted findings; counts them.
     pub(crate) fn apply_config(&self, findings: &mut Vec<Finding>, n: &mut Suppressed) {
+        let mut paths = PathAnswers::default();
+        // Each shown path is made relative once (it may resolve links on disk).
+        let mut relative: HashMap<String, String> = HashMap::new();
         findings.retain(|f| {
             if self.disabled.contains(f.rule.id) {
                 n.disabled += 1;
                 return false;
             }
             let path = f.primary().map(|l| l.path.as_str()).unwrap_or("");
-            let rel = self.base.relative(path);
-            if self.global.allows(f, &rel)
+            let rel = match relative.get(path) {
+                Some(r) => r.clone(),
+                None => {
+                    let r = self.base.relative(path).into_owned();
+                    relative.insert(path.to_string(), r.clone());
+                    r
+                }
+            };
+            let id = f.rule.id;
+            if paths.allows(&self.global, None, &rel)
+                || self.global.allows_value(f)
                 || self
                     .per_rule
-                    .get(f.rule.id)
-                    .is_some_and(|a| a.allows(f, &rel))
+                    .get(id)
+                    .is_some_and(|a| paths.allows(a, Some(id), &rel) || a.allows_value(f))
             {
                 n.allowlist += 1;
                 return false;

@@ -118,7 +118,7 @@ impl Outcome {
 fn scan(settings: &Settings, scanner: &Scanner, files: &mut Outputs) -> Result<i32> {
     let started = Instant::now();
     if !settings.quiet {
-        for w in &scanner.warnings {
+        for w in settings.warnings.iter().chain(&scanner.warnings) {
             eprintln!("keyhound: warning: {}", report::text::sanitize(w));
         }
     }

@@ -141,9 +141,7 @@ impl Probe for DetectorProbe<'_> {
     fn has_keyword(&self, id: &str, text: &str) -> bool {
         self.0
             .patterns()
-            .rules()
-            .iter()
-            .find(|r| r.spec.id == id)
+            .by_id(id)
             .is_some_and(|r| keyword_in(&r.spec, text))
     }
 }

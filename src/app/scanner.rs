@@ -88,8 +88,8 @@ pub(crate) fn detector(builtin_rules: bool, project: &Project) -> Result<Detecto
 /// configuration's warnings.
 fn check_rule_ids(project: &Project, detector: &Detector) -> Result<Vec<String>> {
     let name = project.name();
-    let rules = detector.rules();
-    let known = |id: &str| rules.iter().any(|r| r.id == id);
+    let ids: HashSet<&str> = detector.rules().iter().map(|r| r.id).collect();
+    let known = |id: &str| ids.contains(id);
     let mut warnings = project.config.warnings.clone();
     let per_rule = project.config.allowlist.iter().flat_map(|a| a.rule.keys());
     let named = project

@@ -188,7 +188,13 @@ impl Scan<'_> {
         hits: impl Iterator<Item = (usize, Range<usize>)>,
     ) {
         let mut found: Vec<Candidate> = Vec::new();
-        let mut decoded_runs: Vec<Range<usize>> = Vec::new();
+        // Where the last base64 value decoded ends: hits come in order, so a hit before it is
+        // inside it.
+        let mut decoded_to = 0;
+        // Where the last value read after a token name ends: a token name inside that value
+        // (`SessionTokenSessionToken...`) would read the rest of the same run again, up to
+        // 64 KiB for each hit.
+        let mut token_to = 0;
         for (p, hit) in hits {
             let Some((trigger, pattern)) = self.finder.patterns.get(p) else {
                 continue;
@@ -202,17 +208,17 @@ impl Scan<'_> {
                 }
                 Trigger::KeyPrefix => {}
                 Trigger::SecretKeyword => {
-                    found.extend(value::keyword_value(data, hit, CandidateKind::Secret));
+                    found.extend(value::keyword_value(data, hit, CandidateKind::Secret).0);
                 }
-                Trigger::TokenKeyword => {
-                    found.extend(value::keyword_value(data, hit, CandidateKind::Token));
+                Trigger::TokenKeyword if hit.start >= token_to => {
+                    let (token, read_to) = value::keyword_value(data, hit, CandidateKind::Token);
+                    found.extend(token);
+                    token_to = read_to;
                 }
+                Trigger::TokenKeyword => {}
                 Trigger::Base64Marker => {
-                    if depth < MAX_DEPTH
-                        && literal_here
-                        && !decoded_runs.iter().any(|r| r.contains(&hit.start))
-                    {
-                        self.base64(data, hit.start, depth, outer, &mut decoded_runs);
+                    if depth < MAX_DEPTH && literal_here && hit.start >= decoded_to {
+                        self.base64(data, hit.start, depth, outer, &mut decoded_to);
                     }
                 }
             }
@@ -227,19 +233,20 @@ impl Scan<'_> {
         }
     }
 
-    /// Decodes the base64 value around a marker at `at` and scans it, once per value.
+    /// Decodes the base64 value around a marker at `at` and scans it, once per value (or per
+    /// window of a long value); `decoded_to` is where the last one ended.
     fn base64(
         &mut self,
         data: &[u8],
         at: usize,
         depth: u8,
         outer: Option<&Range<usize>>,
-        decoded_runs: &mut Vec<Range<usize>>,
+        decoded_to: &mut usize,
     ) {
-        let Some(run) = base64_run_around(data, at) else {
+        let Some(run) = base64_run_around(data, at, *decoded_to) else {
             return;
         };
-        decoded_runs.push(run.clone());
+        *decoded_to = run.end;
         let Some(decoded) = data.get(run.clone()).and_then(base64_decode) else {
             return;
         };
@@ -346,6 +353,57 @@ pub(crate) mod tests {
         assert!(kinds(&format!("x{KEY}")).is_empty());
         assert!(kinds(&format!("{KEY}X")).is_empty());
         assert!(kinds("Asia/Tokyo AKIA").is_empty());
+    }
+
+    #[test]
+    fn base64_longer_than_a_window_is_read_in_windows() {
+        // 1.5 MB of base64 whose text ends with a pair: the window around the key's marker
+        // holds the marker, and the next one starts where it ends (before, the window ended
+        // at each marker, so the secret after the last one was never decoded, and a value
+        // with a marker every few bytes was decoded again at each of them).
+        let filler = "lorem ipsum dolor sit amet, consectetur adipiscing elit\n".repeat(20_000);
+        let text =
+            format!("{filler}[default]\naws_access_key_id={KEY}\naws_secret_access_key={SECRET}\n");
+        let got = kinds(&format!("blob: {}\n", base64_encode(text.as_bytes())));
+        assert!(got.iter().any(|g| g.1 == KEY), "{got:?}");
+        assert!(got.iter().any(|g| g.1 == SECRET), "{got:?}");
+        // Markers all along a long value: every key in it, each once (the window boundary
+        // falls inside a line's filler).
+        const L: &[u8] = b"BCDFGHJKLMNPRSTV";
+        let keys: Vec<String> = (0..3000usize)
+            .map(|i| {
+                let c =
+                    |shift: usize| char::from(L.get((i >> shift) & 15).copied().unwrap_or(b'B'));
+                format!("AKIAQWERTYUIOP{}{}{}WXZ", c(0), c(4), c(8))
+            })
+            .collect();
+        let text: String = keys
+            .iter()
+            .map(|k| format!("{filler:.300}id = {k}\n"))
+            .collect();
+        let got = kinds(&base64_encode(text.as_bytes()));
+        assert_eq!(got.len(), keys.len(), "{:?}", got.get(..3));
+    }
+
+    #[test]
+    fn names_repeated_along_one_run_are_read_once() {
+        // `SessionTokenSessionToken...` is one run of value characters with a token name every
+        // 12 bytes: each hit used to read the rest of the run, up to 64 KiB (1.5 MB of such
+        // names took 19 s). The real values after it are still found.
+        let token = format!("IQoJb3JpZ2luX2Vj{}", SECRET.repeat(7).replace('/', "+"));
+        let text = format!(
+            "{}{} ,\"SessionToken\": \"{token}\", \"SecretAccessKey\": \"{SECRET}\"\n",
+            "SessionToken".repeat(20_000),
+            "SecretAccessKey".repeat(20_000),
+        );
+        let got = kinds(&text);
+        assert_eq!(
+            got,
+            [
+                (CandidateKind::Token, token.clone()),
+                (CandidateKind::Secret, SECRET.to_string())
+            ]
+        );
     }
 
     #[test]

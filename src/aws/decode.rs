@@ -256,12 +256,19 @@ pub(crate) fn base64_markers(lit: &[u8]) -> Vec<String> {
     out
 }
 
-/// The base64 value around a marker hit, with its padding.
-pub(crate) fn base64_run_around(data: &[u8], pos: usize) -> Option<Range<usize>> {
-    let mut start = pos;
-    while start > 0 && pos - start < MAX_BASE64 && data.get(start - 1).is_some_and(|&b| is_b64(b)) {
-        start -= 1;
+/// The base64 value around a marker hit at `pos`, with its padding. `floor` is where the last
+/// value decoded from the same text ended: nothing before it is read again. A value longer
+/// than `MAX_BASE64` is taken in windows of that size, aligned on its groups of four
+/// characters, the first one holding `pos` at most half a window from its start; each window
+/// starts where the previous one ended, so each stretch of a long value is read and decoded
+/// once, however many markers it holds.
+pub(crate) fn base64_run_around(data: &[u8], pos: usize, floor: usize) -> Option<Range<usize>> {
+    let mut run_start = pos;
+    while run_start > floor && data.get(run_start - 1).is_some_and(|&b| is_b64(b)) {
+        run_start -= 1;
     }
+    let skip = (pos - run_start).saturating_sub(MAX_BASE64 / 2);
+    let start = run_start + skip / 4 * 4;
     let mut end = pos;
     while end - start < MAX_BASE64 && data.get(end).is_some_and(|&b| is_b64(b)) {
         end += 1;

@@ -10,7 +10,7 @@ use super::decode::{
 };
 use super::keys::{self, Strictness};
 use super::{Candidate, CandidateKind};
-use crate::location::{line_end, line_start};
+use crate::location::{lines_after, lines_before};
 
 /// Bytes on each side of a key ID searched for a secret with no keyword, at most.
 const NEAR_BYTES: usize = 1024;
@@ -35,58 +35,52 @@ pub(crate) fn secrets_near_keys(data: &[u8], found: &mut Vec<Candidate>, near_li
 }
 
 /// Is `[start, end)` a line of a wrapped base64 block (a PEM body, a MIME part)? Such a line
-/// stands alone on its line next to another long base64-only line.
+/// stands alone on its line next to another long base64-only line. Reads only the blanks
+/// around the value and, when it is alone, the lines next to it up to their first byte that
+/// is not base64: never a whole long line for each of its values.
 pub(crate) fn in_wrapped_block(data: &[u8], start: usize, end: usize) -> bool {
-    let ls = line_start(data, start);
-    let le = line_end(data, end);
-    let blank = |s: usize, e: usize| {
-        data.get(s..e).is_some_and(|l| {
-            l.iter().all(|&b| {
-                b == b' ' || b == b'\t' || b == b'\r' || b == b'"' || b == b'\'' || b == b','
-            })
-        })
+    let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'"' | b'\'' | b',');
+    let before = data.get(..start).unwrap_or_default();
+    let ls = match before.iter().rposition(|&b| !blank(b)) {
+        None => 0,
+        Some(p) if before.get(p) == Some(&b'\n') => p + 1,
+        Some(_) => return false,
     };
-    if !(blank(ls, start) && blank(end, le)) {
-        return false;
-    }
-    let b64_line = |s: usize, e: usize| {
-        let l = data.get(s..e).unwrap_or_default();
-        let t: Vec<u8> = l
-            .iter()
-            .copied()
-            .filter(|b| !b.is_ascii_whitespace() && *b != b'"' && *b != b'\'' && *b != b',')
-            .collect();
-        t.len() >= 60 && t.iter().all(|&b| is_b64(b) || b == b'=')
+    let after = data.get(end..).unwrap_or_default();
+    let le = match after.iter().position(|&b| !blank(b)) {
+        None => data.len(),
+        Some(p) if after.get(p) == Some(&b'\n') => end + p,
+        Some(_) => return false,
+    };
+    // At least 60 base64 characters (`=` included) and nothing else but blanks and spaces.
+    let b64_line = |line: &mut dyn Iterator<Item = u8>| {
+        let mut n = 0usize;
+        for b in line {
+            if b.is_ascii_whitespace() || b == b'"' || b == b'\'' || b == b',' {
+                continue;
+            }
+            if !(is_b64(b) || b == b'=') {
+                return false;
+            }
+            n += 1;
+        }
+        n >= 60
     };
     let prev = ls > 0 && {
-        let pe = ls - 1;
-        b64_line(line_start(data, pe), pe)
+        let line = data.get(..ls - 1).unwrap_or_default();
+        b64_line(&mut line.iter().rev().copied().take_while(|&b| b != b'\n'))
     };
     let next = le < data.len() && {
-        let ns = le + 1;
-        b64_line(ns, line_end(data, ns))
+        let line = data.get(le + 1..).unwrap_or_default();
+        b64_line(&mut line.iter().copied().take_while(|&b| b != b'\n'))
     };
     prev || next
 }
 
 /// The lines around a key ID where a secret with no keyword may stand.
 fn near_region(data: &[u8], key: &Range<usize>, near: usize) -> Range<usize> {
-    let mut start = line_start(data, key.start);
-    for _ in 0..near {
-        if start == 0 {
-            break;
-        }
-        start = line_start(data, start - 1);
-    }
-    let mut end = line_end(data, key.end);
-    for _ in 0..near {
-        if end >= data.len() {
-            break;
-        }
-        end = line_end(data, end + 1);
-    }
-    let start = start.max(key.start.saturating_sub(NEAR_BYTES));
-    let end = end.min(key.end + NEAR_BYTES).min(data.len());
+    let start = lines_before(data, key.start, near, key.start.saturating_sub(NEAR_BYTES));
+    let end = lines_after(data, key.end, near, key.end + NEAR_BYTES);
     start..end
 }
 
@@ -99,7 +93,7 @@ fn secrets_in_region(
     out: &mut Vec<Candidate>,
 ) {
     let mut i = region.start;
-    if i > 0 && i == clip_start && line_start(data, i) != i {
+    if i > 0 && i == clip_start && data.get(i - 1) != Some(&b'\n') {
         while i < region.end && run_char_width(data, i) > 0 {
             i += 1;
         }

@@ -5,12 +5,17 @@
 //! among those, minimises the distances. What is left over becomes lone findings or is dropped.
 //! Findings come out without provenance: the detector attaches the blob's origin.
 
+mod tokens;
+
+use std::collections::HashMap;
+
 use super::keys::{self, NameStrength};
 use super::matching::{self, Side};
 use super::AwsRules;
 use super::{Candidate, CandidateKind};
 use crate::finding::{AwsKey, Finding, Location, LocationKind, Secret};
-use crate::location::{line_end, line_start, Positions};
+use crate::location::{lines_after, lines_before, Positions};
+use tokens::FreeTokens;
 
 /// Lines searched on each side of a lone generic-name secret for a sign that it is AWS's.
 const CONTEXT_LINES: usize = 10;
@@ -72,6 +77,7 @@ struct Pairing<'a> {
     tokens: Vec<usize>,
     used: Vec<bool>,
     token_used: Vec<bool>,
+    free_tokens: FreeTokens,
     out: Paired,
     findings: Vec<Finding>,
 }
@@ -83,15 +89,21 @@ pub(crate) fn pair(data: &[u8], candidates: Vec<Candidate>, rules: &AwsRules) ->
     }
     let located = locate(data, candidates);
     let n = located.len();
+    let tokens = indices(&located, CandidateKind::Token);
+    let token_lines = tokens
+        .iter()
+        .filter_map(|&t| located.get(t).map(|l| l.line))
+        .collect();
     let mut p = Pairing {
         data,
         rules,
         keys: indices(&located, CandidateKind::KeyId),
         secrets: indices(&located, CandidateKind::Secret),
-        tokens: indices(&located, CandidateKind::Token),
+        tokens,
         located,
         used: vec![false; n],
         token_used: vec![false; n],
+        free_tokens: FreeTokens::new(token_lines),
         out: Paired::default(),
         findings: Vec::new(),
     };
@@ -118,13 +130,11 @@ impl Pairing<'_> {
             return;
         };
         let token = if self.rules.is_temporary(&key.cand.value) {
-            nearest_token(
-                &self.located,
-                &self.tokens,
-                &self.token_used,
-                key.line,
-                self.rules.params.pair_lines,
-            )
+            let within = self.rules.params.pair_lines;
+            self.free_tokens.nearest(key.line, within).and_then(|t| {
+                self.free_tokens.take(t);
+                self.tokens.get(t).copied()
+            })
         } else {
             None
         };
@@ -258,42 +268,16 @@ fn locate(data: &[u8], candidates: Vec<Candidate>) -> Vec<Located> {
         .collect()
 }
 
-fn nearest_token(
-    located: &[Located],
-    tokens: &[usize],
-    used: &[bool],
-    line: u32,
-    pair_lines: u32,
-) -> Option<usize> {
-    tokens
-        .iter()
-        .copied()
-        .filter(|&t| !used.get(t).copied().unwrap_or(true))
-        .filter_map(|t| located.get(t).map(|l| (l.line.abs_diff(line), t)))
-        .filter(|&(d, _)| d <= pair_lines)
-        .min()
-        .map(|(_, t)| t)
-}
-
-/// Is there a sign of AWS (a word or a key ID) within a few lines of `span`, outside the value
-/// itself (a random secret may well contain `s3` or `aws`)?
+/// Is there a sign of AWS (a word or a key ID) within a few lines of `span`, and no more than
+/// 4 KiB from it, outside the value itself (a random secret may well contain `s3` or `aws`)?
 fn has_aws_context(data: &[u8], span: &std::ops::Range<usize>) -> bool {
-    let mut start = line_start(data, span.start);
-    for _ in 0..CONTEXT_LINES {
-        if start == 0 {
-            break;
-        }
-        start = line_start(data, start - 1);
-    }
-    let mut end = line_end(data, span.end);
-    for _ in 0..CONTEXT_LINES {
-        if end >= data.len() {
-            break;
-        }
-        end = line_end(data, end + 1);
-    }
-    let start = start.max(span.start.saturating_sub(4096));
-    let end = end.min(span.end + 4096).min(data.len());
+    let start = lines_before(
+        data,
+        span.start,
+        CONTEXT_LINES,
+        span.start.saturating_sub(4096),
+    );
+    let end = lines_after(data, span.end, CONTEXT_LINES, span.end + 4096);
     let has = |from: usize, to: usize| {
         let window = data.get(from..to).unwrap_or_default().to_ascii_lowercase();
         ["aws", "amazon", "s3", "akia", "asia"]
@@ -316,64 +300,75 @@ fn aws_key(id: &str) -> AwsKey {
 fn merge_same(mut findings: Vec<Finding>, rules: &AwsRules) -> Vec<Finding> {
     findings.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut merged = Vec::new();
     for f in findings {
         match out.last_mut() {
             Some(last) if last.fingerprint == f.fingerprint => {
                 last.locations.extend(f.locations);
-                last.locations.sort();
-                last.locations.dedup();
+                merged.push(out.len() - 1);
             }
             _ => out.push(f),
         }
     }
+    sort_locations(&mut out, merged);
     fold_into_pairs(out, rules)
 }
 
+/// Sorts and dedups the locations of the findings at `touched` (once each, however many
+/// locations were added to them).
+fn sort_locations(findings: &mut [Finding], mut touched: Vec<usize>) {
+    touched.sort_unstable();
+    touched.dedup();
+    for i in touched {
+        if let Some(f) = findings.get_mut(i) {
+            f.locations.sort();
+            f.locations.dedup();
+        }
+    }
+}
+
 /// Moves the locations of lone key IDs and secrets that a pair of the same blob also holds
-/// into that pair's finding.
+/// into that pair's finding (the first such pair).
 fn fold_into_pairs(mut out: Vec<Finding>, rules: &AwsRules) -> Vec<Finding> {
     let is_pair = |f: &Finding| f.rule.id == rules.pair.id;
-    let paired: Vec<(String, String)> = out
-        .iter()
-        .filter(|f| is_pair(f))
-        .map(|f| {
-            (
-                f.aws.as_ref().map(|a| a.key_id.clone()).unwrap_or_default(),
-                f.secret
-                    .as_ref()
-                    .map(|s| s.expose().to_string())
-                    .unwrap_or_default(),
-            )
-        })
-        .collect();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut by_secret: HashMap<String, usize> = HashMap::new();
+    for (n, f) in out.iter().filter(|f| is_pair(f)).enumerate() {
+        let key = f.aws.as_ref().map(|a| a.key_id.clone()).unwrap_or_default();
+        let secret = f.secret.as_ref().map(|s| s.expose().to_string());
+        by_key.entry(key).or_insert(n);
+        by_secret.entry(secret.unwrap_or_default()).or_insert(n);
+    }
     let mut extra: Vec<(usize, Vec<Location>)> = Vec::new();
     out.retain(|f| {
         let key = f.aws.as_ref().map(|a| a.key_id.as_str());
         let secret = f.secret.as_ref().map(Secret::expose);
         let target = match (f.rule.id, key, secret) {
-            (id, Some(k), None) if id == rules.key_id.id => paired.iter().position(|p| p.0 == k),
-            (id, None, Some(s)) if id == rules.secret.id => paired.iter().position(|p| p.1 == s),
+            (id, Some(k), None) if id == rules.key_id.id => by_key.get(k),
+            (id, None, Some(s)) if id == rules.secret.id => by_secret.get(s),
             _ => None,
         };
         match target {
-            Some(t) => {
+            Some(&t) => {
                 extra.push((t, f.locations.clone()));
                 false
             }
             None => true,
         }
     });
-    let mut pair_findings: Vec<usize> = (0..out.len())
+    let pair_findings: Vec<usize> = (0..out.len())
         .filter(|&i| out.get(i).is_some_and(is_pair))
         .collect();
-    pair_findings.truncate(paired.len());
+    let mut touched = Vec::new();
     for (t, locs) in extra {
-        if let Some(f) = pair_findings.get(t).and_then(|&i| out.get_mut(i)) {
-            f.locations.extend(locs);
-            f.locations.sort();
-            f.locations.dedup();
+        if let Some(&i) = pair_findings.get(t) {
+            if let Some(f) = out.get_mut(i) {
+                f.locations.extend(locs);
+                touched.push(i);
+            }
         }
     }
+    sort_locations(&mut out, touched);
     out
 }
 

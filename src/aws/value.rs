@@ -136,13 +136,21 @@ fn value_start(data: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
+/// Longest run read after a secret name: a value longer than a base64-encoded secret is no
+/// secret, so there is no need to read to the end of it.
+const SECRET_RUN: usize = 61;
+
+/// Longest run read after a session token name.
+const TOKEN_RUN: usize = 1 << 16;
+
 /// The value assigned to the name around a keyword hit: `aws_secret_access_key = VALUE`,
-/// `"SecretAccessKey": "VALUE"`, `<SecretAccessKey>VALUE`, `secret_key:\n  VALUE`, ...
+/// `"SecretAccessKey": "VALUE"`, `<SecretAccessKey>VALUE`, `secret_key:\n  VALUE`, ... Also
+/// where the run of value characters read ends (see `candidates::Scan::text`).
 pub(crate) fn keyword_value(
     data: &[u8],
     hit: Range<usize>,
     kind: CandidateKind,
-) -> Option<Candidate> {
+) -> (Option<Candidate>, usize) {
     let mut name_start = hit.start;
     while name_start > 0
         && hit.start - name_start < 64
@@ -154,20 +162,28 @@ pub(crate) fn keyword_value(
     while name_end - hit.end < 64 && data.get(name_end).is_some_and(|&b| is_name_char(b)) {
         name_end += 1;
     }
-    let name = data.get(name_start..name_end)?;
-    let start = value_start(data, name_end)?;
+    let (Some(name), Some(start)) = (data.get(name_start..name_end), value_start(data, name_end))
+    else {
+        return (None, hit.end);
+    };
     if run_char_width(data, start) == 0 {
-        return None;
+        return (None, hit.end);
     }
-    let run = read_run(data, start, true, 8192, 1 << 16);
+    let longest = match kind {
+        CandidateKind::Secret => SECRET_RUN,
+        _ => TOKEN_RUN,
+    };
+    let run = read_run(data, start, true, 8192, longest);
+    let read_to = run.end;
     if run.len < keys::SECRET_LEN || joined_to_longer_token(data, run.start, run.end) {
-        return None;
+        return (None, read_to);
     }
-    match kind {
+    let found = match kind {
         CandidateKind::Secret => secret_value(data, run, name),
         CandidateKind::Token => token_value(run),
         CandidateKind::KeyId => None,
-    }
+    };
+    (found, read_to)
 }
 
 /// A secret access key in `run`, written as is or base64-encoded.

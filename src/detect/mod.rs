@@ -8,8 +8,10 @@
 mod buckets;
 pub(crate) mod ignore;
 pub(crate) mod literal;
+mod near;
 pub(crate) mod patterns;
 pub(crate) mod prefilter;
+mod size;
 
 use crate::aws::candidates::{self, Finder};
 use crate::aws::{pair, AwsRules};
@@ -233,7 +235,9 @@ pub(crate) fn check_locations(data: &[u8], findings: &[Finding]) -> Result<(), S
 }
 
 /// The rule matches that do not hold a reported AWS value: a URL password that is a secret
-/// access key would report the same secret twice, and the AWS finding says more.
+/// access key would report the same secret twice, and the AWS finding says more. The values
+/// are searched together (one automaton), so a blob with thousands of both costs its matches,
+/// not matches times values.
 fn without_aws_values(matches: Vec<RuleMatch>, aws: &[Finding]) -> Vec<RuleMatch> {
     let values: Vec<&str> = aws
         .iter()
@@ -245,9 +249,13 @@ fn without_aws_values(matches: Vec<RuleMatch>, aws: &[Finding]) -> Vec<RuleMatch
         })
         .flatten()
         .collect();
-    if values.is_empty() {
+    if values.is_empty() || matches.is_empty() {
         return matches;
     }
+    let Ok(search) = aho_corasick::AhoCorasick::new(&values) else {
+        // Not expected (a few thousand short values); reporting twice is the safe side.
+        return matches;
+    };
     matches
         .into_iter()
         .filter(|m| {
@@ -257,7 +265,7 @@ fn without_aws_values(matches: Vec<RuleMatch>, aws: &[Finding]) -> Vec<RuleMatch
                 .replace("%2f", "/")
                 .replace("%2B", "+")
                 .replace("%2b", "+");
-            !values.iter().any(|v| decoded.contains(v))
+            !search.is_match(&decoded)
         })
         .collect()
 }

@@ -4,17 +4,19 @@
 //! match becomes a `RuleMatch` only when its captured secret passes the rule's entropy floor
 //! and allowlist.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use regex::bytes::Regex;
 
-use super::literal::exact_keywords_in;
+use super::literal::{exact_keywords_in, hir_contains_any};
+use super::near;
 use super::prefilter::Needles;
+use super::size;
 use crate::error::{Error, Result};
 use crate::rule::file::{self, RuleSpec};
-use crate::rule::{shannon_entropy, Rule};
+use crate::rule::{shannon_entropy, Rule, Stopwords};
 
 /// A rule ready to run.
 pub(crate) struct CompiledRule {
@@ -25,10 +27,13 @@ pub(crate) struct CompiledRule {
     regex: std::sync::OnceLock<Option<Regex>>,
     /// Paths the rule is limited to.
     path: Option<regex::Regex>,
-    stopwords: Vec<String>,
+    stopwords: Stopwords,
     allow: Vec<Regex>,
     /// Its keywords are searched as written (`literal::exact_keywords`).
     exact: bool,
+    /// When every match holds one of its keywords as written and is at most this many bytes
+    /// long: its regex runs only around the keywords' hits (see `near`).
+    span: Option<usize>,
 }
 
 /// The keyword prefilter: every occurrence of every keyword, in one search per group of
@@ -64,21 +69,21 @@ impl Keywords {
         })
     }
 
-    /// Calls `hit(keyword index)` for each keyword occurrence found; the exact keywords only
-    /// when `exact` is set.
-    fn each(&self, data: &[u8], exact: bool, mut hit: impl FnMut(usize)) {
+    /// Calls `hit(keyword index, start)` for each keyword occurrence found (start `None` when
+    /// it is not known); the exact keywords only when `exact` is set.
+    fn each(&self, data: &[u8], exact: bool, mut hit: impl FnMut(usize, Option<usize>)) {
         if exact {
             let search = self
                 .exact
                 .get_or_init(|| Needles::build(self.exact_list.clone(), false));
             match search {
-                Ok(Some(n)) => n.each(data, &mut |k, _, _| hit(k)),
+                Ok(Some(n)) => n.each(data, &mut |k, at, _| hit(k, Some(at))),
                 Ok(None) => {}
-                Err(_) => self.exact_list.iter().for_each(|(_, k)| hit(*k)),
+                Err(_) => self.exact_list.iter().for_each(|(_, k)| hit(*k, None)),
             }
         }
         if let Some(n) = &self.folded {
-            let mut hit = |k: usize, _: usize, _: usize| hit(k);
+            let mut hit = |k: usize, _: usize, _: usize| hit(k, None);
             if n.needs_lowercase() {
                 n.each(&data.to_ascii_lowercase(), &mut hit);
             } else {
@@ -103,6 +108,16 @@ pub(crate) struct RuleSet {
     keywords: Option<Keywords>,
     /// Rules triggered by each keyword pattern.
     keyword_rules: Vec<Vec<usize>>,
+    /// Rules without keywords (imported ones may have none): they run on every blob.
+    always: Vec<usize>,
+    /// The exact keyword patterns of each rule whose regex runs near its hits, and the byte
+    /// length of each keyword pattern.
+    rule_keywords: Vec<Vec<usize>>,
+    keyword_len: Vec<usize>,
+    /// Whether each keyword pattern is searched as written.
+    exact_pattern: Vec<bool>,
+    /// Rule index by id.
+    by_id: HashMap<&'static str, usize>,
 }
 
 impl RuleSet {
@@ -113,6 +128,11 @@ impl RuleSet {
             rules: Vec::new(),
             keywords: None,
             keyword_rules: Vec::new(),
+            always: Vec::new(),
+            rule_keywords: Vec::new(),
+            keyword_len: Vec::new(),
+            exact_pattern: Vec::new(),
+            by_id: HashMap::new(),
         }
     }
 
@@ -154,46 +174,73 @@ impl RuleSet {
         for (name, spec) in specs {
             let hir = file::validate(&name, &spec)?;
             let exact = exact_keywords_in(&spec, &hir);
+            let needles: Vec<&[u8]> = spec.keywords.iter().map(|k| k.as_bytes()).collect();
+            let span = hir_contains_any(&hir, &needles)
+                .then(|| hir.properties().maximum_len())
+                .flatten();
             if !ids.insert(spec.id.clone()) {
                 return Err(Error::rule(&name, &spec.id, "id", "defined twice"));
             }
-            rules.push(compile(&name, spec, exact)?);
+            let eager = size::nfa_bound(&hir) > EAGER_BOUND;
+            let mut rule = compile(&name, spec, exact, eager)?;
+            rule.span = span;
+            rules.push(rule);
         }
         rules.sort_by(|a, b| a.meta.id.cmp(b.meta.id));
         // Distinct (keyword, exact) pairs: a keyword one rule proves exact and another does not
         // is searched both ways, each triggering its own rules.
         let mut patterns: Vec<(String, bool)> = Vec::new();
+        let mut index: HashMap<(String, bool), usize> = HashMap::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut rule_keywords: Vec<Vec<usize>> = vec![Vec::new(); rules.len()];
         for (i, r) in rules.iter().enumerate() {
-            let is_exact = r.exact;
             for k in &r.spec.keywords {
-                let key = if is_exact {
+                let key = if r.exact {
                     (k.clone(), true)
                 } else {
                     (k.to_ascii_lowercase(), false)
                 };
-                match patterns.iter().position(|p| *p == key) {
-                    Some(p) => {
-                        if let Some(v) = keyword_rules.get_mut(p) {
-                            v.push(i);
-                        }
+                let p = *index.entry(key.clone()).or_insert_with(|| {
+                    patterns.push(key);
+                    keyword_rules.push(Vec::new());
+                    patterns.len() - 1
+                });
+                if let Some(v) = keyword_rules.get_mut(p) {
+                    if v.last() != Some(&i) {
+                        v.push(i);
                     }
-                    None => {
-                        patterns.push(key);
-                        keyword_rules.push(vec![i]);
+                }
+                if let (Some(ks), Some(_)) = (rule_keywords.get_mut(i), r.span) {
+                    if !ks.contains(&p) {
+                        ks.push(p);
                     }
                 }
             }
         }
+        let keyword_len = patterns.iter().map(|(k, _)| k.len()).collect();
+        let exact_pattern = patterns.iter().map(|(_, e)| *e).collect();
         let keywords = if patterns.is_empty() {
             None
         } else {
             Some(Keywords::build(&patterns)?)
         };
+        let always = (0..rules.len())
+            .filter(|&i| rules.get(i).is_some_and(|r| r.spec.keywords.is_empty()))
+            .collect();
+        let by_id = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.meta.id, i))
+            .collect();
         Ok(RuleSet {
             rules,
             keywords,
             keyword_rules,
+            always,
+            rule_keywords,
+            keyword_len,
+            exact_pattern,
+            by_id,
         })
     }
 
@@ -221,76 +268,118 @@ impl RuleSet {
             .map_or(&[], |k| k.exact_list.as_slice())
     }
 
-    /// Like `matches_at`; with `exact_found`, the exact keywords found in `data` (indices of
-    /// `exact_needles`) are taken from there instead of being searched again.
+    /// Like `matches_at`; with `exact_found`, the occurrences (keyword index, start) of the
+    /// exact keywords in `data` (indices of `exact_needles`) are taken from there instead of
+    /// being searched again.
     pub(crate) fn matches_with(
         &self,
         data: &[u8],
         path: Option<&str>,
-        exact_found: Option<&[usize]>,
+        exact_found: Option<&[(usize, usize)]>,
     ) -> Vec<RuleMatch> {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        let Some(triggered) = self.triggered(data, exact_found) else {
-            return Vec::new();
-        };
+        let (triggered, hits) = self.triggered(data, exact_found);
         let mut out = Vec::new();
-        for (i, rule) in self.rules.iter().enumerate() {
-            if !triggered.get(i).copied().unwrap_or(false) {
+        for i in triggered {
+            let Some(rule) = self.rules.get(i) else {
                 continue;
-            }
+            };
             if let (Some(only), Some(p)) = (&rule.path, path) {
                 if !only.is_match(p) {
                     continue;
                 }
             }
-            rule.matches(i, data, &mut out);
+            let near = hits
+                .as_ref()
+                .and_then(|h| self.stretches(i, rule.span?, h, data.len()));
+            rule.matches(i, data, near.as_deref(), &mut out);
         }
         out.sort_by_key(|m| (m.span.start, m.rule));
         out.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
         out
     }
 
-    /// Which rules the keywords in `data` trigger (rules without keywords always run); `None`
-    /// when none. The exact keywords are taken from `exact_found` when given.
-    fn triggered(&self, data: &[u8], exact_found: Option<&[usize]>) -> Option<Vec<bool>> {
-        // Rules without keywords (imported ones may have none) always run.
-        let mut triggered: Vec<bool> = self
-            .rules
-            .iter()
-            .map(|r| r.spec.keywords.is_empty())
-            .collect();
-        let mut any = triggered.iter().any(|&t| t);
-        let mut trigger = |p: usize| {
-            if let Some(rs) = self.keyword_rules.get(p) {
-                for &r in rs {
-                    if let Some(t) = triggered.get_mut(r) {
-                        *t = true;
-                        any = true;
-                    }
+    /// The rules that the keywords in `data` trigger, and those without keywords, in order
+    /// and once each: the cost follows the keywords found, not the number of rules. Also the
+    /// starts of each exact keyword's occurrences (`None` if some are not known). The exact
+    /// keywords are taken from `exact_found` when given.
+    fn triggered(
+        &self,
+        data: &[u8],
+        exact_found: Option<&[(usize, usize)]>,
+    ) -> (Vec<usize>, Option<HashMap<usize, Vec<usize>>>) {
+        let mut triggered: Vec<usize> = self.always.clone();
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut hits: Option<HashMap<usize, Vec<usize>>> = Some(HashMap::new());
+        let mut trigger = |p: usize, start: Option<usize>| {
+            if seen.insert(p) {
+                if let Some(rs) = self.keyword_rules.get(p) {
+                    triggered.extend_from_slice(rs);
                 }
+            }
+            match (start, hits.as_mut()) {
+                (Some(s), Some(h)) => h.entry(p).or_default().push(s),
+                // An exact keyword found where it is not known (its search could not be
+                // built): every rule searches the whole blob.
+                (None, Some(_)) if self.exact_pattern.get(p).copied().unwrap_or(true) => {
+                    hits = None;
+                }
+                _ => {}
             }
         };
         if let Some(found) = exact_found {
-            found.iter().for_each(|&p| trigger(p));
+            found.iter().for_each(|&(p, s)| trigger(p, Some(s)));
         }
         if let Some(k) = &self.keywords {
             k.each(data, exact_found.is_none(), &mut trigger);
         }
-        any.then_some(triggered)
+        triggered.sort_unstable();
+        triggered.dedup();
+        (triggered, hits)
+    }
+
+    /// The stretches of `data` where rule `i` (whose matches are at most `span` bytes) can
+    /// match, from the hits of its keywords; `None` to search all of it.
+    fn stretches(
+        &self,
+        i: usize,
+        span: usize,
+        hits: &HashMap<usize, Vec<usize>>,
+        len: usize,
+    ) -> Option<Vec<Range<usize>>> {
+        let keywords = self.rule_keywords.get(i)?;
+        let count: usize = keywords
+            .iter()
+            .map(|p| hits.get(p).map_or(0, Vec::len))
+            .sum();
+        if count.saturating_mul(span.saturating_mul(2)) >= len {
+            return None;
+        }
+        let mut at = Vec::with_capacity(count);
+        for p in keywords {
+            let klen = self.keyword_len.get(*p).copied().unwrap_or(0);
+            at.extend(hits.get(p).into_iter().flatten().map(|&s| (s, s + klen)));
+        }
+        near::stretches(at, span, len)
     }
 
     /// Whether rule `id` may report a finding in a file at `path`: false only for a rule
     /// limited to other paths. For git history, where a blob's path is known only after it
     /// was matched (see `history`).
     pub(crate) fn path_allows(&self, id: &str, path: &str) -> bool {
-        match self.rules.iter().find(|r| r.meta.id == id) {
+        match self.by_id(id) {
             Some(CompiledRule {
                 path: Some(only), ..
             }) => only.is_match(path),
             _ => true,
         }
+    }
+
+    /// The rule with this id.
+    pub(crate) fn by_id(&self, id: &str) -> Option<&CompiledRule> {
+        self.by_id.get(id).and_then(|&i| self.rules.get(i))
     }
 
     /// The rule behind a match.
@@ -308,34 +397,35 @@ impl CompiledRule {
     /// in Unicode mode compiles to an automaton over every UTF-8 sequence, which made
     /// compiling the built-in rules cost more than scanning a 200 MB tree. Patterns that need
     /// Unicode (`\p{L}`, non-ASCII classes) run in Unicode mode.
+    ///
+    /// A pattern that might not fit the size limit was compiled while loading (see `compile`),
+    /// and one that did not fit is a load error, so `None` is not expected here.
     pub(crate) fn regex(&self) -> Option<&Regex> {
         self.regex
-            .get_or_init(|| {
-                let build = |unicode: bool| {
-                    regex::bytes::RegexBuilder::new(&self.spec.pattern)
-                        .unicode(unicode)
-                        .size_limit(32 << 20)
-                        .build()
-                        .ok()
-                };
-                build(false).or_else(|| build(true))
-            })
+            .get_or_init(|| build_regex(&self.spec.pattern).ok())
             .as_ref()
     }
 
-    /// Adds the accepted matches of this rule (rule `i` of its set) in `data` to `out`.
-    fn matches(&self, i: usize, data: &[u8], out: &mut Vec<RuleMatch>) {
+    /// Adds the accepted matches of this rule (rule `i` of its set) in `data` to `out`; only
+    /// those in `near` when given (see `near`).
+    fn matches(
+        &self,
+        i: usize,
+        data: &[u8],
+        near: Option<&[Range<usize>]>,
+        out: &mut Vec<RuleMatch>,
+    ) {
         let Some(regex) = self.regex() else {
             return;
         };
-        for caps in regex.captures_iter(data) {
+        let mut each = |caps: &regex::bytes::Captures<'_>| {
             let group = match self.spec.secret_group {
                 None => 1,
                 Some(usize::MAX) => usize::from(caps.len() > 1),
                 Some(g) => g,
             };
             let Some(g) = caps.get(group) else {
-                continue;
+                return;
             };
             if self.accepts(g.as_bytes()) {
                 out.push(RuleMatch {
@@ -344,6 +434,10 @@ impl CompiledRule {
                     value: String::from_utf8_lossy(g.as_bytes()).into_owned(),
                 });
             }
+        };
+        match near {
+            Some(stretches) => near::captures_in(regex, data, stretches, &mut each),
+            None => regex.captures_iter(data).for_each(|c| each(&c)),
         }
     }
 
@@ -357,115 +451,78 @@ impl CompiledRule {
                 return false;
             }
         }
-        if !self.stopwords.is_empty() {
-            let lower = String::from_utf8_lossy(secret).to_ascii_lowercase();
-            if self.stopwords.iter().any(|w| lower.contains(w.as_str())) {
-                return false;
-            }
+        if self.stopwords.any_in(secret) {
+            return false;
         }
         !self.allow.iter().any(|r| r.is_match(secret))
     }
 }
 
-fn compile(name: &str, spec: RuleSpec, exact: bool) -> Result<CompiledRule> {
+/// The size limit of a rule's compiled regex.
+const REGEX_SIZE_LIMIT: usize = 32 << 20;
+
+/// Patterns whose NFA could take more than this (by `size::nfa_bound`, an upper bound) are
+/// compiled while loading. The built-in patterns are far below it (a test checks), so loading
+/// them compiles nothing.
+pub(crate) const EAGER_BOUND: u64 = (REGEX_SIZE_LIMIT / 8) as u64;
+
+/// A rule's regex: in ASCII mode where the pattern allows it, else in Unicode mode.
+fn build_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
+    let build = |unicode: bool| {
+        regex::bytes::RegexBuilder::new(pattern)
+            .unicode(unicode)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+    };
+    build(false).or_else(|_| build(true))
+}
+
+/// Compiles a rule's allowlist and path limit; its pattern too when `eager` (one that may
+/// not fit the size limit: failing is an error now rather than a rule that never runs).
+fn compile(name: &str, spec: RuleSpec, exact: bool, eager: bool) -> Result<CompiledRule> {
     let at =
         |field: &'static str, e: regex::Error| Error::rule(name, &spec.id, field, e.to_string());
     let (stopwords, allow) = match &spec.allowlist {
         Some(a) => (
-            a.stopwords.iter().map(|w| w.to_ascii_lowercase()).collect(),
+            Stopwords::new(&a.stopwords)
+                .map_err(|e| Error::rule(name, &spec.id, "allowlist.stopwords", e))?,
             a.regexes
                 .iter()
                 .map(|r| Regex::new(r).map_err(|e| at("allowlist.regexes", e)))
                 .collect::<Result<Vec<_>>>()?,
         ),
-        None => (Vec::new(), Vec::new()),
+        None => (Stopwords::default(), Vec::new()),
     };
     let path = match &spec.path {
         Some(p) => Some(regex::Regex::new(p).map_err(|e| at("path", e))?),
         None => None,
     };
+    let regex = std::sync::OnceLock::new();
+    if eager {
+        let compiled = build_regex(&spec.pattern).map_err(|e| {
+            let why = match e {
+                regex::Error::CompiledTooBig(limit) => format!(
+                    "too large to compile: expanded (counted repetitions copy what they \
+                     repeat), it needs more than the {} MiB a pattern may take",
+                    limit >> 20
+                ),
+                other => other.to_string(),
+            };
+            Error::rule(name, &spec.id, "pattern", why)
+        })?;
+        let _ = regex.set(Some(compiled));
+    }
     Ok(CompiledRule {
         meta: file::rule_meta(&spec, name),
         spec,
-        regex: std::sync::OnceLock::new(),
+        regex,
         path,
         stopwords,
         allow,
         exact,
+        span: None,
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const FILE: &str = r#"
-[[rules]]
-id = "demo-token"
-name = "Demo token"
-severity = "high"
-pattern = '''\b(dmo_[A-Za-z0-9]{20})\b'''
-keywords = ["dmo_"]
-entropy = 3.0
-examples = ['''t = "dmo_Ab3De5Gh7Jk9Lm1Np2Qr"''']
-negative_examples = ['''dmo_aaaaaaaaaaaaaaaaaaaa''']
-[rules.allowlist]
-stopwords = ["example"]
-"#;
-
-    #[test]
-    fn loads_and_matches_through_prefilter() {
-        let set = RuleSet::from_files(&[("demo.toml".into(), FILE.into())])
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(set.rules().len(), 1);
-        let m = set.matches(b"x = 'DMO_nope' and dmo_Ab3De5Gh7Jk9Lm1Np2Qr here");
-        assert_eq!(m.len(), 1);
-        assert_eq!(
-            m.first().map(|m| m.value.as_str()),
-            Some("dmo_Ab3De5Gh7Jk9Lm1Np2Qr")
-        );
-        assert!(
-            set.matches(b"dmo_aaaaaaaaaaaaaaaaaaaa").is_empty(),
-            "entropy floor"
-        );
-        assert!(
-            set.matches(b"dmo_exampleAb3De5Gh7Jk9").is_empty(),
-            "stopword"
-        );
-        assert!(set.matches(b"nothing here").is_empty());
-    }
-
-    #[test]
-    fn errors_name_file_rule_and_field() {
-        let bad = FILE.replace("(dmo_[A-Za-z0-9]{20})", "(dmo_[A-Z");
-        let e = RuleSet::from_files(&[("demo.toml".into(), bad)])
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(
-            e.contains("demo.toml") && e.contains("demo-token") && e.contains("pattern"),
-            "{e}"
-        );
-        let two = FILE.replace(r"(dmo_[A-Za-z0-9]{20})", r"(dmo_)([A-Za-z0-9]{20})");
-        let e = RuleSet::from_files(&[("demo.toml".into(), two)])
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(e.contains("exactly one capture group"), "{e}");
-        let unknown = FILE.replace("entropy = 3.0", "entropy = 3.0\ncolour = 1");
-        let e = RuleSet::from_files(&[("demo.toml".into(), unknown)])
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(e.contains("demo.toml") && e.contains("colour"), "{e}");
-        let dup = format!(
-            "{FILE}\n{}",
-            FILE.replace("[rules.allowlist]\nstopwords = [\"example\"]", "")
-        );
-        let e = RuleSet::from_files(&[("demo.toml".into(), dup)])
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(e.contains("defined twice"), "{e}");
-    }
-}
+mod tests;

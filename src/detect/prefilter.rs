@@ -18,8 +18,6 @@ pub(crate) struct SharedSearch {
     search: Needles,
     /// The number of AWS literals.
     aws: usize,
-    /// One more than the largest rule keyword index.
-    keywords: usize,
 }
 
 /// The AWS literals searched alone (see `aws::candidates::LiteralSearch`).
@@ -50,8 +48,8 @@ impl crate::aws::candidates::LiteralSearch for AwsLiterals {
 pub(crate) struct Found {
     /// Every AWS literal occurrence, packed by `aws::candidates::found_hit`.
     pub(crate) aws: Vec<u64>,
-    /// The indices of the exact rule keywords that occur.
-    pub(crate) keywords: Vec<usize>,
+    /// Every occurrence of an exact rule keyword, as (keyword index, start).
+    pub(crate) keywords: Vec<(usize, usize)>,
 }
 
 impl SharedSearch {
@@ -70,29 +68,19 @@ impl SharedSearch {
         let n = all.len();
         all.extend(exact.iter().map(|(b, k)| (b.clone(), n + k)));
         let search = Needles::build(all, false).ok().flatten()?;
-        Some(SharedSearch {
-            search,
-            aws: n,
-            keywords: exact.iter().map(|(_, k)| k + 1).max().unwrap_or(0),
-        })
+        Some(SharedSearch { search, aws: n })
     }
 
-    /// Searches `data` once for both.
+    /// Searches `data` once for both. (The keywords found are their occurrences, not a flag
+    /// per keyword: a blob costs what it holds, not what the rules hold.)
     pub(crate) fn run(&self, data: &[u8]) -> Found {
         let mut aws = Vec::new();
-        let mut seen = vec![false; self.keywords];
+        let mut keywords = Vec::new();
         self.search
             .each(data, &mut |id, start, _| match id.checked_sub(self.aws) {
                 None => aws.push(crate::aws::candidates::found_hit(id, start)),
-                Some(k) => {
-                    if let Some(s) = seen.get_mut(k) {
-                        *s = true;
-                    }
-                }
+                Some(k) => keywords.push((k, start)),
             });
-        let keywords = (0..seen.len())
-            .filter(|&k| seen.get(k).copied().unwrap_or(false))
-            .collect();
         Found { aws, keywords }
     }
 }
@@ -120,6 +108,10 @@ enum Search {
 
 use super::buckets::{plan, MASK};
 
+/// Above this many distinct needles (sixteen Teddy searchers' worth), one Aho-Corasick
+/// automaton searches them instead. The built-in rules and AWS literals make about 180.
+const MAX_PACKED: usize = 1024;
+
 impl Needles {
     /// `needles` are (bytes, id); several needles may share an id, and several ids a needle.
     /// With `fold`, the needles must be lowercase and the caller searches a lowercased copy of
@@ -143,26 +135,36 @@ impl Needles {
                 }),
             }
         }
-        let prefixes: Vec<Vec<usize>> = entries
-            .iter()
-            .map(|e| {
-                (0..entries.len())
-                    .filter(|&j| {
-                        entries.get(j).is_some_and(|p| {
-                            p.bytes.len() < e.bytes.len() && e.bytes.starts_with(&p.bytes)
-                        })
-                    })
-                    .collect()
-            })
-            .collect();
-        for (e, p) in entries.iter_mut().zip(prefixes) {
-            e.prefixes = p;
+        // Sorted, the needles that are prefixes of a needle come before it, and every needle
+        // between a prefix and it also starts with that prefix: a stack of the chain of
+        // prefixes of the current needle finds them all in one pass.
+        let mut chain: Vec<usize> = Vec::new();
+        for i in 0..entries.len() {
+            let Some(bytes) = entries.get(i).map(|e| e.bytes.clone()) else {
+                continue;
+            };
+            while chain
+                .last()
+                .and_then(|&p| entries.get(p))
+                .is_some_and(|p| !bytes.starts_with(&p.bytes))
+            {
+                chain.pop();
+            }
+            if let Some(e) = entries.get_mut(i) {
+                e.prefixes = chain.clone();
+            }
+            chain.push(i);
         }
         let search = Needles::search(&entries, fold)?;
         Ok(Some(Needles { entries, search }))
     }
 
     fn search(entries: &[Entry], fold: bool) -> Result<Search> {
+        if entries.len() > MAX_PACKED {
+            // One automaton pass costs less than that many Teddy passes, and its size grows
+            // with the needles alone (`plan`, too, is meant for a few hundred).
+            return Needles::automaton(entries, fold, None);
+        }
         // Needles shorter than the full fingerprint get searchers of their own so that they do
         // not shorten the others' fingerprints.
         let (short, long): (Vec<_>, Vec<_>) = entries
@@ -184,17 +186,18 @@ impl Needles {
                     Some(searcher) => {
                         groups.push((searcher, group.iter().map(|(_, e)| *e).collect()))
                     }
-                    None => return Needles::automaton(entries, fold),
+                    None => return Needles::automaton(entries, fold, Some(AhoCorasickKind::DFA)),
                 }
             }
         }
         Ok(Search::Packed(groups))
     }
 
-    fn automaton(entries: &[Entry], fold: bool) -> Result<Search> {
+    /// An Aho-Corasick automaton (of `kind`, or the one its builder picks for the size).
+    fn automaton(entries: &[Entry], fold: bool, kind: Option<AhoCorasickKind>) -> Result<Search> {
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(fold)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(kind)
             .match_kind(MatchKind::Standard)
             .build(entries.iter().map(|e| &e.bytes))
             .map(Search::Automaton)
@@ -282,6 +285,88 @@ mod tests {
         assert_eq!(hits(&refs, &text), (0..150).collect::<Vec<_>>());
         assert_eq!(hits(&refs, "k149_x"), vec![149]);
         assert!(hits(&refs, "k150_x K001_X").is_empty());
+    }
+
+    /// Every (needle, start) of `needles` in `data`, overlapping ones included, by brute force.
+    fn brute(needles: &[String], data: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (i, n) in needles.iter().enumerate() {
+            for at in 0..data.len() {
+                if data
+                    .as_bytes()
+                    .get(at..)
+                    .is_some_and(|d| d.starts_with(n.as_bytes()))
+                {
+                    out.push((i, at));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn found(needles: &[String], data: &str) -> Vec<(usize, usize)> {
+        let list = needles
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_bytes().to_vec(), i))
+            .collect();
+        let Ok(Some(n)) = Needles::build(list, false) else {
+            panic!("no searcher");
+        };
+        let mut out = Vec::new();
+        n.each(data.as_bytes(), &mut |k, at, _| out.push((k, at)));
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn needles_that_are_prefixes_of_others_are_found_with_them() {
+        // Needles over two letters: many are prefixes of others, in chains and side by side.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..300 {
+            let word = |next: &mut dyn FnMut(u64) -> u64, len: u64| -> String {
+                (0..len)
+                    .map(|_| if next(2) == 0 { 'a' } else { 'b' })
+                    .collect()
+            };
+            let count = 1 + next(12);
+            let needles: Vec<String> = (0..count)
+                .map(|_| {
+                    let len = 2 + next(5);
+                    word(&mut next, len)
+                })
+                .collect();
+            let data = word(&mut next, 60);
+            assert_eq!(
+                found(&needles, &data),
+                brute(&needles, &data),
+                "{needles:?} {data}"
+            );
+        }
+    }
+
+    #[test]
+    fn thousands_of_needles_share_one_automaton() {
+        // More needles than the Teddy searchers take: one automaton, every occurrence of
+        // every needle, prefixes included.
+        let mut needles: Vec<String> = (0..5000).map(|i| format!("kw{i}_")).collect();
+        needles.extend(["kw1", "kw12", "kw123", "w12"].map(String::from));
+        let data: String = (0..5000)
+            .step_by(7)
+            .map(|i| format!("x kw{i}_ y "))
+            .collect();
+        let want = brute(&needles, &data);
+        assert!(want.len() > 714, "{}", want.len());
+        assert_eq!(found(&needles, &data), want);
     }
 
     #[test]

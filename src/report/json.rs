@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
-use super::{write_json_text, Report};
+use super::{EscapeBidi, Report};
 use crate::finding::{Finding, Location};
 
 /// Version of the JSON shape; bumped on any incompatible change.
@@ -64,14 +64,33 @@ pub(crate) fn finding(f: &Finding, report: &Report<'_>) -> Value {
     })
 }
 
+/// The findings array, each finding built as it is written: a report of many findings never
+/// holds them all as JSON values at once (about 6 KB each).
+struct Findings<'a>(&'a Report<'a>);
+
+impl serde::Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.findings.iter().map(|f| finding(f, self.0)))
+    }
+}
+
+/// The document, in the order its keys are written.
+#[derive(serde::Serialize)]
+struct Document<'a> {
+    version: u32,
+    tool: Value,
+    findings: Findings<'a>,
+    summary: Value,
+}
+
 /// One JSON document.
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let c = report.counts;
-    let doc = json!({
-        "version": SCHEMA_VERSION,
-        "tool": {"name": "keyhound", "version": env!("CARGO_PKG_VERSION")},
-        "findings": report.findings.iter().map(|f| finding(f, report)).collect::<Vec<_>>(),
-        "summary": {
+    let doc = Document {
+        version: SCHEMA_VERSION,
+        tool: json!({"name": "keyhound", "version": env!("CARGO_PKG_VERSION")}),
+        findings: Findings(report),
+        summary: json!({
             "findings": report.findings.len(),
             "files": c.files,
             "bytes": c.bytes,
@@ -99,16 +118,20 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 "not_key_pairs": w.unverifiable,
             })),
             "config": report.config_file,
-        },
-    });
-    write_json_text(&serde_json::to_string_pretty(&doc)?, out)?;
+        }),
+    };
+    let mut w = EscapeBidi::new(&mut *out);
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    w.finish()?;
     writeln!(out)
 }
 
 /// One finding per line.
 pub(crate) fn write_lines(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     for f in report.findings {
-        write_json_text(&serde_json::to_string(&finding(f, report))?, out)?;
+        let mut w = EscapeBidi::new(&mut *out);
+        serde_json::to_writer(&mut w, &finding(f, report))?;
+        w.finish()?;
         writeln!(out)?;
     }
     Ok(())

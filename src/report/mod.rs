@@ -55,22 +55,79 @@ pub(crate) fn is_bidi_control(c: char) -> bool {
     )
 }
 
-/// Writes serialised JSON with every bidirectional formatting character written as its `\u`
-/// escape: the same JSON value, but nothing that reorders a terminal or a viewer showing it.
-/// (Control characters are already escaped by the serialiser.) Such characters can only occur
-/// inside JSON strings, so the replacement is exact.
-pub(crate) fn write_json_text(json: &str, out: &mut dyn Write) -> io::Result<()> {
-    let mut rest = json;
-    while let Some(i) = rest.find(is_bidi_control) {
-        let (before, after) = rest.split_at(i);
-        out.write_all(before.as_bytes())?;
-        let mut chars = after.chars();
-        if let Some(c) = chars.next() {
-            write!(out, "\\u{:04x}", u32::from(c))?;
+/// A writer for serialised JSON that writes every bidirectional formatting character as its
+/// `\u` escape: the same JSON value, but nothing that reorders a terminal or a viewer showing
+/// it. (Control characters are already escaped by the serialiser.) Such characters can only
+/// occur inside JSON strings, so the replacement is exact. It streams: a character split
+/// across two writes is held until its last byte comes; `finish` writes what is held.
+pub(crate) struct EscapeBidi<'a> {
+    out: &'a mut dyn Write,
+    /// The start of a UTF-8 sequence not complete yet (at most 3 bytes).
+    held: Vec<u8>,
+}
+
+impl<'a> EscapeBidi<'a> {
+    pub(crate) fn new(out: &'a mut dyn Write) -> EscapeBidi<'a> {
+        EscapeBidi {
+            out,
+            held: Vec::new(),
         }
-        rest = chars.as_str();
     }
-    out.write_all(rest.as_bytes())
+
+    /// Writes anything still held (a truncated sequence, as it came).
+    pub(crate) fn finish(mut self) -> io::Result<()> {
+        let held = std::mem::take(&mut self.held);
+        self.out.write_all(&held)
+    }
+
+    /// Writes `data`, which starts at a character boundary, up to the last complete character;
+    /// returns how much it consumed.
+    fn escape(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut start = 0;
+        let mut i = 0;
+        while i < data.len() {
+            let b = data.get(i).copied().unwrap_or(0);
+            // Only U+061C (D8 9C) and the U+2xxx controls (E2 80/81 ..) matter.
+            let len = match b {
+                0xD8 => 2,
+                0xE2 => 3,
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            let Some(seq) = data.get(i..i + len) else {
+                break;
+            };
+            match std::str::from_utf8(seq).ok().and_then(|s| s.chars().next()) {
+                Some(c) if is_bidi_control(c) => {
+                    self.out.write_all(data.get(start..i).unwrap_or_default())?;
+                    write!(self.out, "\\u{:04x}", u32::from(c))?;
+                    start = i + len;
+                }
+                _ => {}
+            }
+            i += len;
+        }
+        let done = i.min(data.len());
+        self.out
+            .write_all(data.get(start..done).unwrap_or_default())?;
+        Ok(done)
+    }
+}
+
+impl Write for EscapeBidi<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut data = std::mem::take(&mut self.held);
+        data.extend_from_slice(buf);
+        let done = self.escape(&data)?;
+        self.held = data.get(done..).unwrap_or_default().to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// Writes `report` in `format`.
@@ -89,7 +146,16 @@ mod tests {
     fn bidi_controls_are_escaped_in_json() {
         let mut out = Vec::new();
         let json = serde_json::json!({"path": "invoice\u{202E}txt.exe", "x": "\u{2066}ok"});
-        super::write_json_text(&json.to_string(), &mut out).unwrap_or_default();
+        let text = json.to_string();
+        // In pieces that split the characters, as a serialiser may write them.
+        {
+            use std::io::Write as _;
+            let mut w = super::EscapeBidi::new(&mut out);
+            for piece in text.as_bytes().chunks(3) {
+                w.write_all(piece).unwrap_or_default();
+            }
+            w.finish().unwrap_or_default();
+        }
         let text = String::from_utf8(out).unwrap_or_default();
         assert_eq!(text, r#"{"path":"invoice\u202etxt.exe","x":"\u2066ok"}"#);
         let back: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();

@@ -4,12 +4,13 @@
 //! fingerprint under `keyhound/v1`, and no secret anywhere (no snippets; messages name the key
 //! ID and the account only).
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use super::{write_json_text, Report};
+use super::{EscapeBidi, Report};
 use crate::finding::{Finding, Location, Status};
 use crate::rule::{Rule, Severity};
 use crate::source::fs::absolute;
@@ -106,13 +107,9 @@ fn message(f: &Finding) -> String {
     m
 }
 
-fn result(f: &Finding, report: &Report<'_>) -> Option<Value> {
+fn result(f: &Finding, report: &Report<'_>, index: &HashMap<&str, usize>) -> Option<Value> {
     let primary = f.primary()?;
-    let rule_index = report
-        .rules
-        .iter()
-        .position(|r| r.id == f.rule.id)
-        .unwrap_or(0);
+    let rule_index = index.get(f.rule.id).copied().unwrap_or(0);
     let related: Vec<Value> = f
         .locations
         .iter()
@@ -176,32 +173,75 @@ fn properties(f: &Finding, primary: &Location) -> Value {
     Value::Object(props)
 }
 
+/// The SARIF log, in the order its keys are written.
+#[derive(serde::Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    automation_details: Value,
+    invocations: Value,
+    results: Results<'a>,
+}
+
+/// The results, each built as it is written: a log of many findings never holds them all
+/// as JSON values at once.
+struct Results<'a> {
+    report: &'a Report<'a>,
+    index: &'a HashMap<&'a str, usize>,
+}
+
+impl serde::Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let report = self.report;
+        s.collect_seq(
+            report
+                .findings
+                .iter()
+                .filter_map(|f| result(f, report, self.index)),
+        )
+    }
+}
+
 /// Writes the SARIF log.
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .filter_map(|f| result(f, report))
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+    // The first rule of each id (ids are unique), looked up once per finding.
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in report.rules.iter().enumerate() {
+        index.entry(r.id).or_insert(i);
+    }
+    let results = Results {
+        report,
+        index: &index,
+    };
+    let doc = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({"driver": {
                 "name": "keyhound",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": INFORMATION_URI,
                 "rules": report.rules.iter().map(|r| rule(r)).collect::<Vec<_>>(),
-            }},
-            "automationDetails": {"id": "keyhound/"},
-            "invocations": [{
+            }}),
+            automation_details: json!({"id": "keyhound/"}),
+            invocations: json!([{
                 "executionSuccessful": report.exit_code != 2,
                 "exitCode": report.exit_code,
-            }],
-            "results": results,
+            }]),
+            results,
         }],
-    });
-    write_json_text(&serde_json::to_string_pretty(&doc)?, out)?;
+    };
+    let mut w = EscapeBidi::new(&mut *out);
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    w.finish()?;
     writeln!(out)
 }
 

@@ -74,7 +74,9 @@ pub(crate) fn parse(name: &str, text: &str) -> Result<RuleFile> {
 }
 
 /// Checks a rule's fields (not its examples: `rules check` does that through the detector)
-/// and returns its parsed pattern.
+/// and returns its parsed pattern, parsed the way it runs: in ASCII mode where the pattern
+/// allows it (`\b`, `\w` and `\d` are ASCII; a negated class matches any byte), else in
+/// Unicode mode (`\p{L}`, non-ASCII classes). See `detect::patterns::CompiledRule::regex`.
 pub(crate) fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir::Hir> {
     let at = |field: &'static str, msg: String| Error::rule(name, &spec.id, field, msg);
     let id_ok = spec
@@ -119,13 +121,20 @@ pub(crate) fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir:
 }
 
 /// The rule's pattern, parsed (compiling waits until a rule's keyword first occurs), with the
-/// capture group that holds the secret checked.
+/// capture group that holds the secret checked. A syntax error is reported as Unicode mode
+/// sees it.
 fn pattern(spec: &RuleSpec) -> std::result::Result<regex_syntax::hir::Hir, (&'static str, String)> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .build()
-        .parse(&spec.pattern)
-        .map_err(|e| ("pattern", e.to_string()))?;
+    let parse = |unicode: bool| {
+        regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .unicode(unicode)
+            .build()
+            .parse(&spec.pattern)
+            .map_err(|e| e.to_string())
+    };
+    let hir = parse(false)
+        .or_else(|_| parse(true))
+        .map_err(|e| ("pattern", e))?;
     let groups = hir.properties().explicit_captures_len();
     match spec.secret_group {
         None if groups != 1 => Err((

@@ -71,6 +71,55 @@ pub(crate) const INLINE_IGNORE_MARKERS: [&str; 3] = [
     "pragma: allowlist secret",
 ];
 
+/// Case-insensitive substrings, any of which in a value makes it no finding (a rule's or an
+/// allowlist's `stopwords`). A long list is one automaton, so that a value costs its length,
+/// not its length times the number of stopwords; a short one (every built-in rule's) is
+/// searched word by word, which costs nothing to build.
+#[derive(Debug, Default)]
+pub(crate) enum Stopwords {
+    #[default]
+    None,
+    /// Lowercase.
+    Few(Vec<String>),
+    Many(aho_corasick::AhoCorasick),
+}
+
+/// Up to this many stopwords are searched one by one.
+const FEW_STOPWORDS: usize = 32;
+
+impl Stopwords {
+    /// Stopwords that cannot be searched (an automaton too large to build) are an error.
+    pub(crate) fn new(words: &[String]) -> std::result::Result<Stopwords, String> {
+        // (An empty stopword is in every value, as `str::contains` says.)
+        let words: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+        if words.is_empty() {
+            return Ok(Stopwords::None);
+        }
+        if words.len() <= FEW_STOPWORDS {
+            return Ok(Stopwords::Few(words));
+        }
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&words)
+            .map(Stopwords::Many)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Whether `value` holds one of the stopwords, ASCII case ignored.
+    pub(crate) fn any_in(&self, value: &[u8]) -> bool {
+        match self {
+            Stopwords::None => false,
+            Stopwords::Few(words) => {
+                let lower = value.to_ascii_lowercase();
+                words
+                    .iter()
+                    .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+            }
+            Stopwords::Many(a) => a.is_match(value),
+        }
+    }
+}
+
 /// Shannon entropy in bits per character: the measure a rule's `entropy` floor is stated in.
 pub(crate) fn shannon_entropy(s: &[u8]) -> f64 {
     if s.is_empty() {
@@ -98,6 +147,29 @@ pub(crate) fn shannon_entropy(s: &[u8]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stopwords_as_lowercase_contains() {
+        let mut words: Vec<String> = ["Example", "xxxx", "日本"].map(String::from).to_vec();
+        let few = Stopwords::new(&words).unwrap_or_default();
+        words.extend((0..100).map(|i| format!("zz{i}q")));
+        let many = Stopwords::new(&words).unwrap_or_default();
+        assert!(matches!(few, Stopwords::Few(_)) && matches!(many, Stopwords::Many(_)));
+        for s in [few, many] {
+            for (value, want) in [
+                ("AKIAEXAMPLE", true),
+                ("aXXXXb", true),
+                ("a日本b", true),
+                ("exampl", false),
+                ("", false),
+            ] {
+                assert_eq!(s.any_in(value.as_bytes()), want, "{value}");
+            }
+        }
+        assert!(!Stopwords::default().any_in(b"anything"));
+        let empty = Stopwords::new(&[String::new()]).unwrap_or_default();
+        assert!(empty.any_in(b"anything") && empty.any_in(b""));
+    }
 
     #[test]
     fn entropy_of_uniform_and_constant() {

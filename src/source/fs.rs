@@ -51,6 +51,12 @@ where
         builder.add(r);
     }
     let respect = opts.respect_ignore;
+    // Named files alone give no more threads work than there are files.
+    let threads = if roots.iter().any(|r| r.is_dir()) {
+        opts.threads
+    } else {
+        opts.threads.min(roots.len())
+    };
     builder
         .hidden(false)
         .ignore(respect)
@@ -60,7 +66,7 @@ where
         .parents(respect)
         .require_git(false)
         .follow_links(opts.follow_links)
-        .threads(opts.threads)
+        .threads(threads)
         .filter_entry(|e| e.file_name() != ".git");
     let visit = &visit;
     builder.build_parallel().run(|| {

@@ -570,3 +570,37 @@ fn directory_vanishing_mid_walk_does_not_panic() {
     let doc = out.json();
     assert!(doc["summary"].is_object());
 }
+
+#[test]
+fn thread_counts_past_what_the_machine_can_use_are_capped_with_a_warning() {
+    // `-j 5000` on one small file used to take over a minute (5,000 walker threads, and as
+    // many in the pool); `--verify-concurrency` is capped the same way.
+    let tree = Tree::new();
+    for i in 0..20u64 {
+        tree.write(&format!("d{}/creds{i}.env", i % 4), pair_ini(800 + i).2);
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let capped = json_scan(tree.path(), &["-j", "5000", "."]).run();
+    assert_no_panic(&capped);
+    let want = format!("--threads 5000: using {} (4 per available core", cores * 4);
+    assert!(capped.stderr.contains(&want), "{}", capped.stderr);
+    let one = json_scan(tree.path(), &["-j", "1", "."]).run();
+    assert_eq!(one.code, 1, "{}", one.stderr);
+    assert!(!one.stderr.contains("warning"), "{}", one.stderr);
+    let findings = |out: &Output| findings_of(&out.json());
+    assert_eq!(findings(&capped), findings(&one));
+    assert_eq!(findings(&one).len(), 20);
+    // Verification (with nothing to verify, so no request is made).
+    let empty = Tree::new();
+    empty.write("a.txt", "nothing\n");
+    let out = keyhound(empty.path())
+        .args(["scan", "--verify-concurrency", "100000", "."])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--verify-concurrency 100000: using 256"),
+        "{}",
+        out.stderr
+    );
+}

@@ -18,6 +18,9 @@
 //!   entry, unreadable timestamps, refs to missing objects, deep trees) and unreachable objects.
 //! - `inputs`: what is read and how: pipes and devices named as paths or met while walking,
 //!   size limits on files and streams, UTF-16 by evidence, keyhound's own reports skipped.
+//! - `limits`: hostile shapes whose cost could grow with the square of their size (thousands
+//!   of matches on one line, more records than the pairing table takes, thousands of rules),
+//!   with exact findings and columns.
 //! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
 //!   on repositories built at test time with `git` and a fixed author and date.
 //! - `hook`: `keyhound hook install|uninstall` and a real `git commit` through the hook.
@@ -38,6 +41,7 @@ mod detect;
 mod history;
 mod hook;
 mod inputs;
+mod limits;
 mod moto;
 mod reports;
 mod rules;

@@ -287,6 +287,26 @@ fn rules_check_rejects_a_bad_regex() {
 }
 
 #[test]
+fn rules_check_rejects_a_regex_too_large_to_compile() {
+    let tree = Tree::new();
+    let text = good_rule_file().replace(
+        r"(wdg_[A-Za-z0-9]{24})",
+        r"(wdg_(?:[A-Za-z0-9]{1000}){1000})",
+    );
+    assert_ne!(text, good_rule_file());
+    tree.write("huge.toml", &text);
+    let out = rules_cmd(tree.path(), &["check", "huge.toml"]);
+    assert_no_panic(&out);
+    assert_eq!(out.code, 2, "{}", all_output(&out));
+    assert!(
+        out.stderr
+            .contains("huge.toml: rule \"widget-token\": pattern: too large to compile"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn rules_check_rejects_an_unknown_field() {
     let tree = Tree::new();
     let text = good_rule_file().replace("entropy = 3.0", "entropy = 3.0\nconfidence = \"high\"");

@@ -191,3 +191,52 @@ fn per_rule_allowlist_applies_only_to_its_rule() {
     let doc = case.check();
     assert_eq!(suppressed(&doc), [0, 4, 0, 0], "{doc:#}");
 }
+
+#[test]
+fn allowlist_of_thousands_of_path_globs() {
+    // As many globs as allowed, each needing a regex (as one set, they failed with "error
+    // building NFA"): compiled in sets, and a file's path is matched once however many
+    // findings it holds. A directory glob covers the files below it.
+    let keys: Vec<String> = (0..4).map(|i| key_id(570 + i)).collect();
+    let mut globs: Vec<String> = (0..9999).map(|i| format!("build{i}/**/*.min.js")).collect();
+    globs.push("vendor/*/dist".into());
+    let config = format!("[allowlist]\npaths = [\n{}]\n", {
+        let quoted: Vec<String> = globs.iter().map(|g| format!("  '{g}',\n")).collect();
+        quoted.concat()
+    });
+    let many = keys[0..2]
+        .iter()
+        .map(|k| lone_key_json(k))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let case = Case::new("thousands of globs")
+        .file("build9998/js/app.min.js", &many)
+        .file("vendor/lib/dist/deep/x.json", lone_key_json(&keys[2]))
+        .file("build9998/js/app.js", lone_key_json(&keys[3]))
+        .expect(lone_key(&keys[3]).key_at(3).in_file("build9998/js/app.js"));
+    case.tree.write(".keyhound.toml", config);
+    let doc = case.check();
+    assert_eq!(suppressed(&doc), [0, 3, 0, 0], "{doc:#}");
+}
+
+#[test]
+fn allowlist_past_the_entry_limit_is_a_clear_error() {
+    for field in ["paths", "regexes", "path_regexes"] {
+        let entries: Vec<String> = (0..10_001).map(|i| format!("  'x{i}y',\n")).collect();
+        let tree = Tree::new();
+        tree.write(
+            ".keyhound.toml",
+            format!(
+                "disable = []\n\n[allowlist]\n{field} = [\n{}]\n",
+                entries.concat()
+            ),
+        );
+        tree.write("a.txt", "nothing\n");
+        let out = scan_json(tree.path(), &[]);
+        assert_no_panic(&out);
+        assert_eq!(out.code, 2, "{field}: {}", out.stderr);
+        let want =
+            format!(".keyhound.toml: line 4: allowlist.{field}: 10001 entries; at most 10000");
+        assert!(out.stderr.contains(&want), "{field}: {}", out.stderr);
+    }
+}

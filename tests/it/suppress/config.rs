@@ -314,6 +314,28 @@ fn bad_user_rule_regex_is_a_clear_error() {
 }
 
 #[test]
+fn user_rule_regex_too_large_to_compile_is_a_load_error() {
+    // Valid syntax, but a million states once the counted repetitions are expanded: it used
+    // to compile on first use, fail, and leave the rule silently not running.
+    let rule = "# big\n[[rules]]\nid = \"huge-token\"\nname = \"Huge\"\nseverity = \"high\"\n\
+                pattern = '''hg_((?:[a-z0-9]{1000}){1000})'''\nkeywords = [\"hg_\"]\n";
+    let out = scan_with_config(rule);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(".keyhound.toml: line 6: rule \"huge-token\": pattern: too large")
+            && out.stderr.contains("32 MiB"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "no report on a load error");
+    // Large but within the limit: loads and runs.
+    let ok = rule.replace("{1000})", "{10})");
+    let out = scan_with_config(&ok);
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+}
+
+#[test]
 fn unknown_config_field_names_the_field_and_line() {
     let out = scan_with_config("# settings\ndisable = []\ncolour = \"blue\"\n");
     assert_eq!(out.code, 2, "{}", out.stderr);

@@ -1,0 +1,154 @@
+use super::*;
+
+const FILE: &str = r#"
+[[rules]]
+id = "demo-token"
+name = "Demo token"
+severity = "high"
+pattern = '''\b(dmo_[A-Za-z0-9]{20})\b'''
+keywords = ["dmo_"]
+entropy = 3.0
+examples = ['''t = "dmo_Ab3De5Gh7Jk9Lm1Np2Qr"''']
+negative_examples = ['''dmo_aaaaaaaaaaaaaaaaaaaa''']
+[rules.allowlist]
+stopwords = ["example"]
+"#;
+
+#[test]
+fn loads_and_matches_through_prefilter() {
+    let set =
+        RuleSet::from_files(&[("demo.toml".into(), FILE.into())]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(set.rules().len(), 1);
+    let m = set.matches(b"x = 'DMO_nope' and dmo_Ab3De5Gh7Jk9Lm1Np2Qr here");
+    assert_eq!(m.len(), 1);
+    assert_eq!(
+        m.first().map(|m| m.value.as_str()),
+        Some("dmo_Ab3De5Gh7Jk9Lm1Np2Qr")
+    );
+    assert!(
+        set.matches(b"dmo_aaaaaaaaaaaaaaaaaaaa").is_empty(),
+        "entropy floor"
+    );
+    assert!(
+        set.matches(b"dmo_exampleAb3De5Gh7Jk9").is_empty(),
+        "stopword"
+    );
+    assert!(set.matches(b"nothing here").is_empty());
+}
+
+#[test]
+fn thousands_of_rules_run_only_where_their_keywords_are() {
+    // 3,000 rules with a keyword each, 20 sharing one keyword (listed twice by one of
+    // them), and one with none, which runs everywhere.
+    let rule = |id: &str, pattern: &str, keywords: &str| {
+        format!(
+            "[[rules]]\nid = \"{id}\"\nname = \"N\"\nseverity = \"low\"\n\
+             pattern = '''{pattern}'''\nkeywords = [{keywords}]\n"
+        )
+    };
+    let mut file = String::new();
+    for i in 0..3000 {
+        let kw = format!("\"tk{i}x_\"");
+        file.push_str(&rule(
+            &format!("r{i}"),
+            &format!(r"\b(tk{i}x_[a-z]{{8}})\b"),
+            &kw,
+        ));
+    }
+    for i in 0..20 {
+        let kw = if i == 0 {
+            "\"shared\", \"shared\""
+        } else {
+            "\"shared\""
+        };
+        file.push_str(&rule(
+            &format!("s{i}"),
+            &format!(r"shared{i}=([a-z]{{8}})"),
+            kw,
+        ));
+    }
+    file.push_str(&rule("always", r"always=([a-z]{8})", ""));
+    let set = RuleSet::from_files(&[("many.toml".into(), file)]).unwrap_or_else(|e| panic!("{e}"));
+    let ids = |text: &str| -> Vec<&str> {
+        let mut v: Vec<&str> = set
+            .matches(text.as_bytes())
+            .iter()
+            .filter_map(|m| set.get(m.rule).map(|r| r.meta.id))
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(
+        ids("a tk17x_abcdefgh b tk2999x_abcdefgh shared0=abcdefgh shared19=qwertyui"),
+        ["r17", "r2999", "s0", "s19"]
+    );
+    assert_eq!(ids("always=abcdefgh tk5x_"), ["always"]);
+    assert!(ids("nothing here").is_empty());
+    assert!(set.by_id("r1234").is_some() && set.by_id("r3000").is_none());
+}
+
+#[test]
+fn rules_find_the_same_near_their_keywords_as_in_the_whole_blob() {
+    // Every built-in example, far apart in a large blob, so that the rules whose matches
+    // are proven to hold a keyword search only around the keywords' hits.
+    let set = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let near = set.rules().iter().filter(|r| r.span.is_some()).count();
+    assert!(
+        near * 2 > set.rules().len(),
+        "{near} of {}",
+        set.rules().len()
+    );
+    let filler = "lorem ipsum dolor sit amet, consectetur adipiscing elit\n".repeat(40);
+    let mut text = String::new();
+    for r in set.rules() {
+        for e in r.spec.examples.iter().chain(&r.spec.negative_examples) {
+            text.push_str(&filler);
+            text.push_str(e);
+            text.push('\n');
+        }
+    }
+    let data = text.as_bytes();
+    let got = set.matches(data);
+    let mut whole = Vec::new();
+    for (i, r) in set.rules().iter().enumerate() {
+        r.matches(i, data, None, &mut whole);
+    }
+    whole.sort_by_key(|m| (m.span.start, m.rule));
+    whole.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
+    assert!(got.len() > 100, "{}", got.len());
+    assert_eq!(got, whole);
+}
+
+#[test]
+fn errors_name_file_rule_and_field() {
+    let bad = FILE.replace("(dmo_[A-Za-z0-9]{20})", "(dmo_[A-Z");
+    let e = RuleSet::from_files(&[("demo.toml".into(), bad)])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.contains("demo.toml") && e.contains("demo-token") && e.contains("pattern"),
+        "{e}"
+    );
+    let two = FILE.replace(r"(dmo_[A-Za-z0-9]{20})", r"(dmo_)([A-Za-z0-9]{20})");
+    let e = RuleSet::from_files(&[("demo.toml".into(), two)])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("exactly one capture group"), "{e}");
+    let unknown = FILE.replace("entropy = 3.0", "entropy = 3.0\ncolour = 1");
+    let e = RuleSet::from_files(&[("demo.toml".into(), unknown)])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("demo.toml") && e.contains("colour"), "{e}");
+    let dup = format!(
+        "{FILE}\n{}",
+        FILE.replace("[rules.allowlist]\nstopwords = [\"example\"]", "")
+    );
+    let e = RuleSet::from_files(&[("demo.toml".into(), dup)])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("defined twice"), "{e}");
+}
