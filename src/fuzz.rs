@@ -64,4 +64,5 @@ pub fn git_objects(data: &[u8]) {
     let _ = crate::source::git::parse::tree(data);
     let _ = crate::source::git::parse::tag_target(data);
     let _ = crate::source::git::pack::decode_entry(data, u64::MAX / 2);
+    let _ = crate::source::git::pack::delta_sizes(data);
 }

@@ -3,12 +3,17 @@
 //! deltas), so that listing objects in disk order and telling blobs from trees never goes
 //! through libgit2, which panics on a pack entry with an invalid type. The content of a packed
 //! object is still inflated by libgit2 (with its delta cache), once keyhound knows what it is.
+//! Pack files are mapped into memory, as git and libgit2 map them: reading an entry header is a
+//! slice, not a system call.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
 
+use flate2::{Decompress, FlushDecompress, Status};
 use git2::{ObjectType, Oid};
+use memmap2::Mmap;
 
 /// Deltas followed to find an object's type, at most (git itself writes chains of 50).
 const MAX_DELTA_CHAIN: usize = 10_000;
@@ -19,7 +24,8 @@ const HEADER_READ: usize = 64;
 struct Pack {
     /// The `.pack` file, for messages.
     path: PathBuf,
-    data: Option<File>,
+    /// The `.pack` file, mapped; `None` when it cannot be opened or mapped.
+    data: Option<Mmap>,
     /// The `.idx` file's bytes.
     idx: Vec<u8>,
     count: usize,
@@ -99,15 +105,17 @@ impl Packs {
     }
 
     /// The type of the object at `at` (following deltas to their base, every entry of the chain
-    /// checked), and its size when the entry is not a delta (a delta's result size costs an
-    /// inflate; the caller asks libgit2 for it, now that the chain is known to be sound). An
-    /// error names what is wrong with the entry.
+    /// checked), and its size: a blob's always, another object's when its entry is not a delta
+    /// (the result size of a delta is read from the start of its inflated data, which only blobs
+    /// need: their size decides whether they are read at all). An error names what is wrong
+    /// with the entry.
     pub(crate) fn header(&self, at: PackedAt) -> Result<(ObjectType, Option<u64>), String> {
         let pack = self.packs.get(at.pack).ok_or("no such pack")?;
         let first = pack.entry(at.offset)?;
         let kind = self.kind_of(at, first)?;
         let size = match first.kind {
             Kind::Object(_) => Some(first.size),
+            _ if kind == ObjectType::Blob => Some(pack.delta_result_size(at.offset, first)?),
             _ => None,
         };
         Ok((kind, size))
@@ -202,6 +210,8 @@ pub(crate) struct Entry {
     kind: Kind,
     /// The size of the (inflated) entry data: the object's size, or the delta's.
     size: u64,
+    /// The length of the entry header: the entry's zlib stream starts this far past its offset.
+    header_len: usize,
 }
 
 impl Pack {
@@ -216,7 +226,12 @@ impl Pack {
             return None;
         }
         let path = idx_path.with_extension("pack");
-        let data = File::open(&path).ok();
+        // SAFETY: a mapping is sound while no one changes the file under it. git never writes
+        // to a pack file in place: a pack is written under a temporary name and renamed, and
+        // removing one (`git gc`) leaves the mapping valid. git and libgit2 map them the same way.
+        let data = File::open(&path)
+            .ok()
+            .and_then(|f| unsafe { Mmap::map(&f) }.ok());
         let mut pack = Pack {
             path,
             data,
@@ -272,19 +287,86 @@ impl Pack {
         None
     }
 
-    /// Reads up to `buf.len()` bytes at `offset` (fewer at the end of the file); returns how
-    /// many.
-    fn read(&self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
-        let file = self.data.as_ref().ok_or("the pack file cannot be opened")?;
-        read_at(file, buf, offset).map_err(|e| e.to_string())
+    /// The bytes of the pack from `offset` to its end (none past the end).
+    fn from(&self, offset: u64) -> Result<&[u8], String> {
+        let data = self
+            .data
+            .as_deref()
+            .ok_or("the pack file cannot be opened")?;
+        Ok(usize::try_from(offset)
+            .ok()
+            .and_then(|at| data.get(at..))
+            .unwrap_or_default())
     }
 
     /// The entry header at `offset`.
     fn entry(&self, offset: u64) -> Result<Entry, String> {
-        let mut buf = [0u8; HEADER_READ];
-        let n = self.read(offset, &mut buf)?;
-        decode_entry(buf.get(..n).unwrap_or_default(), offset)
+        let rest = self.from(offset)?;
+        decode_entry(rest.get(..HEADER_READ).unwrap_or(rest), offset)
     }
+
+    /// The size of the object that the delta entry `entry` (at `offset`) produces: the second
+    /// number of the delta's own header, at the start of its inflated data.
+    fn delta_result_size(&self, offset: u64, entry: Entry) -> Result<u64, String> {
+        let stream = self
+            .from(offset)?
+            .get(entry.header_len..)
+            .unwrap_or_default();
+        let mut head = [0u8; 2 * MAX_VARINT];
+        let n = inflate_prefix(stream, &mut head)?;
+        delta_sizes(head.get(..n).unwrap_or_default()).map(|(_, result)| result)
+    }
+}
+
+/// Bytes of a delta header's size: 64-bit sizes in 7-bit groups.
+const MAX_VARINT: usize = 10;
+
+thread_local! {
+    /// One inflater per thread, reset for each delta header: a new one costs an allocation of
+    /// tens of kilobytes.
+    static INFLATER: RefCell<Decompress> = RefCell::new(Decompress::new(true));
+}
+
+/// Inflates the start of the zlib stream `stream` into `out`; returns how many bytes it gave
+/// (fewer than `out.len()` only when the stream ends first).
+fn inflate_prefix(stream: &[u8], out: &mut [u8]) -> Result<usize, String> {
+    INFLATER.with(|z| {
+        let mut z = z.borrow_mut();
+        z.reset(true);
+        let mut filled = 0usize;
+        loop {
+            let (read, wrote) = (z.total_in(), z.total_out());
+            let input = stream
+                .get(usize::try_from(read).unwrap_or(usize::MAX)..)
+                .unwrap_or_default();
+            let rest = out.get_mut(filled..).unwrap_or_default();
+            let status = z
+                .decompress(input, rest, FlushDecompress::None)
+                .map_err(|e| format!("damaged delta: {e}"))?;
+            filled += usize::try_from(z.total_out() - wrote).unwrap_or(0);
+            let stalled = z.total_in() == read && z.total_out() == wrote;
+            if filled == out.len() || status == Status::StreamEnd || stalled {
+                return Ok(filled);
+            }
+        }
+    })
+}
+
+/// The two sizes a delta starts with: of its base, and of the object it produces.
+pub(crate) fn delta_sizes(head: &[u8]) -> Result<(u64, u64), String> {
+    let mut it = head.iter().copied();
+    let mut size = || -> Result<u64, String> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = it.next().ok_or("truncated delta header")?;
+            value |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err("delta header size overflows".into())
+    };
+    Ok((size()?, size()?))
 }
 
 /// Decodes the header of the pack entry at `offset` from its first bytes.
@@ -311,67 +393,121 @@ pub(crate) fn decode_entry(bytes: &[u8], offset: u64) -> Result<Entry, String> {
         3 => Kind::Object(ObjectType::Blob),
         4 => Kind::Object(ObjectType::Tag),
         6 => {
-            let distance = ofs_distance(bytes.get(used..).unwrap_or_default())?;
+            let (distance, ofs_len) = ofs_distance(bytes.get(used..).unwrap_or_default())?;
             if distance == 0 || distance > offset {
                 return Err(format!("delta base offset {distance} is out of range"));
             }
+            used += ofs_len;
             Kind::OfsDelta(offset - distance)
         }
         7 => {
             let id = bytes
                 .get(used..used + 20)
                 .ok_or("truncated delta base id")?;
+            used += 20;
             Kind::RefDelta(Oid::from_bytes(id).map_err(|e| e.message().to_string())?)
         }
         t => return Err(format!("invalid object type {t}")),
     };
-    Ok(Entry { kind, size })
+    Ok(Entry {
+        kind,
+        size,
+        header_len: used,
+    })
 }
 
-/// The distance to an offset delta's base.
-fn ofs_distance(b: &[u8]) -> Result<u64, String> {
+/// The distance to an offset delta's base, and how many bytes encode it.
+fn ofs_distance(b: &[u8]) -> Result<(u64, usize), String> {
     let mut it = b.iter().copied();
     let mut c = it.next().ok_or("truncated delta base offset")?;
     let mut value = u64::from(c & 0x7f);
+    let mut len = 1;
     while c & 0x80 != 0 {
         c = it.next().ok_or("truncated delta base offset")?;
+        len += 1;
         value = value
             .checked_add(1)
             .and_then(|v| v.checked_mul(128))
             .map(|v| v | u64::from(c & 0x7f))
             .ok_or("delta base offset overflows")?;
     }
-    Ok(value)
+    Ok((value, len))
 }
 
 fn be32(d: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
 }
 
-#[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-    use std::os::unix::fs::FileExt;
-    let mut done = 0;
-    while done < buf.len() {
-        let rest = buf.get_mut(done..).unwrap_or_default();
-        match file.read_at(rest, offset + done as u64)? {
-            0 => break,
-            n => done += n,
-        }
-    }
-    Ok(done)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
 
-#[cfg(windows)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-    use std::os::windows::fs::FileExt;
-    let mut done = 0;
-    while done < buf.len() {
-        let rest = buf.get_mut(done..).unwrap_or_default();
-        match file.seek_read(rest, offset + done as u64)? {
-            0 => break,
-            n => done += n,
-        }
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "gc.auto=0",
+            ])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
     }
-    Ok(done)
+
+    /// Every blob's size read from the pack (deltas included) is the size libgit2 reads.
+    #[test]
+    fn delta_result_sizes_match_libgit2() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        let mut text = String::new();
+        for i in 0..400 {
+            text.push_str(&format!(
+                "line {i} of a file that changes a little each commit\n"
+            ));
+        }
+        for round in 0..6 {
+            text.push_str(&format!("appended in round {round}\n"));
+            text = text.replacen("line 7 ", &format!("line 7.{round} "), 1);
+            std::fs::write(root.join("f.txt"), &text).expect("write");
+            git(root, &["add", "f.txt"]);
+            git(root, &["commit", "-q", "-m", &format!("round {round}")]);
+        }
+        git(root, &["gc", "-q", "--aggressive"]);
+
+        let repo = git2::Repository::open(root).expect("open");
+        let odb = repo.odb().expect("odb");
+        let packs = Packs::open(&[root.join(".git/objects")]);
+        let mut deltas = 0;
+        let mut blobs = 0;
+        for (oid, at) in packs.listing() {
+            let (kind, size) = packs.header(at).expect("sound entry");
+            let (len, want) = odb.read_header(oid).expect("libgit2 header");
+            assert_eq!(kind, want, "{oid}");
+            if kind == ObjectType::Blob {
+                blobs += 1;
+                assert_eq!(size, Some(len as u64), "{oid}");
+                let pack = packs.packs.get(at.pack).expect("pack");
+                let entry = pack.entry(at.offset).expect("entry");
+                if !matches!(entry.kind, Kind::Object(_)) {
+                    deltas += 1;
+                }
+            }
+        }
+        assert_eq!(blobs, 6);
+        assert!(deltas > 0, "the test repository has deltified blobs");
+    }
+
+    #[test]
+    fn delta_sizes_reads_two_varints() {
+        assert_eq!(delta_sizes(&[0x05, 0x91, 0x01]), Ok((5, 145)));
+        assert!(delta_sizes(&[0x80]).is_err());
+        assert!(delta_sizes(&[0xff; 20]).is_err());
+    }
 }

@@ -128,15 +128,7 @@ impl<'o> Reader<'_, 'o> {
                     message: format!("damaged pack entry at offset {} of {pack}: {m}", at.offset),
                 }
             })?;
-            if size.is_some() || kind != ObjectType::Blob {
-                return Ok(Some((kind, size)));
-            }
-            // A deltified blob: libgit2 reads the size from the delta (every entry of its chain
-            // was checked above, so it cannot meet an invalid type there).
-            return match self.odb.read_header(oid) {
-                Ok((size, _)) => Ok(Some((kind, Some(size as u64)))),
-                Err(e) => Err(Error::git(format!("git blob {oid}"), &e)),
-            };
+            return Ok(Some((kind, size)));
         }
         if self.store.packs.unreadable.is_empty() {
             return Ok(None);
@@ -179,11 +171,15 @@ impl<'o> Reader<'_, 'o> {
             object: format!("git object {oid}"),
             message: format!("is a {}, not a {}", kind_name(kind), kind_name(want)),
         };
-        if !self.store.loose.contains(&oid) && self.store.packs.find(&oid).is_some() {
+        if !self.store.loose.contains(&oid) {
             return match self.odb.read(oid) {
                 // A successful read has a valid type.
                 Ok(o) if o.kind() == want => Ok(Data::Odb(o)),
                 Ok(o) => Err(wrong(o.kind())),
+                Err(e) if e.code() == git2::ErrorCode::NotFound => Err(Error::Git {
+                    object: format!("git {} {oid}", kind_name(want)),
+                    message: "missing from the repository".into(),
+                }),
                 Err(e) => Err(Error::git(format!("git {} {oid}", kind_name(want)), &e)),
             };
         }
