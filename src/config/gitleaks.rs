@@ -161,6 +161,7 @@ fn rule(
             .get("entropy")
             .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64))),
         references: Vec::new(),
+        help: None,
         examples: Vec::new(),
         negative_examples: Vec::new(),
         allowlist: (!rule_allow.stopwords.is_empty() || !rule_allow.regexes.is_empty())

@@ -30,6 +30,10 @@ pub struct RuleSpec {
     pub entropy: Option<f64>,
     #[serde(default)]
     pub references: Vec<String>,
+    /// How to revoke or rotate the credential: one line and a link to the provider's page.
+    /// Without it, a generic instruction naming the rule.
+    #[serde(default)]
+    pub help: Option<String>,
     #[serde(default)]
     pub examples: Vec<String>,
     #[serde(default)]
@@ -167,10 +171,13 @@ pub(crate) fn rule_meta(spec: &RuleSpec, source: &str) -> &'static Rule {
         id: leak(&spec.id),
         name: leak(&spec.name),
         description: leak(description),
-        help: leak(&format!(
-            "Revoke or rotate this {} with its provider, replace it through a secret store, and remove it from the file and from git history.",
-            spec.name
-        )),
+        help: match spec.help.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+            Some(h) => leak(h),
+            None => leak(&format!(
+                "Revoke or rotate this {} with its provider, replace it through a secret store, and remove it from the file and from git history.",
+                spec.name
+            )),
+        },
         severity,
         precision: "high",
         source: leak(source),

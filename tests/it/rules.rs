@@ -529,3 +529,43 @@ fn user_rule_runs_only_where_its_keyword_occurs() {
         "the rule must have been loaded: {doc:#}"
     );
 }
+
+#[test]
+fn a_rules_help_line_reaches_sarif() {
+    let tree = Tree::new();
+    let help = "Revoke it under Settings > Tokens, then issue a new one: https://widgets.example/docs/tokens";
+    tree.write(
+        ".keyhound.toml",
+        format!("{}help = \"{help}\"\n", widget_config()),
+    );
+    tree.write(
+        "app/settings.py",
+        format!("WIDGET_TOKEN = \"{}\"\n", widget_token(11)),
+    );
+    let out = keyhound(tree.path())
+        .args([
+            "scan",
+            "--no-history",
+            "--no-verify",
+            "--format",
+            "sarif",
+            ".",
+        ])
+        .run();
+    assert_no_panic(&out);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc = out.json();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let rule = rules
+        .iter()
+        .find(|r| r["id"] == "widget-token")
+        .unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!(rule["help"]["text"], help, "{rule:#}");
+    let message = doc["runs"][0]["results"][0]["message"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.ends_with(help), "{message}");
+}
