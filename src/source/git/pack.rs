@@ -3,8 +3,8 @@
 //! deltas), so that listing objects in disk order and telling blobs from trees never goes
 //! through libgit2, which panics on a pack entry with an invalid type. The content of a packed
 //! object is still inflated by libgit2 (with its delta cache), once keyhound knows what it is.
-//! Pack files are mapped into memory, as git and libgit2 map them: reading an entry header is a
-//! slice, not a system call.
+//! Entry headers are read with positioned reads, not through a memory map: a map of the pack
+//! would count every page the listing touches (all of them) in keyhound's resident memory.
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use flate2::{Decompress, FlushDecompress, Status};
 use git2::{ObjectType, Oid};
-use memmap2::Mmap;
 
 /// Deltas followed to find an object's type, at most (git itself writes chains of 50).
 const MAX_DELTA_CHAIN: usize = 10_000;
@@ -24,8 +23,8 @@ const HEADER_READ: usize = 64;
 struct Pack {
     /// The `.pack` file, for messages.
     path: PathBuf,
-    /// The `.pack` file, mapped; `None` when it cannot be opened or mapped.
-    data: Option<Mmap>,
+    /// The `.pack` file; `None` when it cannot be opened.
+    data: Option<File>,
     /// The `.idx` file's bytes.
     idx: Vec<u8>,
     count: usize,
@@ -226,12 +225,7 @@ impl Pack {
             return None;
         }
         let path = idx_path.with_extension("pack");
-        // SAFETY: a mapping is sound while no one changes the file under it. git never writes
-        // to a pack file in place: a pack is written under a temporary name and renamed, and
-        // removing one (`git gc`) leaves the mapping valid. git and libgit2 map them the same way.
-        let data = File::open(&path)
-            .ok()
-            .and_then(|f| unsafe { Mmap::map(&f) }.ok());
+        let data = File::open(&path).ok();
         let mut pack = Pack {
             path,
             data,
@@ -287,34 +281,37 @@ impl Pack {
         None
     }
 
-    /// The bytes of the pack from `offset` to its end (none past the end).
-    fn from(&self, offset: u64) -> Result<&[u8], String> {
-        let data = self
-            .data
-            .as_deref()
-            .ok_or("the pack file cannot be opened")?;
-        Ok(usize::try_from(offset)
-            .ok()
-            .and_then(|at| data.get(at..))
-            .unwrap_or_default())
+    /// Reads up to `buf.len()` bytes at `offset` (fewer at the end of the file); returns how
+    /// many.
+    fn read(&self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
+        let file = self.data.as_ref().ok_or("the pack file cannot be opened")?;
+        read_at(file, buf, offset).map_err(|e| e.to_string())
     }
 
     /// The entry header at `offset`.
     fn entry(&self, offset: u64) -> Result<Entry, String> {
-        let rest = self.from(offset)?;
-        decode_entry(rest.get(..HEADER_READ).unwrap_or(rest), offset)
+        let mut buf = [0u8; HEADER_READ];
+        let n = self.read(offset, &mut buf)?;
+        decode_entry(buf.get(..n).unwrap_or_default(), offset)
     }
 
     /// The size of the object that the delta entry `entry` (at `offset`) produces: the second
     /// number of the delta's own header, at the start of its inflated data.
     fn delta_result_size(&self, offset: u64, entry: Entry) -> Result<u64, String> {
-        let stream = self
-            .from(offset)?
-            .get(entry.header_len..)
-            .unwrap_or_default();
+        let start = offset.saturating_add(entry.header_len as u64);
         let mut head = [0u8; 2 * MAX_VARINT];
-        let n = inflate_prefix(stream, &mut head)?;
-        delta_sizes(head.get(..n).unwrap_or_default()).map(|(_, result)| result)
+        // A deflate block's own header comes first (a few hundred bytes at most for dynamic
+        // Huffman codes); read more only when that was not enough.
+        for len in [512usize, 8192, 131_072] {
+            let mut stream = vec![0u8; len];
+            let got = self.read(start, &mut stream)?;
+            let stream = stream.get(..got).unwrap_or_default();
+            let n = inflate_prefix(stream, &mut head)?;
+            if n == head.len() || got < len {
+                return delta_sizes(head.get(..n).unwrap_or_default()).map(|(_, result)| result);
+            }
+        }
+        Err("delta header not found in its first 128 KiB".into())
     }
 }
 
@@ -436,6 +433,34 @@ fn ofs_distance(b: &[u8]) -> Result<(u64, usize), String> {
 
 fn be32(d: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut done = 0;
+    while done < buf.len() {
+        let rest = buf.get_mut(done..).unwrap_or_default();
+        match file.read_at(rest, offset + done as u64)? {
+            0 => break,
+            n => done += n,
+        }
+    }
+    Ok(done)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    use std::os::windows::fs::FileExt;
+    let mut done = 0;
+    while done < buf.len() {
+        let rest = buf.get_mut(done..).unwrap_or_default();
+        match file.seek_read(rest, offset + done as u64)? {
+            0 => break,
+            n => done += n,
+        }
+    }
+    Ok(done)
 }
 
 #[cfg(test)]
