@@ -6,6 +6,7 @@
 //! is also where rules limited to some paths are applied (`attach`).
 
 mod buckets;
+pub(crate) mod checksum;
 pub(crate) mod ignore;
 pub(crate) mod literal;
 mod near;
@@ -318,7 +319,7 @@ mod tests {
             b"[default]\naws_access_key_id = AKIAQWERTYUIOPASDFGH\naws_secret_access_key = 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\n".to_vec(),
             b"{\"AccessKeyId\":\"ASIAQWERTYUIOPASDFGH\",\"SecretAccessKey\":\"h3Jq9Vt0Yd\\/5Lk2Rb8MwZx+4PnC7sGfE1aTuQ6oW\",\"SessionToken\":\"FwoGZXIvYXdzEJr//////////wEaDOs4x8Q2w7u9n3v5ZyKGAcE7x6Lq0Zp1v3Y8k2b9n4m6c1x0z7a5s3d2f8g9h0j4k6l1q3w5e7r9t2y4u6i8o0p\"}".to_vec(),
             "s3://AKIAQWERTYUIOPASDFGH:h3Jq9Vt0Yd%2F5Lk2Rb8MwZx%2B4PnC7sGfE1aTuQ6oW@bucket é ü\r\n".as_bytes().to_vec(),
-            b"token = ghp_aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5 # keyhound:allow\npostgres://u:Zq8vN2kL5pR7tW3@db.example.net/x\n-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n".to_vec(),
+            b"token = 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 # keyhound:allow\npostgres://u:Zq8vN2kL5pR7tW3@db.example.net/x\n-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n".to_vec(),
             b"data:\n  credentials: W2RlZmF1bHRdCmF3c19hY2Nlc3Nfa2V5X2lkPUFLSUFRV0VSVFlVSU9QQVNERkdICg==\n".to_vec(),
         ];
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
