@@ -96,7 +96,8 @@ impl Detector {
     /// Finds the credentials in a blob; the findings carry its origin.
     pub(crate) fn detect(&self, blob: &Blob<'_>) -> Detected {
         let data = blob.bytes;
-        let found = self.search(data, blob.origin.rule_path());
+        let mut found = self.search(data, blob.origin.rule_path());
+        self.drop_aws_inside_aws_patterns(&mut found);
         let mut out = Detected::default();
         if found.aws.candidates.is_empty() && found.rules.is_empty() {
             return out;
@@ -168,6 +169,30 @@ impl Detector {
                 }
             }
         }
+    }
+
+    /// Drops the AWS candidates inside a match of an AWS-family pattern rule (`rules/aws.toml`'s
+    /// `[[patterns]]`): a short-term Amazon Bedrock API key is a base64 presigned URL holding the
+    /// key ID and session token that signed it, which the key's own finding already reports.
+    fn drop_aws_inside_aws_patterns(&self, found: &mut Searched) {
+        let spans: Vec<&std::ops::Range<usize>> = found
+            .rules
+            .iter()
+            .filter(|m| {
+                self.patterns
+                    .get(m.rule)
+                    .is_some_and(|r| r.meta.source == crate::aws::FILE)
+            })
+            .map(|m| &m.span)
+            .collect();
+        if spans.is_empty() {
+            return;
+        }
+        found.aws.candidates.retain(|c| {
+            !spans
+                .iter()
+                .any(|s| c.span.start < s.end && s.start < c.span.end)
+        });
     }
 
     /// A finding for each rule match.
