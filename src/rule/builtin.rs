@@ -46,3 +46,25 @@ fn aws_patterns(name: &str, text: &str) -> Result<Vec<RuleSpec>> {
         .map(|p| p.patterns)
         .map_err(|e| Error::toml(name, &e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every built-in rule says how to revoke or rotate its credential: one line with a link.
+    #[test]
+    fn every_builtin_rule_has_a_help_line_with_a_link() {
+        let specs = specs().unwrap_or_else(|e| panic!("{e}"));
+        assert!(specs.len() > 100, "{} rules", specs.len());
+        for (file, spec) in &specs {
+            let help = spec.help.as_deref().unwrap_or_default();
+            assert!(
+                help.contains("https://") && !help.contains('\n') && help.len() < 400,
+                "{file}: {}: help {help:?}",
+                spec.id
+            );
+        }
+        let ids: Vec<&str> = specs.iter().map(|(_, s)| s.id.as_str()).collect();
+        assert!(ids.contains(&"aws-bedrock-api-key-long-term"), "{ids:?}");
+    }
+}
