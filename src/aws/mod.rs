@@ -103,6 +103,11 @@ pub(crate) struct Spec {
 struct AwsFile {
     aws: Params,
     rules: Vec<Spec>,
+    /// AWS credentials found by a pattern, like the rules of other files (Amazon Bedrock API
+    /// keys): read by `rule::builtin`, not here.
+    #[serde(default)]
+    #[allow(dead_code)]
+    patterns: Vec<toml::Table>,
 }
 
 /// The AWS rules, ready for use.

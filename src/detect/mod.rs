@@ -6,6 +6,7 @@
 //! is also where rules limited to some paths are applied (`attach`).
 
 mod buckets;
+pub(crate) mod checksum;
 pub(crate) mod ignore;
 pub(crate) mod literal;
 mod near;
@@ -95,7 +96,8 @@ impl Detector {
     /// Finds the credentials in a blob; the findings carry its origin.
     pub(crate) fn detect(&self, blob: &Blob<'_>) -> Detected {
         let data = blob.bytes;
-        let found = self.search(data, blob.origin.rule_path());
+        let mut found = self.search(data, blob.origin.rule_path());
+        self.drop_aws_inside_aws_patterns(&mut found);
         let mut out = Detected::default();
         if found.aws.candidates.is_empty() && found.rules.is_empty() {
             return out;
@@ -167,6 +169,30 @@ impl Detector {
                 }
             }
         }
+    }
+
+    /// Drops the AWS candidates inside a match of an AWS-family pattern rule (`rules/aws.toml`'s
+    /// `[[patterns]]`): a short-term Amazon Bedrock API key is a base64 presigned URL holding the
+    /// key ID and session token that signed it, which the key's own finding already reports.
+    fn drop_aws_inside_aws_patterns(&self, found: &mut Searched) {
+        let spans: Vec<&std::ops::Range<usize>> = found
+            .rules
+            .iter()
+            .filter(|m| {
+                self.patterns
+                    .get(m.rule)
+                    .is_some_and(|r| r.meta.source == crate::aws::FILE)
+            })
+            .map(|m| &m.span)
+            .collect();
+        if spans.is_empty() {
+            return;
+        }
+        found.aws.candidates.retain(|c| {
+            !spans
+                .iter()
+                .any(|s| c.span.start < s.end && s.start < c.span.end)
+        });
     }
 
     /// A finding for each rule match.
@@ -318,7 +344,7 @@ mod tests {
             b"[default]\naws_access_key_id = AKIAQWERTYUIOPASDFGH\naws_secret_access_key = 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\n".to_vec(),
             b"{\"AccessKeyId\":\"ASIAQWERTYUIOPASDFGH\",\"SecretAccessKey\":\"h3Jq9Vt0Yd\\/5Lk2Rb8MwZx+4PnC7sGfE1aTuQ6oW\",\"SessionToken\":\"FwoGZXIvYXdzEJr//////////wEaDOs4x8Q2w7u9n3v5ZyKGAcE7x6Lq0Zp1v3Y8k2b9n4m6c1x0z7a5s3d2f8g9h0j4k6l1q3w5e7r9t2y4u6i8o0p\"}".to_vec(),
             "s3://AKIAQWERTYUIOPASDFGH:h3Jq9Vt0Yd%2F5Lk2Rb8MwZx%2B4PnC7sGfE1aTuQ6oW@bucket é ü\r\n".as_bytes().to_vec(),
-            b"token = ghp_aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5 # keyhound:allow\npostgres://u:Zq8vN2kL5pR7tW3@db.example.net/x\n-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n".to_vec(),
+            b"token = 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 # keyhound:allow\npostgres://u:Zq8vN2kL5pR7tW3@db.example.net/x\n-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n".to_vec(),
             b"data:\n  credentials: W2RlZmF1bHRdCmF3c19hY2Nlc3Nfa2V5X2lkPUFLSUFRV0VSVFlVSU9QQVNERkdICg==\n".to_vec(),
         ];
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;

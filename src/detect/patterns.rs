@@ -15,7 +15,7 @@ use super::near;
 use super::prefilter::Needles;
 use super::size;
 use crate::error::{Error, Result};
-use crate::rule::file::{self, RuleSpec};
+use crate::rule::file::{self, Checksum, RuleSpec};
 use crate::rule::{shannon_entropy, Rule, Stopwords};
 
 /// A rule ready to run.
@@ -29,6 +29,8 @@ pub(crate) struct CompiledRule {
     path: Option<regex::Regex>,
     stopwords: Stopwords,
     allow: Vec<Regex>,
+    /// A checksum the secret must carry.
+    checksum: Option<Checksum>,
     /// Its keywords are searched as written (`literal::exact_keywords`).
     exact: bool,
     /// When every match holds one of its keywords as written and is at most this many bytes
@@ -441,10 +443,15 @@ impl CompiledRule {
         }
     }
 
-    /// Entropy floor and allowlist.
+    /// Entropy floor, checksum and allowlist.
     fn accepts(&self, secret: &[u8]) -> bool {
         if secret.is_empty() {
             return false;
+        }
+        if let Some(c) = self.checksum {
+            if !super::checksum::valid(c, secret) {
+                return false;
+            }
         }
         if let Some(min) = self.spec.entropy {
             if shannon_entropy(secret) < min {
@@ -497,6 +504,12 @@ fn compile(name: &str, spec: RuleSpec, exact: bool, eager: bool) -> Result<Compi
         Some(p) => Some(regex::Regex::new(p).map_err(|e| at("path", e))?),
         None => None,
     };
+    let checksum = match spec.checksum.as_deref() {
+        Some(c) => Some(Checksum::parse(c).ok_or_else(|| {
+            Error::rule(name, &spec.id, "checksum", format!("{c:?} is not known"))
+        })?),
+        None => None,
+    };
     let regex = std::sync::OnceLock::new();
     if eager {
         let compiled = build_regex(&spec.pattern).map_err(|e| {
@@ -519,6 +532,7 @@ fn compile(name: &str, spec: RuleSpec, exact: bool, eager: bool) -> Result<Compi
         path,
         stopwords,
         allow,
+        checksum,
         exact,
         span: None,
     })

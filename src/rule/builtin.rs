@@ -1,9 +1,13 @@
 //! The rule files built into the binary: every file in `rules/`, embedded at build time by
 //! `build.rs`, so that the built-in rules and the files in the repository cannot drift apart.
-//! `rules/aws.toml` is embedded too; it has a syntax of its own and is read by `aws`.
+//! `rules/aws.toml` is embedded too; it has a syntax of its own and is read by `aws`, except its
+//! `[[patterns]]`: AWS credentials found by a pattern (Amazon Bedrock API keys), which are
+//! pattern rules like those of every other file.
+
+use serde::Deserialize;
 
 use super::file::{self, RuleSpec};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The AWS rule file, which is not a pattern rule file.
 const AWS_FILE: &str = "rules/aws.toml";
@@ -18,10 +22,49 @@ pub fn specs() -> Result<Vec<(String, RuleSpec)>> {
     let mut specs = Vec::new();
     for (name, text) in embedded() {
         if *name == AWS_FILE {
+            specs.extend(
+                aws_patterns(name, text)?
+                    .into_iter()
+                    .map(|s| ((*name).to_string(), s)),
+            );
             continue;
         }
         let parsed = file::parse(name, text)?;
         specs.extend(parsed.rules.into_iter().map(|s| ((*name).to_string(), s)));
     }
     Ok(specs)
+}
+
+/// The pattern rules of the AWS file: its `[[patterns]]` (the rest of the file is `aws`'s).
+fn aws_patterns(name: &str, text: &str) -> Result<Vec<RuleSpec>> {
+    #[derive(Deserialize)]
+    struct Patterns {
+        #[serde(default)]
+        patterns: Vec<RuleSpec>,
+    }
+    toml::from_str::<Patterns>(text)
+        .map(|p| p.patterns)
+        .map_err(|e| Error::toml(name, &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every built-in rule says how to revoke or rotate its credential: one line with a link.
+    #[test]
+    fn every_builtin_rule_has_a_help_line_with_a_link() {
+        let specs = specs().unwrap_or_else(|e| panic!("{e}"));
+        assert!(specs.len() > 100, "{} rules", specs.len());
+        for (file, spec) in &specs {
+            let help = spec.help.as_deref().unwrap_or_default();
+            assert!(
+                help.contains("https://") && !help.contains('\n') && help.len() < 400,
+                "{file}: {}: help {help:?}",
+                spec.id
+            );
+        }
+        let ids: Vec<&str> = specs.iter().map(|(_, s)| s.id.as_str()).collect();
+        assert!(ids.contains(&"aws-bedrock-api-key-long-term"), "{ids:?}");
+    }
 }

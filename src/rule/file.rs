@@ -50,6 +50,33 @@ pub struct RuleSpec {
     /// committed at other paths are dropped).
     #[serde(default)]
     pub path: Option<String>,
+    /// A checksum the captured secret must carry (see `Checksum`); a value that fails it is not
+    /// the credential (a placeholder, a typo, a made-up sample) and is not reported.
+    #[serde(default)]
+    pub checksum: Option<String>,
+}
+
+/// The checksums a rule can ask for (`checksum = "..."`). Each is computed in
+/// `detect::checksum`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checksum {
+    /// `github-crc32`: GitHub's token format (`ghp_`, `gho_`, `ghu_`, `ghs_`) and npm's
+    /// (`npm_`): after the prefix's `_`, a random base62 body whose last 6 characters are the
+    /// CRC-32 (IEEE) of the rest of the body, in base62 (`0-9A-Za-z`), padded with `0`.
+    GithubCrc32,
+}
+
+impl Checksum {
+    /// Every checksum by its name in rule files.
+    pub const ALL: [(&'static str, Checksum); 1] = [("github-crc32", Checksum::GithubCrc32)];
+
+    /// The checksum named `name`.
+    pub fn parse(name: &str) -> Option<Checksum> {
+        Checksum::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| *c)
+    }
 }
 
 /// What a rule (or a configuration) lets through.
@@ -119,6 +146,15 @@ pub(crate) fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir:
             "entropy",
             format!("{e} is outside 0..8 bits per character"),
         ));
+    }
+    if let Some(c) = spec.checksum.as_deref() {
+        if Checksum::parse(c).is_none() {
+            let known: Vec<&str> = Checksum::ALL.iter().map(|(n, _)| *n).collect();
+            return Err(at(
+                "checksum",
+                format!("{c:?} is not one of {}", known.join(", ")),
+            ));
+        }
     }
     // `path` and `allowlist.regexes` are checked where they are compiled (`detect::patterns`).
     Ok(hir)

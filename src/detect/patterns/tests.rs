@@ -152,3 +152,38 @@ fn errors_name_file_rule_and_field() {
         .unwrap_or_default();
     assert!(e.contains("defined twice"), "{e}");
 }
+
+#[test]
+fn a_rule_with_a_checksum_reports_only_values_that_carry_it() {
+    let file = FILE
+        .replace("dmo_[A-Za-z0-9]{20}", "ghp_[A-Za-z0-9]{36}")
+        .replace("\"dmo_\"", "\"ghp_\"")
+        .replace(
+            "entropy = 3.0",
+            "entropy = 3.0\nchecksum = \"github-crc32\"",
+        );
+    let set = RuleSet::from_files(&[("demo.toml".into(), file.clone())])
+        .unwrap_or_else(|e| panic!("{e}"));
+    // A public sample whose last 6 characters are the CRC-32 of the 30 before them.
+    let good = "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";
+    let m = set.matches(format!("token = {good}\n").as_bytes());
+    assert_eq!(m.first().map(|m| m.value.as_str()), Some(good));
+    let bad = "ghp_ZJDeVREhkptGF7Wvep0NwJWlPEQP7a0t2nxM";
+    assert!(set
+        .matches(format!("token = {bad}\n").as_bytes())
+        .is_empty());
+    // Without the field the same rule reports both.
+    let plain = file.replace("checksum = \"github-crc32\"", "");
+    let set = RuleSet::from_files(&[("demo.toml".into(), plain)]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(set.matches(format!("{good} {bad}").as_bytes()).len(), 2);
+    // An unknown checksum is a load error naming the field and the known ones.
+    let unknown = file.replace("github-crc32", "luhn");
+    let e = RuleSet::from_files(&[("demo.toml".into(), unknown)])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        e.contains("demo-token") && e.contains("checksum") && e.contains("github-crc32"),
+        "{e}"
+    );
+}

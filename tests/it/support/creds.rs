@@ -188,17 +188,34 @@ pub fn session_token_realistic(seed: u64) -> String {
     }
 }
 
-/// A classic GitHub personal access token: `ghp_` and 36 random alphanumeric characters, with
-/// no run of three repeated characters.
+/// A classic GitHub personal access token: `ghp_`, 30 random alphanumeric characters with no
+/// run of three repeated characters, and the 6-character checksum GitHub's format ends in (the
+/// CRC-32 of the 30, in base62), which keyhound checks.
 pub fn github_pat(seed: u64) -> String {
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = Rng::new(seed ^ 0x4748_5041_5443_4C53);
     loop {
-        let t = format!("ghp_{}", rng.string(ALNUM, 36));
+        let body = rng.string(ALNUM, 30);
+        let t = format!("ghp_{body}{}", base62_checksum(body.as_bytes()));
         if !has_run_of_same(&t, 3) {
             return t;
         }
     }
+}
+
+/// The checksum of GitHub's and npm's token formats: CRC-32 (IEEE) in base62 (`0-9A-Za-z`),
+/// padded with `0` to 6 characters.
+pub fn base62_checksum(payload: &[u8]) -> String {
+    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut n = crc32fast::hash(payload);
+    let mut out = Vec::new();
+    while n > 0 {
+        out.push(DIGITS[(n % 62) as usize]);
+        n /= 62;
+    }
+    out.resize(6, b'0');
+    out.reverse();
+    String::from_utf8(out).expect("ascii")
 }
 
 /// Lowercase hex of `n` characters (hashes, commit ids).
