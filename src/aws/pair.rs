@@ -13,7 +13,7 @@ use super::keys::{self, NameStrength};
 use super::matching::{self, Side};
 use super::AwsRules;
 use super::{Candidate, CandidateKind};
-use crate::finding::{AwsKey, Finding, Location, LocationKind, Secret};
+use crate::finding::{AwsKey, ByteSpan, Finding, Location, LocationKind, Secret};
 use crate::location::{lines_after, lines_before, Positions};
 use tokens::FreeTokens;
 
@@ -63,6 +63,7 @@ impl Located {
             encoding: self.cand.encoding,
             commit: None,
             unreachable: false,
+            offset: ByteSpan::of(&self.cand.span),
         }
     }
 }

@@ -15,7 +15,8 @@ mod size;
 
 use crate::aws::candidates::{self, Finder};
 use crate::aws::{pair, AwsRules};
-use crate::finding::{Encoding, Finding, Location, LocationKind, Secret};
+use crate::extract::Offsets;
+use crate::finding::{ByteSpan, Encoding, Finding, Location, LocationKind, Secret};
 use crate::location::Positions;
 use crate::rule::Rule;
 use crate::source::{Blob, Origin, Stats};
@@ -120,7 +121,9 @@ impl Detector {
         out.findings.extend(self.rule_findings(&rules, &positions));
         // Step 3: inline ignore comments.
         out.ignored_inline = ignore::apply(&mut out.findings, &markers, &positions);
-        // Step 4: where the blob came from.
+        // Step 4: where the blob came from: its path and commit, and for strings read out of
+        // binary content, the byte offsets in it.
+        content_offsets(&mut out.findings, blob.offsets);
         out.findings = self.attach(out.findings, &blob.origin);
         out
     }
@@ -193,10 +196,27 @@ impl Detector {
                     encoding: Encoding::Plain,
                     commit: None,
                     unreachable: false,
+                    offset: ByteSpan::of(&m.span),
                 }],
             ));
         }
         out
+    }
+}
+
+/// Turns the spans of locations in the scanned bytes into spans in the binary content they
+/// were read from (`offsets`), or drops them for text, whose lines and columns say where.
+fn content_offsets(findings: &mut [Finding], offsets: Option<&Offsets>) {
+    for l in findings.iter_mut().flat_map(|f| f.locations.iter_mut()) {
+        l.offset = match (offsets, l.offset) {
+            (Some(map), Some(s)) => {
+                let start = usize::try_from(s.offset).unwrap_or(usize::MAX);
+                let end = start.saturating_add(usize::try_from(s.length).unwrap_or(0));
+                let (offset, length) = map.span(start, end);
+                Some(ByteSpan { offset, length })
+            }
+            _ => None,
+        };
     }
 }
 
@@ -282,6 +302,7 @@ mod tests {
         Blob {
             bytes: text.as_bytes(),
             origin: Origin::file("f".into()),
+            offsets: None,
         }
     }
 
@@ -367,6 +388,7 @@ mod tests {
             let found = d.detect(&Blob {
                 bytes: &data,
                 origin: Origin::file("f".into()),
+                offsets: None,
             });
             if let Err(e) = check_locations(&data, &found.findings) {
                 panic!(

@@ -1,0 +1,301 @@
+//! Binary content read as the printable strings it holds, as the `strings` tool does: runs of
+//! at least `MIN_LEN` printable ASCII characters, and runs of as many UTF-16LE code units that
+//! are printable ASCII (Windows resources, .NET and Java string tables). The strings are joined
+//! one per line, in the order they lie in the content, so that detection sees neighbouring
+//! strings as neighbouring lines (a key ID and its secret stored as two C strings pair) and a
+//! string never glues onto the next one into a longer token. `Offsets` keeps where each string
+//! lies, so that a finding gives its byte offset in the content.
+//!
+//! Some formats store values back to back with printable bytes between them (a SQLite record,
+//! a Python marshal stream): there a run is also cut where the format says a value begins or
+//! ends (`sqlite::value_bounds`, `pyc_bounds`), so that the values come out as strings of
+//! their own.
+
+use super::sqlite;
+
+/// Shortest run taken as a string.
+pub(crate) const MIN_LEN: usize = 8;
+
+/// Printable ASCII and the tab, as `strings` counts them.
+#[inline]
+fn printable(b: u8) -> bool {
+    (0x20..0x7F).contains(&b) || b == b'\t'
+}
+
+/// Where a string of the text lies in the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Piece {
+    /// Start in the text.
+    at: usize,
+    /// Start in the content.
+    offset: usize,
+    /// Bytes per character in the content: 1 for ASCII, 2 for UTF-16.
+    width: usize,
+}
+
+/// Where the strings of a text lie in the content they were read from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Offsets {
+    pieces: Vec<Piece>,
+}
+
+impl Offsets {
+    /// The content offset of text position `pos`.
+    fn content_offset(&self, pos: usize) -> usize {
+        let i = self.pieces.partition_point(|p| p.at <= pos);
+        match i.checked_sub(1).and_then(|i| self.pieces.get(i)) {
+            Some(p) => p.offset + (pos - p.at) * p.width,
+            None => pos,
+        }
+    }
+
+    /// The byte offset and length in the content of the text span `start..end`.
+    pub(crate) fn span(&self, start: usize, end: usize) -> (u64, u64) {
+        let from = self.content_offset(start);
+        let to = match end.checked_sub(1) {
+            Some(last) if end > start => {
+                let i = self.pieces.partition_point(|p| p.at <= last);
+                let width = i
+                    .checked_sub(1)
+                    .and_then(|i| self.pieces.get(i))
+                    .map_or(1, |p| p.width);
+                self.content_offset(last) + width
+            }
+            _ => from,
+        };
+        (from as u64, to.saturating_sub(from) as u64)
+    }
+}
+
+/// A run found in the content: where it starts, its length in characters, and their width.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    offset: usize,
+    chars: usize,
+    width: usize,
+}
+
+/// The printable strings of `data`, one per line, and where each lies in it.
+pub(crate) fn strings(data: &[u8]) -> (Vec<u8>, Offsets) {
+    let mut bounds = sqlite::value_bounds(data);
+    bounds.extend(pyc_bounds(data));
+    bounds.sort_unstable();
+    bounds.dedup();
+    let ascii = ascii_runs(data, &bounds);
+    let wide = utf16_runs(data);
+    let mut text = Vec::with_capacity(data.len() / 4);
+    let mut pieces = Vec::with_capacity(ascii.len() + wide.len());
+    // Both lists are in content order; they cannot overlap (a UTF-16 run has a NUL in every
+    // other byte, an ASCII run none).
+    let mut a = ascii.into_iter().peekable();
+    let mut w = wide.into_iter().peekable();
+    loop {
+        let run = match (a.peek(), w.peek()) {
+            (Some(x), Some(y)) if x.offset <= y.offset => a.next(),
+            (Some(_), Some(_)) => w.next(),
+            (Some(_), None) => a.next(),
+            (None, Some(_)) => w.next(),
+            (None, None) => None,
+        };
+        let Some(run) = run else { break };
+        let bytes = data
+            .get(run.offset..run.offset + run.chars * run.width)
+            .unwrap_or_default();
+        if !text.is_empty() {
+            text.push(b'\n');
+        }
+        pieces.push(Piece {
+            at: text.len(),
+            offset: run.offset,
+            width: run.width,
+        });
+        text.extend(bytes.iter().step_by(run.width));
+    }
+    (text, Offsets { pieces })
+}
+
+/// The runs of printable ASCII of at least `MIN_LEN` characters, also cut at every offset of
+/// `bounds` (sorted).
+fn ascii_runs(data: &[u8], bounds: &[usize]) -> Vec<Run> {
+    let mut out = Vec::new();
+    let mut next_bound = bounds.iter().copied().peekable();
+    let mut start: Option<usize> = None;
+    let close = |start: usize, end: usize, out: &mut Vec<Run>| {
+        if end - start >= MIN_LEN {
+            out.push(Run {
+                offset: start,
+                chars: end - start,
+                width: 1,
+            });
+        }
+    };
+    for (i, &b) in data.iter().enumerate() {
+        let cut = next_bound.peek() == Some(&i);
+        if cut {
+            while next_bound.next_if(|&x| x <= i).is_some() {}
+        }
+        match (start, printable(b)) {
+            (Some(s), true) if cut => {
+                close(s, i, &mut out);
+                start = Some(i);
+            }
+            (Some(_), true) => {}
+            (Some(s), false) => {
+                close(s, i, &mut out);
+                start = None;
+            }
+            (None, true) => start = Some(i),
+            (None, false) => {}
+        }
+    }
+    if let Some(s) = start {
+        close(s, data.len(), &mut out);
+    }
+    out
+}
+
+/// The runs of at least `MIN_LEN` UTF-16LE code units that are printable ASCII, at either
+/// alignment.
+fn utf16_runs(data: &[u8]) -> Vec<Run> {
+    let unit_at =
+        |i: usize| matches!((data.get(i), data.get(i + 1)), (Some(&c), Some(&0)) if printable(c));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < data.len() {
+        if !unit_at(i) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while unit_at(i) {
+            i += 2;
+        }
+        let chars = (i - start) / 2;
+        if chars >= MIN_LEN {
+            out.push(Run {
+                offset: start,
+                chars,
+                width: 2,
+            });
+        }
+        // The unit at `i` is not printable; a run at the other alignment may start at `i + 1`.
+    }
+    out
+}
+
+/// Whether `data` is compiled Python: a magic number ending in `\r\n`, then flags, and a
+/// marshalled code object.
+fn is_pyc(data: &[u8]) -> bool {
+    matches!(data.get(2..4), Some(b"\r\n")) && data.len() >= 16
+}
+
+/// Where the string constants of a compiled Python file begin and end. Marshal writes a type
+/// byte and a length before each string (`z`/`Z` with one length byte, `a`/`A`/`u`/`t`/`s`
+/// with four), often printable, and the next object's type right after it: without these
+/// bounds two constants read as one string glued to those bytes.
+fn pyc_bounds(data: &[u8]) -> Vec<usize> {
+    if !is_pyc(data) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, &b) in data.iter().enumerate() {
+        let (len, head) = match b & 0x7F {
+            b'z' | b'Z' => (data.get(i + 1).map(|&n| usize::from(n)), 2),
+            b'a' | b'A' | b'u' | b't' | b's' => (
+                data.get(i + 1..i + 5)
+                    .and_then(|s| <[u8; 4]>::try_from(s).ok())
+                    .and_then(|s| usize::try_from(u32::from_le_bytes(s)).ok()),
+                5,
+            ),
+            _ => continue,
+        };
+        let Some(len) = len.filter(|&n| n >= MIN_LEN) else {
+            continue;
+        };
+        let start = i + head;
+        if data
+            .get(start..start + len)
+            .is_some_and(|s| s.iter().all(|&c| printable(c)))
+        {
+            out.push(start);
+            out.push(start + len);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(data: &[u8]) -> String {
+        String::from_utf8_lossy(&strings(data).0).into_owned()
+    }
+
+    #[test]
+    fn ascii_and_utf16_runs_one_per_line() {
+        let mut data = b"\x7fELF\x02\x01\x01\0\0\0first string here\0short\0\x01\x02".to_vec();
+        for c in "wide string".encode_utf16() {
+            data.extend_from_slice(&c.to_le_bytes());
+        }
+        data.extend_from_slice(b"\0\0\xffsecond string\0");
+        assert_eq!(text(&data), "first string here\nwide string\nsecond string");
+        let (t, offsets) = strings(&data);
+        // Each string maps back to its bytes.
+        for (s, len) in [("first", 5), ("wide", 4), ("second", 6)] {
+            let at = memchr::memmem::find(&t, s.as_bytes()).unwrap_or(0);
+            let (off, n) = offsets.span(at, at + len);
+            let off = usize::try_from(off).unwrap_or(0);
+            let n = usize::try_from(n).unwrap_or(0);
+            let raw: Vec<u8> = data
+                .get(off..off + n)
+                .unwrap_or_default()
+                .iter()
+                .copied()
+                .filter(|&b| b != 0)
+                .collect();
+            assert_eq!(raw, s.as_bytes(), "{s}");
+        }
+    }
+
+    #[test]
+    fn runs_at_the_edges_and_odd_alignment() {
+        assert_eq!(text(b"12345678"), "12345678");
+        assert_eq!(text(b"1234567"), "");
+        let mut odd = vec![0xFFu8];
+        for c in "odd aligned".encode_utf16() {
+            odd.extend_from_slice(&c.to_le_bytes());
+        }
+        assert_eq!(text(&odd), "odd aligned");
+        assert_eq!(strings(&odd).1.span(0, 3), (1, 6));
+    }
+
+    #[test]
+    fn random_bytes_give_short_strings_only() {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let data: Vec<u8> = (0..1 << 16)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect();
+        let (t, _) = strings(&data);
+        assert!(t.len() < data.len() / 50, "{}", t.len());
+    }
+
+    #[test]
+    fn marshalled_constants_are_cut_apart() {
+        let mut pyc = b"\xa7\x0d\x0d\x0a\0\0\0\0\0\0\0\0\0\0\0\0\xe3\0\0".to_vec();
+        pyc.extend_from_slice(b"\xda\x14AKIAQWERTYUIOPASDFGH");
+        pyc.extend_from_slice(b"z(h3Jq9Vt0Yd/5Lk2Rb8MwZx+4PnC7sGfE1aTuQ6oWc\0\0");
+        assert_eq!(
+            text(&pyc),
+            "AKIAQWERTYUIOPASDFGH\nh3Jq9Vt0Yd/5Lk2Rb8MwZx+4PnC7sGfE1aTuQ6oW"
+        );
+        // Not a .pyc: the same bytes are one run.
+        let other = pyc.get(16..).unwrap_or_default();
+        assert!(text(other).contains("GHz(h3"));
+    }
+}
