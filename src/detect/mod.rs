@@ -213,6 +213,9 @@ fn content_offsets(findings: &mut [Finding], offsets: Option<&Offsets>) {
                 let start = usize::try_from(s.offset).unwrap_or(usize::MAX);
                 let end = start.saturating_add(usize::try_from(s.length).unwrap_or(0));
                 let (offset, length) = map.span(start, end);
+                // The lines of the content, not of its strings (SARIF wants a line).
+                l.line = map.line(start);
+                l.end_line = map.line(end.saturating_sub(1).max(start));
                 Some(ByteSpan { offset, length })
             }
             _ => None,

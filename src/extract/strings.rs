@@ -31,6 +31,9 @@ struct Piece {
     offset: usize,
     /// Bytes per character in the content: 1 for ASCII, 2 for UTF-16.
     width: usize,
+    /// The 1-based line of the content it is on (line feeds counted), for report formats
+    /// that need a line even in a binary file.
+    line: u32,
 }
 
 /// Where the strings of a text lie in the content they were read from.
@@ -47,6 +50,14 @@ impl Offsets {
             Some(p) => p.offset + (pos - p.at) * p.width,
             None => pos,
         }
+    }
+
+    /// The line of the content (line feeds counted) that text position `pos` is on.
+    pub(crate) fn line(&self, pos: usize) -> u32 {
+        let i = self.pieces.partition_point(|p| p.at <= pos);
+        i.checked_sub(1)
+            .and_then(|i| self.pieces.get(i))
+            .map_or(1, |p| p.line)
     }
 
     /// The byte offset and length in the content of the text span `start..end`.
@@ -87,6 +98,8 @@ pub(crate) fn strings(data: &[u8]) -> (Vec<u8>, Offsets) {
     let mut pieces = Vec::with_capacity(ascii.len() + wide.len());
     // Both lists are in content order; they cannot overlap (a UTF-16 run has a NUL in every
     // other byte, an ASCII run none).
+    let mut line = 1u32;
+    let mut counted_to = 0usize;
     let mut a = ascii.into_iter().peekable();
     let mut w = wide.into_iter().peekable();
     loop {
@@ -104,10 +117,15 @@ pub(crate) fn strings(data: &[u8]) -> (Vec<u8>, Offsets) {
         if !text.is_empty() {
             text.push(b'\n');
         }
+        let breaks = data.get(counted_to..run.offset).unwrap_or_default();
+        let breaks = memchr::memchr_iter(b'\n', breaks).count();
+        line = line.saturating_add(u32::try_from(breaks).unwrap_or(u32::MAX));
+        counted_to = run.offset.max(counted_to);
         pieces.push(Piece {
             at: text.len(),
             offset: run.offset,
             width: run.width,
+            line,
         });
         text.extend(bytes.iter().step_by(run.width));
     }
@@ -268,6 +286,9 @@ mod tests {
         }
         assert_eq!(text(&odd), "odd aligned");
         assert_eq!(strings(&odd).1.span(0, 3), (1, 6));
+        // Lines of the content, for formats that need one.
+        let (_, offsets) = strings(b"\x01\nfirst string\0\n\n\x02second string\n");
+        assert_eq!((offsets.line(0), offsets.line(13)), (2, 4));
     }
 
     #[test]
