@@ -207,11 +207,16 @@ impl Pairing<'_> {
         }
     }
 
+    /// Session tokens no pair took, but those after a name that says "token" only next to a
+    /// temporary key pair (`"Token"`).
     fn lone_tokens(&mut self) {
         for &t in &self.tokens {
             let Some(token) = unused(&self.located, &self.token_used, t) else {
                 continue;
             };
+            if token.cand.name == Some(NameStrength::Generic) {
+                continue;
+            }
             if token.cand.example {
                 self.out.examples += 1;
                 continue;
