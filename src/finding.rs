@@ -105,6 +105,8 @@ pub(crate) enum Encoding {
     JsonEscaped,
     /// Inside a base64 value (the location is the base64 text).
     Base64,
+    /// In quoted-printable text (`=3D`, `=2F`, soft line breaks), as e-mails are.
+    QuotedPrintable,
 }
 
 impl Encoding {
@@ -115,6 +117,7 @@ impl Encoding {
             Encoding::Url => "url",
             Encoding::JsonEscaped => "json_escaped",
             Encoding::Base64 => "base64",
+            Encoding::QuotedPrintable => "quoted_printable",
         }
     }
 }

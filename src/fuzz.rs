@@ -26,7 +26,7 @@ pub fn detect(data: &[u8]) {
     let found = detector().detect(&Blob {
         bytes: data,
         origin: Origin::file("fuzz".into()),
-        offsets: None,
+        view: None,
     });
     if let Err(e) = crate::detect::check_locations(data, &found.findings) {
         panic!("{e}");

@@ -129,7 +129,7 @@ impl Probe for DetectorProbe<'_> {
         let blob = Blob {
             bytes: text.as_bytes(),
             origin: Origin::file("example".into()),
-            offsets: None,
+            view: None,
         };
         self.0
             .detect(&blob)

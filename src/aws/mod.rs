@@ -10,6 +10,7 @@
 
 pub(crate) mod candidates;
 mod decode;
+pub(crate) use decode::base64_decode;
 pub mod keys;
 mod matching;
 mod nearby;

@@ -6,14 +6,16 @@
 //! with the byte offset of each string kept for reports, unless `--no-binary` asks to skip it.
 //! Each binary file read as strings, or skipped, is counted here.
 
+mod mime;
 mod sqlite;
 pub(crate) mod strings;
 mod utf16;
+mod view;
 
 use std::borrow::Cow;
 
 use crate::source::{Blob, Origin, Stats};
-pub(crate) use strings::Offsets;
+pub(crate) use view::{Offsets, Place};
 
 /// How many leading bytes are inspected to tell binary from text.
 const SNIFF: usize = 8192;
@@ -33,11 +35,20 @@ impl Default for Extract {
     }
 }
 
-/// The bytes to scan and, for the strings read from binary content, where each lies in it.
+/// The bytes to scan and, when extraction made them, where each lies in the content.
 #[derive(Debug)]
 pub(crate) struct Text<'a> {
     pub bytes: Cow<'a, [u8]>,
     pub offsets: Option<Offsets>,
+    /// The content the bytes were made from.
+    content: &'a [u8],
+}
+
+/// Text made by extraction, with the content it was made from and the map between the two.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct View<'a> {
+    pub map: &'a Offsets,
+    pub content: &'a [u8],
 }
 
 impl Text<'_> {
@@ -46,7 +57,10 @@ impl Text<'_> {
         Blob {
             bytes: &self.bytes,
             origin,
-            offsets: self.offsets.as_ref(),
+            view: self.offsets.as_ref().map(|map| View {
+                map,
+                content: self.content,
+            }),
         }
     }
 }
@@ -54,13 +68,22 @@ impl Text<'_> {
 /// The text to scan in `data`, or `None` for binary content skipped (counted in `stats`).
 pub(crate) fn text_content<'a>(data: &'a [u8], opts: Extract, stats: &Stats) -> Option<Text<'a>> {
     match classify(data) {
-        Kind::Text => Some(Text {
-            bytes: Cow::Borrowed(data),
-            offsets: None,
+        Kind::Text => Some(match mime::decode(data) {
+            Some((bytes, offsets)) => Text {
+                bytes: Cow::Owned(bytes),
+                offsets: Some(offsets),
+                content: data,
+            },
+            None => Text {
+                bytes: Cow::Borrowed(data),
+                offsets: None,
+                content: data,
+            },
         }),
         Kind::Utf16(order, body) => Some(Text {
             bytes: Cow::Owned(utf16::to_utf8(body, order)),
             offsets: None,
+            content: data,
         }),
         Kind::Binary if opts.binary_strings => {
             Stats::add(&stats.binary_strings, 1);
@@ -68,6 +91,7 @@ pub(crate) fn text_content<'a>(data: &'a [u8], opts: Extract, stats: &Stats) -> 
             Some(Text {
                 bytes: Cow::Owned(bytes),
                 offsets: Some(offsets),
+                content: data,
             })
         }
         Kind::Binary => {

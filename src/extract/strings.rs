@@ -12,6 +12,7 @@
 //! their own.
 
 use super::sqlite;
+use super::view::{Offsets, Place};
 
 /// Shortest run taken as a string.
 pub(crate) const MIN_LEN: usize = 8;
@@ -20,62 +21,6 @@ pub(crate) const MIN_LEN: usize = 8;
 #[inline]
 fn printable(b: u8) -> bool {
     (0x20..0x7F).contains(&b) || b == b'\t'
-}
-
-/// Where a string of the text lies in the content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Piece {
-    /// Start in the text.
-    at: usize,
-    /// Start in the content.
-    offset: usize,
-    /// Bytes per character in the content: 1 for ASCII, 2 for UTF-16.
-    width: usize,
-    /// The 1-based line of the content it is on (line feeds counted), for report formats
-    /// that need a line even in a binary file.
-    line: u32,
-}
-
-/// Where the strings of a text lie in the content they were read from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Offsets {
-    pieces: Vec<Piece>,
-}
-
-impl Offsets {
-    /// The content offset of text position `pos`.
-    fn content_offset(&self, pos: usize) -> usize {
-        let i = self.pieces.partition_point(|p| p.at <= pos);
-        match i.checked_sub(1).and_then(|i| self.pieces.get(i)) {
-            Some(p) => p.offset + (pos - p.at) * p.width,
-            None => pos,
-        }
-    }
-
-    /// The line of the content (line feeds counted) that text position `pos` is on.
-    pub(crate) fn line(&self, pos: usize) -> u32 {
-        let i = self.pieces.partition_point(|p| p.at <= pos);
-        i.checked_sub(1)
-            .and_then(|i| self.pieces.get(i))
-            .map_or(1, |p| p.line)
-    }
-
-    /// The byte offset and length in the content of the text span `start..end`.
-    pub(crate) fn span(&self, start: usize, end: usize) -> (u64, u64) {
-        let from = self.content_offset(start);
-        let to = match end.checked_sub(1) {
-            Some(last) if end > start => {
-                let i = self.pieces.partition_point(|p| p.at <= last);
-                let width = i
-                    .checked_sub(1)
-                    .and_then(|i| self.pieces.get(i))
-                    .map_or(1, |p| p.width);
-                self.content_offset(last) + width
-            }
-            _ => from,
-        };
-        (from as u64, to.saturating_sub(from) as u64)
-    }
 }
 
 /// A run found in the content: where it starts, its length in characters, and their width.
@@ -95,7 +40,7 @@ pub(crate) fn strings(data: &[u8]) -> (Vec<u8>, Offsets) {
     let ascii = ascii_runs(data, &bounds);
     let wide = utf16_runs(data);
     let mut text = Vec::with_capacity(data.len() / 4);
-    let mut pieces = Vec::with_capacity(ascii.len() + wide.len());
+    let mut offsets = Offsets::new(Place::Bytes);
     // Both lists are in content order; they cannot overlap (a UTF-16 run has a NUL in every
     // other byte, an ASCII run none).
     let mut line = 1u32;
@@ -121,15 +66,11 @@ pub(crate) fn strings(data: &[u8]) -> (Vec<u8>, Offsets) {
         let breaks = memchr::memchr_iter(b'\n', breaks).count();
         line = line.saturating_add(u32::try_from(breaks).unwrap_or(u32::MAX));
         counted_to = run.offset.max(counted_to);
-        pieces.push(Piece {
-            at: text.len(),
-            offset: run.offset,
-            width: run.width,
-            line,
-        });
+        let ratio = if run.width == 2 { (2, 1) } else { (1, 1) };
+        offsets.push(text.len(), run.offset, ratio, line, None);
         text.extend(bytes.iter().step_by(run.width));
     }
-    (text, Offsets { pieces })
+    (text, offsets)
 }
 
 /// The runs of printable ASCII of at least `MIN_LEN` characters, also cut at every offset of

@@ -18,9 +18,10 @@ use crate::finding::CommitInfo;
 pub(crate) struct Blob<'a> {
     pub bytes: &'a [u8],
     pub origin: Origin,
-    /// For the printable strings read out of binary content: where each lies in it, so that
-    /// findings give byte offsets in the content rather than lines of the strings.
-    pub offsets: Option<&'a crate::extract::Offsets>,
+    /// When extraction made new text (the printable strings of binary content, a decoded
+    /// e-mail): the content it was made from and where each byte came from, so that findings
+    /// say where they are in the content, not in the text scanned.
+    pub view: Option<crate::extract::View<'a>>,
 }
 
 /// Where a blob came from: its source and, for content inside a container (an archive, an
