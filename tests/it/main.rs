@@ -5,6 +5,8 @@
 //!   the exact findings a case expects (`expect`), git fixtures (`git`), loopback servers
 //!   (`net`).
 //! - `detect`: every family of leak the scanner must find, with exact findings.
+//! - `encodings`: quoted-printable and base64 MIME parts of e-mails, JSON `\uXXXX` escapes,
+//!   SigV4 credential scopes (headers, presigned URLs, HAR), the `Token` of instance metadata.
 //! - `traps`: look-alikes that must produce no finding at all.
 //! - `reports`: golden files for every format (in `fixtures/golden/`), SARIF checks,
 //!   redaction, determinism, and the exact findings of the demo inputs in `fixtures/demo/`.
@@ -41,6 +43,7 @@ mod binary;
 mod cli;
 mod damaged;
 mod detect;
+mod encodings;
 mod history;
 mod hook;
 mod inputs;
