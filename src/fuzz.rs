@@ -33,6 +33,14 @@ pub fn detect(data: &[u8]) {
     }
 }
 
+/// Extraction, then detection of what it made, the way a file is scanned: every location must
+/// lie inside the content (by byte span in binary content, by line and column in text).
+pub fn extract(data: &[u8]) {
+    if let Err(e) = crate::extract::check_extracted(detector(), data) {
+        panic!("{e}");
+    }
+}
+
 /// A rule file, parsed and compiled.
 pub fn rule_file(text: &str) {
     let _ = RuleSet::from_files(&[("fuzz.toml".into(), text.into())]);

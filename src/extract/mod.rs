@@ -130,6 +130,38 @@ fn classify(data: &[u8]) -> Kind<'_> {
     Kind::Binary
 }
 
+/// Extracts `data`, detects in what it made, and checks that every location lies inside the
+/// content: a byte span within it for binary content, lines and columns within it for text.
+/// For the fuzzer and the property test.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn check_extracted(
+    detector: &crate::detect::Detector,
+    data: &[u8],
+) -> Result<(), String> {
+    let stats = Stats::default();
+    let Some(text) = text_content(data, Extract::default(), &stats) else {
+        return Ok(());
+    };
+    let found = detector.detect(&text.blob(Origin::file("f".into())));
+    let view = text.offsets.as_ref().map(Offsets::place);
+    match view {
+        Some(Place::Bytes) => {
+            for l in found.findings.iter().flat_map(|f| f.locations.iter()) {
+                let Some(s) = l.offset else {
+                    return Err(format!("{l:?}: no byte offset in binary content"));
+                };
+                if s.length == 0 || s.offset.saturating_add(s.length) > data.len() as u64 {
+                    return Err(format!("{l:?}: outside the content ({} bytes)", data.len()));
+                }
+            }
+            Ok(())
+        }
+        Some(Place::Lines) => crate::detect::check_locations(data, &found.findings),
+        // UTF-16 text: checked against the text it decodes to, whose lines are the same.
+        None => crate::detect::check_locations(&text.bytes, &found.findings),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +202,73 @@ mod tests {
         assert_eq!(content(&le(text)).as_deref(), Some(text.as_bytes()));
         let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
         assert_eq!(content(&be).as_deref(), Some(text.as_bytes()));
+    }
+
+    /// Mutated binaries, databases, compiled Python, UTF-16 and e-mails holding credentials:
+    /// extraction never panics and every location lies inside the content.
+    #[test]
+    fn mutated_inputs_locate_inside_the_content() {
+        let aws = crate::aws::AwsRules::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let rules = crate::detect::patterns::RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+        let detector = crate::detect::Detector::new(aws, rules);
+        let pair = "AKIAQWERTYUIOPASDFGH\0h3Jq9Vt0Yd/5Lk2Rb8MwZx+4PnC7sGfE1aTuQ6oW\0";
+        let mut seeds: Vec<Vec<u8>> = vec![
+            format!("\x7fELF\x02\x01\0\0{pair}\x01\x02").into_bytes(),
+            [
+                &b"\xa7\r\r\n\0\0\0\0\0\0\0\0\0\0\0\0\xe3\xda\x14"[..],
+                pair.replace('\0', "z(").as_bytes(),
+            ]
+            .concat(),
+            le("aws_access_key_id = AKIAQWERTYUIOPASDFGH\r\nsecret = x\r\n"),
+            b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Transfer-Encoding: \
+              quoted-printable\n\nid=3DAKIAQWERTYUIOPASDFGH secret=3Dh3Jq9Vt0Yd=2F5Lk2Rb8M=\n\
+              wZx+4PnC7sGfE1aTuQ6oW\n--b\nContent-Transfer-Encoding: base64\n\n\
+              YXdzX2FjY2Vzc19rZXlfaWQ9QUtJQVFXRVJUWVVJT1BBU0RGR0gK\n--b--\n"
+                .to_vec(),
+        ];
+        let mut db = b"SQLite format 3\0\x02\0\x01\x01\0@  ".to_vec();
+        db.resize(512, 0);
+        db.extend_from_slice(&[0x0D, 0, 0, 0, 1, 1, 0, 0, 1, 0xF0]);
+        db.resize(512 + 0xF0, 0);
+        db.extend_from_slice(&[62, 1, 3, 53, 93]);
+        db.extend_from_slice(pair.replace('\0', "").as_bytes());
+        db.resize(1024, 0);
+        seeds.push(db);
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rnd = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % (n.max(1) as u64)).unwrap_or(0)
+        };
+        for round in 0..1500 {
+            let mut data = seeds.get(rnd(seeds.len())).cloned().unwrap_or_default();
+            for _ in 0..=rnd(6) {
+                let at = rnd(data.len() + 1);
+                match rnd(4) {
+                    0 => {
+                        if let Some(b) = data.get_mut(at) {
+                            *b = u8::try_from(rnd(256)).unwrap_or(0);
+                        }
+                    }
+                    1 => {
+                        let b = b"\0\n=\r-z(".get(rnd(7)).copied().unwrap_or(0);
+                        data.insert(at.min(data.len()), b);
+                    }
+                    2 => {
+                        let end = (at + rnd(16)).min(data.len());
+                        data.drain(at.min(end)..end);
+                    }
+                    _ => data.truncate(at),
+                }
+            }
+            if let Err(e) = check_extracted(&detector, &data) {
+                panic!(
+                    "round {round}: {e}\ninput: {:?}",
+                    String::from_utf8_lossy(&data)
+                );
+            }
+        }
     }
 
     #[test]

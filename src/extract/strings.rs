@@ -17,10 +17,25 @@ use super::view::{Offsets, Place};
 /// Shortest run taken as a string.
 pub(crate) const MIN_LEN: usize = 8;
 
-/// Printable ASCII and the tab, as `strings` counts them.
+/// Printable ASCII and the tab, as `strings` counts them, by byte.
+// Evaluated at compile time: an out-of-range index would fail the build, not panic.
+#[allow(clippy::indexing_slicing)]
+const PRINTABLE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b < 0x7F {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'\t' as usize] = true;
+    t
+};
+
 #[inline]
 fn printable(b: u8) -> bool {
-    (0x20..0x7F).contains(&b) || b == b'\t'
+    // A u8 always indexes a 256-entry table.
+    #[allow(clippy::indexing_slicing)]
+    PRINTABLE[usize::from(b)]
 }
 
 /// A run found in the content: where it starts, its length in characters, and their width.
@@ -77,9 +92,7 @@ pub(crate) fn strings(data: &[u8]) -> (Vec<u8>, Offsets) {
 /// `bounds` (sorted).
 fn ascii_runs(data: &[u8], bounds: &[usize]) -> Vec<Run> {
     let mut out = Vec::new();
-    let mut next_bound = bounds.iter().copied().peekable();
-    let mut start: Option<usize> = None;
-    let close = |start: usize, end: usize, out: &mut Vec<Run>| {
+    let mut push = |start: usize, end: usize| {
         if end - start >= MIN_LEN {
             out.push(Run {
                 offset: start,
@@ -88,58 +101,71 @@ fn ascii_runs(data: &[u8], bounds: &[usize]) -> Vec<Run> {
             });
         }
     };
+    // Runs between non-printable bytes, one tight loop over the bytes.
+    let mut start = 0;
     for (i, &b) in data.iter().enumerate() {
-        let cut = next_bound.peek() == Some(&i);
-        if cut {
-            while next_bound.next_if(|&x| x <= i).is_some() {}
-        }
-        match (start, printable(b)) {
-            (Some(s), true) if cut => {
-                close(s, i, &mut out);
-                start = Some(i);
+        if !printable(b) {
+            if i > start {
+                cut(start, i, bounds, &mut push);
             }
-            (Some(_), true) => {}
-            (Some(s), false) => {
-                close(s, i, &mut out);
-                start = None;
-            }
-            (None, true) => start = Some(i),
-            (None, false) => {}
+            start = i + 1;
         }
     }
-    if let Some(s) = start {
-        close(s, data.len(), &mut out);
+    if data.len() > start {
+        cut(start, data.len(), bounds, &mut push);
     }
     out
 }
 
+/// Hands `start..end` to `push`, cut at the offsets of `bounds` inside it.
+fn cut(start: usize, end: usize, bounds: &[usize], push: &mut impl FnMut(usize, usize)) {
+    let first = bounds.partition_point(|&b| b <= start);
+    let mut from = start;
+    for &b in bounds.get(first..).unwrap_or_default() {
+        if b >= end {
+            break;
+        }
+        push(from, b);
+        from = b;
+    }
+    push(from, end);
+}
+
 /// The runs of at least `MIN_LEN` UTF-16LE code units that are printable ASCII, at either
-/// alignment.
+/// alignment, in content order.
 fn utf16_runs(data: &[u8]) -> Vec<Run> {
-    let unit_at =
-        |i: usize| matches!((data.get(i), data.get(i + 1)), (Some(&c), Some(&0)) if printable(c));
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i + 1 < data.len() {
-        if !unit_at(i) {
-            i += 1;
-            continue;
+    let mut runs = [Vec::new(), Vec::new()];
+    for (parity, out) in runs.iter_mut().enumerate() {
+        let units = data.get(parity..).unwrap_or_default().chunks_exact(2);
+        let mut start = 0;
+        for (i, unit) in units.enumerate() {
+            if !matches!(unit, [c, 0] if printable(*c)) {
+                if i - start >= MIN_LEN {
+                    out.push(Run {
+                        offset: parity + 2 * start,
+                        chars: i - start,
+                        width: 2,
+                    });
+                }
+                start = i + 1;
+            }
         }
-        let start = i;
-        while unit_at(i) {
-            i += 2;
-        }
-        let chars = (i - start) / 2;
-        if chars >= MIN_LEN {
+        let total = data.len().saturating_sub(parity) / 2;
+        if total.saturating_sub(start) >= MIN_LEN {
             out.push(Run {
-                offset: start,
-                chars,
+                offset: parity + 2 * start,
+                chars: total - start,
                 width: 2,
             });
         }
-        // The unit at `i` is not printable; a run at the other alignment may start at `i + 1`.
     }
-    out
+    let [even, odd] = runs;
+    // The two alignments cannot overlap: a run's every other byte is NUL, which the other
+    // alignment's run would need printable.
+    let mut all = even;
+    all.extend(odd);
+    all.sort_unstable_by_key(|r| r.offset);
+    all
 }
 
 /// Whether `data` is compiled Python: a magic number ending in `\r\n`, then flags, and a

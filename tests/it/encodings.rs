@@ -191,17 +191,18 @@ fn instance_metadata_and_container_credentials() {
          \"Token\":\"{t2}\"}}\n"
     );
     // A `Token` with no temporary key pair is not reported on its own.
-    let other = format!("{{\"Token\": \"{}\", \"user\": \"ci\"}}\n", session_token(9409));
+    let other = format!(
+        "{{\"Token\": \"{}\", \"user\": \"ci\"}}\n",
+        session_token(9409)
+    );
     check_all(vec![
-        Case::new("imds")
-            .file("imds.json", &imds)
-            .expect(
-                pair(&k1, &s1)
-                    .with_token(&t1)
-                    .key_at(5)
-                    .secret_at(6)
-                    .token_at(7),
-            ),
+        Case::new("imds").file("imds.json", &imds).expect(
+            pair(&k1, &s1)
+                .with_token(&t1)
+                .key_at(5)
+                .secret_at(6)
+                .token_at(7),
+        ),
         Case::new("ecs").file("ecs.json", &ecs).expect(
             pair(&k2, &s2)
                 .with_token(&t2)
