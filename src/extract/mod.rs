@@ -6,6 +6,7 @@
 //! with the byte offset of each string kept for reports, unless `--no-binary` asks to skip it.
 //! Each binary file read as strings, or skipped, is counted here.
 
+mod bounds;
 mod mime;
 mod sqlite;
 pub(crate) mod strings;

@@ -7,12 +7,12 @@
 //! lies, so that a finding gives its byte offset in the content.
 //!
 //! Some formats store values back to back with printable bytes between them (a SQLite record,
-//! a Python marshal stream): there a run is also cut where the format says a value begins or
-//! ends (`sqlite::value_bounds`, `pyc_bounds`), so that the values come out as strings of
-//! their own.
+//! a Python marshal stream, a binary plist, a Dalvik string table): there a run is also cut
+//! where the format says a value begins or ends (`sqlite`, `bounds`), so that the values come
+//! out as strings of their own.
 
-use super::sqlite;
 use super::view::{Offsets, Place};
+use super::{bounds, sqlite};
 
 /// Shortest run taken as a string.
 pub(crate) const MIN_LEN: usize = 8;
@@ -32,7 +32,7 @@ const PRINTABLE: [bool; 256] = {
 };
 
 #[inline]
-fn printable(b: u8) -> bool {
+pub(crate) fn printable(b: u8) -> bool {
     // A u8 always indexes a 256-entry table.
     #[allow(clippy::indexing_slicing)]
     PRINTABLE[usize::from(b)]
@@ -49,7 +49,9 @@ struct Run {
 /// The printable strings of `data`, one per line, and where each lies in it.
 pub(crate) fn strings(data: &[u8]) -> (Vec<u8>, Offsets) {
     let mut bounds = sqlite::value_bounds(data);
-    bounds.extend(pyc_bounds(data));
+    bounds.extend(bounds::pyc(data));
+    bounds.extend(bounds::dex(data));
+    bounds.extend(bounds::bplist(data));
     bounds.sort_unstable();
     bounds.dedup();
     let ascii = ascii_runs(data, &bounds);
@@ -88,6 +90,35 @@ pub(crate) fn strings(data: &[u8]) -> (Vec<u8>, Offsets) {
     (text, offsets)
 }
 
+/// The runs of at least `MIN_LEN` units among `len` units, where `unit(k)` says whether unit
+/// `k` is printable, as half-open ranges of units. A run of `MIN_LEN` or more that starts at or
+/// after `i` holds unit `i + MIN_LEN - 1`: when that unit is not printable, no such run starts
+/// before it, and the search skips ahead by `MIN_LEN` units; binary content, where runs are
+/// rare, costs about one look in `MIN_LEN` bytes.
+fn runs(len: usize, unit: impl Fn(usize) -> bool, mut found: impl FnMut(usize, usize)) {
+    let mut i = 0;
+    while i + MIN_LEN <= len {
+        let probe = i + MIN_LEN - 1;
+        if !unit(probe) {
+            i = probe + 1;
+            continue;
+        }
+        // The unit before `i` is not printable (or `i` is 0): the run starts at `i` or later.
+        let mut start = probe;
+        while start > i && unit(start - 1) {
+            start -= 1;
+        }
+        let mut end = probe + 1;
+        while end < len && unit(end) {
+            end += 1;
+        }
+        if end - start >= MIN_LEN {
+            found(start, end);
+        }
+        i = end + 1;
+    }
+}
+
 /// The runs of printable ASCII of at least `MIN_LEN` characters, also cut at every offset of
 /// `bounds` (sorted).
 fn ascii_runs(data: &[u8], bounds: &[usize]) -> Vec<Run> {
@@ -101,19 +132,10 @@ fn ascii_runs(data: &[u8], bounds: &[usize]) -> Vec<Run> {
             });
         }
     };
-    // Runs between non-printable bytes, one tight loop over the bytes.
-    let mut start = 0;
-    for (i, &b) in data.iter().enumerate() {
-        if !printable(b) {
-            if i > start {
-                cut(start, i, bounds, &mut push);
-            }
-            start = i + 1;
-        }
-    }
-    if data.len() > start {
-        cut(start, data.len(), bounds, &mut push);
-    }
+    let unit = |k: usize| data.get(k).is_some_and(|&b| printable(b));
+    runs(data.len(), unit, |start, end| {
+        cut(start, end, bounds, &mut push)
+    });
     out
 }
 
@@ -134,79 +156,25 @@ fn cut(start: usize, end: usize, bounds: &[usize], push: &mut impl FnMut(usize, 
 /// The runs of at least `MIN_LEN` UTF-16LE code units that are printable ASCII, at either
 /// alignment, in content order.
 fn utf16_runs(data: &[u8]) -> Vec<Run> {
-    let mut runs = [Vec::new(), Vec::new()];
-    for (parity, out) in runs.iter_mut().enumerate() {
-        let units = data.get(parity..).unwrap_or_default().chunks_exact(2);
-        let mut start = 0;
-        for (i, unit) in units.enumerate() {
-            if !matches!(unit, [c, 0] if printable(*c)) {
-                if i - start >= MIN_LEN {
-                    out.push(Run {
-                        offset: parity + 2 * start,
-                        chars: i - start,
-                        width: 2,
-                    });
-                }
-                start = i + 1;
-            }
-        }
-        let total = data.len().saturating_sub(parity) / 2;
-        if total.saturating_sub(start) >= MIN_LEN {
-            out.push(Run {
+    let mut all = Vec::new();
+    for parity in 0..2 {
+        let unit = |k: usize| {
+            let at = parity + 2 * k;
+            data.get(at).is_some_and(|&b| printable(b)) && data.get(at + 1) == Some(&0)
+        };
+        let len = data.len().saturating_sub(parity) / 2;
+        runs(len, unit, |start, end| {
+            all.push(Run {
                 offset: parity + 2 * start,
-                chars: total - start,
+                chars: end - start,
                 width: 2,
             });
-        }
+        });
     }
-    let [even, odd] = runs;
     // The two alignments cannot overlap: a run's every other byte is NUL, which the other
     // alignment's run would need printable.
-    let mut all = even;
-    all.extend(odd);
     all.sort_unstable_by_key(|r| r.offset);
     all
-}
-
-/// Whether `data` is compiled Python: a magic number ending in `\r\n`, then flags, and a
-/// marshalled code object.
-fn is_pyc(data: &[u8]) -> bool {
-    matches!(data.get(2..4), Some(b"\r\n")) && data.len() >= 16
-}
-
-/// Where the string constants of a compiled Python file begin and end. Marshal writes a type
-/// byte and a length before each string (`z`/`Z` with one length byte, `a`/`A`/`u`/`t`/`s`
-/// with four), often printable, and the next object's type right after it: without these
-/// bounds two constants read as one string glued to those bytes.
-fn pyc_bounds(data: &[u8]) -> Vec<usize> {
-    if !is_pyc(data) {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for (i, &b) in data.iter().enumerate() {
-        let (len, head) = match b & 0x7F {
-            b'z' | b'Z' => (data.get(i + 1).map(|&n| usize::from(n)), 2),
-            b'a' | b'A' | b'u' | b't' | b's' => (
-                data.get(i + 1..i + 5)
-                    .and_then(|s| <[u8; 4]>::try_from(s).ok())
-                    .and_then(|s| usize::try_from(u32::from_le_bytes(s)).ok()),
-                5,
-            ),
-            _ => continue,
-        };
-        let Some(len) = len.filter(|&n| n >= MIN_LEN) else {
-            continue;
-        };
-        let start = i + head;
-        if data
-            .get(start..start + len)
-            .is_some_and(|s| s.iter().all(|&c| printable(c)))
-        {
-            out.push(start);
-            out.push(start + len);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -256,6 +224,64 @@ mod tests {
         // Lines of the content, for formats that need one.
         let (_, offsets) = strings(b"\x01\nfirst string\0\n\n\x02second string\n");
         assert_eq!((offsets.line(0), offsets.line(13)), (2, 4));
+    }
+
+    #[test]
+    fn skipping_search_finds_what_a_full_scan_finds() {
+        // Every run of 8 or more, against a byte-by-byte scan, on mixed content.
+        let mut state: u64 = 0x1234_5678_9ABC_DEF1;
+        let data: Vec<u8> = (0..20_000)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // Stretches of text, of binary, and of UTF-16.
+                match (i / 300) % 3 {
+                    0 if state % 9 != 0 => b'a' + (state % 26) as u8,
+                    2 if i % 2 == 1 => 0,
+                    2 => b'A' + (state % 26) as u8,
+                    _ => (state >> 40) as u8,
+                }
+            })
+            .collect();
+        let mut expected = Vec::new();
+        let mut start = 0;
+        for (i, &b) in data.iter().chain([0u8].iter()).enumerate() {
+            if !printable(b) {
+                if i - start >= MIN_LEN {
+                    expected.push((start, i));
+                }
+                start = i + 1;
+            }
+        }
+        let got: Vec<(usize, usize)> = ascii_runs(&data, &[])
+            .iter()
+            .map(|r| (r.offset, r.offset + r.chars))
+            .collect();
+        assert_eq!(got, expected);
+        let mut wide = Vec::new();
+        for parity in 0..2 {
+            let mut start = parity;
+            let mut i = parity;
+            while i + 1 < data.len() + 2 {
+                let unit =
+                    matches!((data.get(i), data.get(i + 1)), (Some(&c), Some(&0)) if printable(c));
+                if !unit {
+                    if (i - start) / 2 >= MIN_LEN {
+                        wide.push((start, (i - start) / 2));
+                    }
+                    start = i + 2;
+                }
+                i += 2;
+            }
+        }
+        wide.sort_unstable();
+        let got: Vec<(usize, usize)> = utf16_runs(&data)
+            .iter()
+            .map(|r| (r.offset, r.chars))
+            .collect();
+        assert!(!got.is_empty());
+        assert_eq!(got, wide);
     }
 
     #[test]
