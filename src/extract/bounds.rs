@@ -151,8 +151,8 @@ mod tests {
     fn dex_string_table() {
         let mut d = b"dex\n035\0".to_vec();
         d.resize(0x70, 0);
-        d[0x38..0x3C].copy_from_slice(&2u32.to_le_bytes());
-        d[0x3C..0x40].copy_from_slice(&0x70u32.to_le_bytes());
+        d.splice(0x38..0x3C, 2u32.to_le_bytes());
+        d.splice(0x3C..0x40, 0x70u32.to_le_bytes());
         d.extend_from_slice(&0x78u32.to_le_bytes());
         d.extend_from_slice(&0x81u32.to_le_bytes());
         d.extend_from_slice(b"\x07keys id\0\x41rest");
@@ -177,8 +177,9 @@ mod tests {
         d.extend(trailer);
         assert_eq!(bplist(&d), [9, 18, long_at + 3, long_at + 23]);
         // Damaged: a table past the end.
-        let n = d.len();
-        d[n - 1] = 0xFF;
+        if let Some(last) = d.last_mut() {
+            *last = 0xFF;
+        }
         assert!(bplist(&d).is_empty());
     }
 }
