@@ -31,13 +31,14 @@ seed config "$root"/.keyhound.toml
 seed gitleaks "$root"/.keyhound.toml
 seed sts "$root"/fixtures/sts/moto_sts.py
 seed git_objects "$root"/README.md
+seed extract "$root"/fixtures/demo/* "$root"/fixtures/demo/*/*
 # A few real git objects as seeds: this repository's HEAD commit and root tree.
 if git -C "$root" rev-parse HEAD >/dev/null 2>&1; then
     git -C "$root" cat-file commit HEAD > corpus/git_objects/head-commit
     git -C "$root" cat-file tree 'HEAD^{tree}' > corpus/git_objects/head-tree
 fi
 status=0
-for target in detect rules config gitleaks sts git_objects; do
+for target in detect extract rules config gitleaks sts git_objects; do
     echo "fuzz: $target for ${SECONDS_EACH}s"
     if ! cargo +nightly fuzz run -s none "$target" "corpus/$target" -- \
         -max_total_time="$SECONDS_EACH" -seed=1 -timeout=10 -rss_limit_mb=4096 -max_len=65536 2>&1 | tail -n 3; then

@@ -127,6 +127,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", default_value = "25M")]
     pub max_file_size: String,
 
+    /// Skip binary files (and binary git blobs) instead of reading the printable strings they
+    /// hold.
+    #[arg(long)]
+    pub no_binary: bool,
+
     /// Scan only the files, not the git history of a repository.
     #[arg(long)]
     pub no_history: bool,

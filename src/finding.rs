@@ -105,6 +105,8 @@ pub(crate) enum Encoding {
     JsonEscaped,
     /// Inside a base64 value (the location is the base64 text).
     Base64,
+    /// In quoted-printable text (`=3D`, `=2F`, soft line breaks), as e-mails are.
+    QuotedPrintable,
 }
 
 impl Encoding {
@@ -115,6 +117,7 @@ impl Encoding {
             Encoding::Url => "url",
             Encoding::JsonEscaped => "json_escaped",
             Encoding::Base64 => "base64",
+            Encoding::QuotedPrintable => "quoted_printable",
         }
     }
 }
@@ -145,6 +148,26 @@ pub(crate) struct Location {
     pub commit: Option<CommitInfo>,
     /// Set for content in a git object that no commit of any ref holds.
     pub unreachable: bool,
+    /// For a string read out of binary content: its byte offset and length in that content
+    /// (reports show it instead of the line and column, which count the strings).
+    pub offset: Option<ByteSpan>,
+}
+
+/// A byte offset and a length. While a blob is detected, the span in the scanned bytes; once
+/// its findings are attached, the span in the binary content, or nothing for text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct ByteSpan {
+    pub offset: u64,
+    pub length: u64,
+}
+
+impl ByteSpan {
+    pub(crate) fn of(span: &std::ops::Range<usize>) -> Option<ByteSpan> {
+        Some(ByteSpan {
+            offset: span.start as u64,
+            length: span.end.saturating_sub(span.start) as u64,
+        })
+    }
 }
 
 /// AWS facts about a key ID, decoded offline.

@@ -26,8 +26,17 @@ pub fn detect(data: &[u8]) {
     let found = detector().detect(&Blob {
         bytes: data,
         origin: Origin::file("fuzz".into()),
+        view: None,
     });
     if let Err(e) = crate::detect::check_locations(data, &found.findings) {
+        panic!("{e}");
+    }
+}
+
+/// Extraction, then detection of what it made, the way a file is scanned: every location must
+/// lie inside the content (by byte span in binary content, by line and column in text).
+pub fn extract(data: &[u8]) {
+    if let Err(e) = crate::extract::check_extracted(detector(), data) {
         panic!("{e}");
     }
 }

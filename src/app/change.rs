@@ -14,14 +14,14 @@ use rayon::prelude::*;
 use super::Scanner;
 use crate::config::Settings;
 use crate::error::Error;
-use crate::extract::text_content;
+use crate::extract::{text_content, Extract};
 use crate::finding::{CommitInfo, Finding};
 use crate::source::fs::display_path;
 use crate::source::git::change::{self, NewBlob};
 use crate::source::git::objects::read_blob;
 use crate::source::git::store::{Reader, Store};
 use crate::source::git::{commit, with_odb};
-use crate::source::{Blob, GitPlace, Origin, Stats, Tally};
+use crate::source::{GitPlace, Origin, Stats, Tally};
 
 /// `--staged`: what the next commit will record.
 pub(crate) fn staged(
@@ -112,6 +112,7 @@ fn scan_new_blobs(
     let job = Job {
         base,
         max_size: settings.walk.max_file_size,
+        extract: settings.walk.extract,
         scanner,
         tally,
         commits: Mutex::new(HashMap::new()),
@@ -137,6 +138,7 @@ fn scan_new_blobs(
 struct Job<'a> {
     base: &'a Path,
     max_size: u64,
+    extract: Extract,
     scanner: &'a Scanner,
     tally: &'a Tally,
     /// Commits already looked up.
@@ -153,8 +155,7 @@ impl Job<'_> {
         let data = obj.bytes();
         Stats::add(&stats.blobs, 1);
         Stats::add(&stats.blob_bytes, data.len() as u64);
-        let Some(text) = text_content(data) else {
-            Stats::add(&stats.skipped_binary, 1);
+        let Some(text) = text_content(data, self.extract, stats) else {
             return Vec::new();
         };
         let path = display_path(&self.base.join(&new.path));
@@ -163,13 +164,10 @@ impl Job<'_> {
             rule_path: path.clone(),
             commit,
         };
-        let blob = Blob {
-            bytes: &text,
-            origin: match new.commit {
-                None => Origin::staged(path.clone()),
-                Some(_) => Origin::git_placed(String::new(), new.oid.to_string(), place(None)),
-            },
-        };
+        let blob = text.blob(match new.commit {
+            None => Origin::staged(path.clone()),
+            Some(_) => Origin::git_placed(String::new(), new.oid.to_string(), place(None)),
+        });
         let found = self.scanner.detector.detect(&blob).record(stats);
         match new.commit {
             // Only a blob with findings costs the lookup of its commit.

@@ -129,6 +129,7 @@ impl Probe for DetectorProbe<'_> {
         let blob = Blob {
             bytes: text.as_bytes(),
             origin: Origin::file("example".into()),
+            view: None,
         };
         self.0
             .detect(&blob)

@@ -7,6 +7,7 @@
 use std::ops::Range;
 
 use super::decode::{base64_decode, base64_markers, base64_run_around, mostly_text};
+use super::keys::NameStrength;
 use super::{keys, nearby, value, AwsRules, Candidate, CandidateKind};
 use crate::finding::Encoding;
 use crate::rule::INLINE_IGNORE_MARKERS;
@@ -19,6 +20,8 @@ enum Trigger {
     KeyPrefix,
     SecretKeyword,
     TokenKeyword,
+    /// A name whose value is a token only next to a temporary key pair (`"Token"`).
+    PairOnlyTokenKeyword,
     Base64Marker,
 }
 
@@ -80,6 +83,9 @@ impl Finder {
         }
         for k in &params.token_names {
             patterns.push((Trigger::TokenKeyword, k.as_bytes().to_vec()));
+        }
+        for k in &params.pair_only_token_names {
+            patterns.push((Trigger::PairOnlyTokenKeyword, k.as_bytes().to_vec()));
         }
         // Base64 values worth decoding are marked by the base64 forms of the prefixes and the
         // secret names.
@@ -216,6 +222,15 @@ impl Scan<'_> {
                     token_to = read_to;
                 }
                 Trigger::TokenKeyword => {}
+                Trigger::PairOnlyTokenKeyword if hit.start >= token_to => {
+                    let (token, read_to) = value::keyword_value(data, hit, CandidateKind::Token);
+                    found.extend(token.map(|mut t| {
+                        t.name = Some(NameStrength::Generic);
+                        t
+                    }));
+                    token_to = read_to;
+                }
+                Trigger::PairOnlyTokenKeyword => {}
                 Trigger::Base64Marker => {
                     if depth < MAX_DEPTH && literal_here && hit.start >= decoded_to {
                         self.base64(data, hit.start, depth, outer, &mut decoded_to);
@@ -261,7 +276,7 @@ impl Scan<'_> {
 
 /// A key-ID candidate at `start`, if the text there is one.
 fn key_id_at(data: &[u8], start: usize, rules: &AwsRules) -> Option<Candidate> {
-    use super::decode::{is_word, joined_to_longer_token, left_boundary};
+    use super::decode::{is_word, joined_to_longer_token, left_boundary, sigv4_scope_at};
     let end = start + keys::KEY_ID_LEN;
     let id = data.get(start..end)?;
     if !rules.is_key_id(id) || !left_boundary(data, start) {
@@ -269,6 +284,8 @@ fn key_id_at(data: &[u8], start: usize, rules: &AwsRules) -> Option<Candidate> {
     }
     match data.get(end) {
         Some(&b) if is_word(b) => return None,
+        // `Credential=AKIA…/20260101/us-east-1/s3/aws4_request`: a SigV4 credential scope.
+        Some(&b'/') if sigv4_scope_at(data, end) => {}
         Some(&b'+') | Some(&b'/') if data.get(end + 1).is_some_and(|&b| is_word(b)) => return None,
         _ => {}
     }

@@ -1,5 +1,5 @@
 //! The encodings values hide behind, read at the byte level: runs of base64 characters read
-//! through URL and JSON escapes (`%2F`, `\/`), the boundaries that make a run a token of its
+//! through URL and JSON escapes (`%2F`, `\/`, `\u002F`), the boundaries that make a run a token of its
 //! own, and base64 (the markers that say a base64 value holds an AWS literal, and decoding).
 
 use std::ops::Range;
@@ -40,6 +40,21 @@ pub(crate) fn percent_at(data: &[u8], i: usize) -> Option<u8> {
     Some(hi * 16 + lo)
 }
 
+/// Decodes a JSON `\uXXXX` escape of an ASCII character at `i` (`\u002F` → `/`, as .NET and
+/// other encoders write `/`, `+`, `=` and quotes), if there is one.
+#[inline]
+pub(crate) fn json_unicode_at(data: &[u8], i: usize) -> Option<u8> {
+    if data.get(i) != Some(&b'\\') || data.get(i + 1) != Some(&b'u') {
+        return None;
+    }
+    let digits = data.get(i + 2..i + 6)?;
+    let mut v: u32 = 0;
+    for &d in digits {
+        v = v * 16 + u32::from(hex_val(d)?);
+    }
+    u8::try_from(v).ok().filter(u8::is_ascii)
+}
+
 /// A run of base64 characters read through URL and JSON escapes.
 #[derive(Debug, Clone)]
 pub(crate) struct Run {
@@ -74,6 +89,12 @@ pub(crate) fn read_run(
             (b, 1, Encoding::Plain)
         } else if b == b'\\' && data.get(i + 1) == Some(&b'/') {
             (b'/', 2, Encoding::JsonEscaped)
+        } else if let Some(c) = json_unicode_at(data, i) {
+            if c == b'/' || c == b'+' || (padding && c == b'=') {
+                (c, 6, Encoding::JsonEscaped)
+            } else {
+                break;
+            }
         } else if let Some(c) = percent_at(data, i) {
             if c == b'/' || c == b'+' || (padding && c == b'=') {
                 (c, 3, Encoding::Url)
@@ -107,6 +128,10 @@ pub(crate) fn run_char_width(data: &[u8], i: usize) -> usize {
     match data.get(i) {
         Some(&b) if is_b64(b) => 1,
         Some(&b'\\') if data.get(i + 1) == Some(&b'/') => 2,
+        Some(&b'\\') => match json_unicode_at(data, i) {
+            Some(b'/') | Some(b'+') => 6,
+            _ => 0,
+        },
         Some(&b'%') => match percent_at(data, i) {
             Some(b'/') | Some(b'+') => 3,
             _ => 0,
@@ -115,12 +140,38 @@ pub(crate) fn run_char_width(data: &[u8], i: usize) -> usize {
     }
 }
 
+/// Width of a `/` at `i`, as is or escaped (`\/`, `%2F`, `\u002F`), or 0.
+fn slash_width(data: &[u8], i: usize) -> usize {
+    match data.get(i) {
+        Some(&b'/') => 1,
+        Some(&b'\\') if data.get(i + 1) == Some(&b'/') => 2,
+        Some(&b'\\') if json_unicode_at(data, i) == Some(b'/') => 6,
+        Some(&b'%') if percent_at(data, i) == Some(b'/') => 3,
+        _ => 0,
+    }
+}
+
+/// Whether a SigV4 credential scope starts at `i`: `/20260101/us-east-1/s3/aws4_request` after
+/// the key ID of `Credential=` in an `Authorization` header or `X-Amz-Credential=` in a
+/// presigned URL, its slashes as is or escaped. The date is eight digits between two slashes.
+pub(crate) fn sigv4_scope_at(data: &[u8], i: usize) -> bool {
+    let first = slash_width(data, i);
+    if first == 0 {
+        return false;
+    }
+    let date = i + first;
+    data.get(date..date + 8)
+        .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+        && slash_width(data, date + 8) > 0
+}
+
 /// Width of a separator that must be skipped as a whole so that its tail is not mistaken for
 /// the start of a run: `%3A`-style escapes and backslash escapes such as `\n`.
 #[inline]
 pub(crate) fn separator_width(data: &[u8], i: usize) -> usize {
     match data.get(i) {
         Some(&b'%') if percent_at(data, i).is_some() => 3,
+        Some(&b'\\') if json_unicode_at(data, i).is_some() => 6,
         Some(&b'\\') if data.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic()) => 2,
         Some(_) => 1,
         None => 0,
@@ -151,6 +202,10 @@ pub(crate) fn left_boundary(data: &[u8], start: usize) -> bool {
         None
     };
     if is_word(prev) {
+        // `\u0022AKIA...`: an escaped quote (or other non-word character) just before.
+        if start >= 6 && json_unicode_at(data, start - 6).is_some_and(|c| !is_b64(c)) {
+            return true;
+        }
         // `\nAKIA...` inside a JSON string: the `n` belongs to the escape.
         return prev2 == Some(b'\\') && prev.is_ascii_alphabetic();
     }
@@ -325,6 +380,37 @@ mod tests {
         assert_eq!(r.value, b"abc/def/ghi+j");
         assert_eq!(d.get(r.end), Some(&b'"'));
         assert_eq!(r.encoding, Encoding::Url);
+    }
+
+    #[test]
+    fn sigv4_scopes() {
+        for s in [
+            "/20260101/us-east-1/s3/aws4_request",
+            "%2F20260101%2Fus-east-1%2Fs3%2Faws4_request",
+            "\\/20260101\\/us-east-1",
+            "\\u002F20260101\\u002Fus-east-1",
+        ] {
+            assert!(sigv4_scope_at(s.as_bytes(), 0), "{s}");
+        }
+        for s in ["/2026010/x", "/202601011/x", "/Zm9vYmFy/x", "20260101/"] {
+            assert!(!sigv4_scope_at(s.as_bytes(), 0), "{s}");
+        }
+    }
+
+    #[test]
+    fn run_reads_through_json_unicode_escapes() {
+        let d = br#"x="abc\u002Fdef\u002bghi\u003D" "#;
+        let r = read_run(d, 3, true, 100, 1000);
+        assert_eq!(r.value, b"abc/def+ghi=");
+        assert_eq!(d.get(r.end), Some(&b'"'));
+        assert_eq!(r.encoding, Encoding::JsonEscaped);
+        // Other escapes end a run; an escaped quote is a boundary.
+        let d = br#"abc\u0022def"#;
+        assert_eq!(read_run(d, 0, true, 100, 1000).value, b"abc");
+        assert!(left_boundary(d, 9));
+        assert!(!left_boundary(br"x\u0041AKIA", 7));
+        assert_eq!(json_unicode_at(br"\u00e9", 0), None);
+        assert_eq!(json_unicode_at(br"\u002", 0), None);
     }
 
     #[test]

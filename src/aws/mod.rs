@@ -10,6 +10,7 @@
 
 pub(crate) mod candidates;
 mod decode;
+pub(crate) use decode::base64_decode;
 pub mod keys;
 mod matching;
 mod nearby;
@@ -72,6 +73,9 @@ pub(crate) struct Params {
     pub(crate) secret_names: Vec<String>,
     /// Spellings of session token names.
     pub(crate) token_names: Vec<String>,
+    /// Names whose value is a session token only for a temporary key pair next to it.
+    #[serde(default)]
+    pub(crate) pair_only_token_names: Vec<String>,
     /// Lines from a key ID within which a nameless secret counts.
     pub(crate) near_lines: usize,
     /// Lines from a key ID within which a named secret or token pairs with it.
@@ -205,15 +209,21 @@ fn check_params(name: &str, p: &Params) -> Result<()> {
     {
         return bad("temporary_prefixes", "must be among key_id_prefixes");
     }
-    for (field, names) in [
-        ("secret_names", &p.secret_names),
-        ("token_names", &p.token_names),
+    for (field, names, needed) in [
+        ("secret_names", &p.secret_names, true),
+        ("token_names", &p.token_names, true),
+        ("pair_only_token_names", &p.pair_only_token_names, false),
     ] {
-        if names.is_empty() || names.iter().any(|n| n.len() < 4) {
+        if (needed && names.is_empty()) || names.iter().any(|n| n.len() < 4) {
             return bad(field, "need four or more characters each");
         }
     }
-    if p.key_id_prefixes.len() + p.secret_names.len() + p.token_names.len() > 1000 {
+    if p.key_id_prefixes.len()
+        + p.secret_names.len()
+        + p.token_names.len()
+        + p.pair_only_token_names.len()
+        > 1000
+    {
         return bad(
             "token_names",
             "the lists hold more than 1000 literals in all",

@@ -13,7 +13,7 @@ use super::keys::{self, NameStrength};
 use super::matching::{self, Side};
 use super::AwsRules;
 use super::{Candidate, CandidateKind};
-use crate::finding::{AwsKey, Finding, Location, LocationKind, Secret};
+use crate::finding::{AwsKey, ByteSpan, Finding, Location, LocationKind, Secret};
 use crate::location::{lines_after, lines_before, Positions};
 use tokens::FreeTokens;
 
@@ -63,6 +63,7 @@ impl Located {
             encoding: self.cand.encoding,
             commit: None,
             unreachable: false,
+            offset: ByteSpan::of(&self.cand.span),
         }
     }
 }
@@ -206,11 +207,16 @@ impl Pairing<'_> {
         }
     }
 
+    /// Session tokens no pair took, but those after a name that says "token" only next to a
+    /// temporary key pair (`"Token"`).
     fn lone_tokens(&mut self) {
         for &t in &self.tokens {
             let Some(token) = unused(&self.located, &self.token_used, t) else {
                 continue;
             };
+            if token.cand.name == Some(NameStrength::Generic) {
+                continue;
+            }
             if token.cand.example {
                 self.out.examples += 1;
                 continue;

@@ -6,7 +6,8 @@
 use std::ops::Range;
 
 use super::decode::{
-    base64_decode, is_b64, joined_to_longer_token, percent_at, read_run, run_char_width, Run,
+    base64_decode, is_b64, joined_to_longer_token, json_unicode_at, percent_at, read_run,
+    run_char_width, Run,
 };
 use super::keys::{self, NameStrength, Strictness};
 use super::nearby::in_wrapped_block;
@@ -118,6 +119,9 @@ fn value_start(data: &[u8], mut i: usize) -> Option<usize> {
             }
         } else if b == b'%' && matches!(percent_at(data, i), Some(b'=') | Some(b'"') | Some(b':')) {
             i += 3;
+        } else if matches!(json_unicode_at(data, i), Some(b'=' | b'"' | b'\'' | b':')) {
+            // `\u0022:\u0022` in JSON that an encoder escaped (.NET, HTML-safe encoders).
+            i += 6;
         } else if let Some(w) = markup_width(data, i) {
             // `</name><value>`, `&quot;`: markup between a name and its value.
             i += w;

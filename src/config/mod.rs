@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::cli::{ColorChoice, Format, ScanArgs};
 use crate::error::{Error, Result};
+use crate::extract::Extract;
 use crate::source::fs::WalkOptions;
 use crate::verify::Endpoint;
 
@@ -141,6 +142,9 @@ impl Settings {
                 follow_links: args.follow,
                 threads,
                 max_file_size,
+                extract: Extract {
+                    binary_strings: !args.no_binary,
+                },
             },
             history: !args.no_history,
             include_unreachable: args.include_unreachable,

@@ -16,7 +16,8 @@ mod size;
 
 use crate::aws::candidates::{self, Finder};
 use crate::aws::{pair, AwsRules};
-use crate::finding::{Encoding, Finding, Location, LocationKind, Secret};
+use crate::extract::{Place, View};
+use crate::finding::{ByteSpan, Encoding, Finding, Location, LocationKind, Secret};
 use crate::location::Positions;
 use crate::rule::Rule;
 use crate::source::{Blob, Origin, Stats};
@@ -122,7 +123,15 @@ impl Detector {
         out.findings.extend(self.rule_findings(&rules, &positions));
         // Step 3: inline ignore comments.
         out.ignored_inline = ignore::apply(&mut out.findings, &markers, &positions);
-        // Step 4: where the blob came from.
+        // Step 4: where the blob came from: its path and commit, and for strings read out of
+        // binary content, the byte offsets in it.
+        if let Some(view) = blob.view {
+            place_in_content(&mut out.findings, view);
+        } else {
+            for l in out.findings.iter_mut().flat_map(|f| f.locations.iter_mut()) {
+                l.offset = None;
+            }
+        }
         out.findings = self.attach(out.findings, &blob.origin);
         out
     }
@@ -219,10 +228,66 @@ impl Detector {
                     encoding: Encoding::Plain,
                     commit: None,
                     unreachable: false,
+                    offset: ByteSpan::of(&m.span),
                 }],
             ));
         }
         out
+    }
+}
+
+/// Places locations in the content that extraction made the scanned text from: by byte
+/// offset in binary content (with the line it is on, which SARIF needs), by line and column
+/// in a decoded e-mail (with the encoding the value was in).
+fn place_in_content(findings: &mut [Finding], view: View<'_>) {
+    let spans = |l: &Location| {
+        let s = l.offset.unwrap_or(ByteSpan {
+            offset: 0,
+            length: 0,
+        });
+        let start = usize::try_from(s.offset).unwrap_or(usize::MAX);
+        let end = start.saturating_add(usize::try_from(s.length).unwrap_or(0));
+        let (offset, length) = view.map.span(start, end);
+        let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+        let length = usize::try_from(length).unwrap_or(0);
+        (start, end, offset, length)
+    };
+    let positions = match view.map.place() {
+        Place::Bytes => None,
+        Place::Lines => Some(Positions::resolve(
+            view.content,
+            findings
+                .iter()
+                .flat_map(|f| f.locations.iter())
+                .flat_map(|l| {
+                    let (_, _, offset, length) = spans(l);
+                    [offset, offset.saturating_add(length)]
+                }),
+        )),
+    };
+    for l in findings.iter_mut().flat_map(|f| f.locations.iter_mut()) {
+        let (start, end, offset, length) = spans(l);
+        match &positions {
+            None => {
+                // The lines of the content, not of its strings.
+                l.line = view.map.line(start);
+                l.end_line = view.map.line(end.saturating_sub(1).max(start));
+                l.offset = Some(ByteSpan {
+                    offset: offset as u64,
+                    length: length as u64,
+                });
+            }
+            Some(p) => {
+                (l.line, l.column) = p.at(offset);
+                (l.end_line, l.end_column) = p.at(offset.saturating_add(length));
+                l.offset = None;
+                if l.encoding == Encoding::Plain {
+                    if let Some(e) = view.map.encoding(start) {
+                        l.encoding = e;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -308,6 +373,7 @@ mod tests {
         Blob {
             bytes: text.as_bytes(),
             origin: Origin::file("f".into()),
+            view: None,
         }
     }
 
@@ -393,6 +459,7 @@ mod tests {
             let found = d.detect(&Blob {
                 bytes: &data,
                 origin: Origin::file("f".into()),
+                view: None,
             });
             if let Err(e) = check_locations(&data, &found.findings) {
                 panic!(

@@ -37,6 +37,39 @@ pub(crate) fn with_bom(data: &[u8]) -> Option<(Order, &[u8])> {
     is_utf16(body, order).then_some((order, body))
 }
 
+/// The order of UTF-16 text without a byte-order mark (PowerShell output, Windows exports),
+/// judged from `head`, its first bytes: text that is mostly ASCII puts a NUL in every other
+/// byte, at odd offsets in little-endian order and even ones in big-endian, and almost none at
+/// the other parity (binary content has NULs at both); then the content must decode cleanly.
+pub(crate) fn without_bom(head: &[u8]) -> Option<Order> {
+    let sample = head.get(..SAMPLE.min(head.len()) & !1).unwrap_or_default();
+    let units = sample.len() / 2;
+    let (mut even, mut odd) = (0usize, 0usize);
+    for pair in sample.chunks_exact(2) {
+        even += usize::from(pair.first() == Some(&0));
+        odd += usize::from(pair.get(1) == Some(&0));
+    }
+    let (order, nuls, other) = if odd >= even {
+        (Order::Little, odd, even)
+    } else {
+        (Order::Big, even, odd)
+    };
+    let alternating = units >= 4 && nuls * 4 >= units && other * 16 <= nuls;
+    (alternating && is_utf16(sample, order)).then_some(order)
+}
+
+/// Whether `head` is 8-bit text with a few stray NUL bytes (at most one byte in a hundred, and
+/// text once they are left out): a log or an export that happens to hold a NUL is not binary.
+pub(crate) fn text_with_stray_nuls(head: &[u8]) -> bool {
+    let sample = head.get(..SAMPLE.min(head.len())).unwrap_or_default();
+    let nuls = memchr::memchr_iter(0, sample).count();
+    if nuls * 100 > sample.len() {
+        return false;
+    }
+    let rest: Vec<u8> = sample.iter().copied().filter(|&b| b != 0).collect();
+    is_8bit_text(&rest)
+}
+
 /// Whether `body` reads as UTF-16 in `order` and not as 8-bit text.
 fn is_utf16(body: &[u8], order: Order) -> bool {
     let sample = body.get(..SAMPLE.min(body.len())).unwrap_or_default();

@@ -15,10 +15,19 @@ pub(crate) const SCHEMA_VERSION: u32 = 1;
 fn location(l: &Location) -> Value {
     let mut m = Map::new();
     m.insert("path".into(), json!(l.path));
-    m.insert("line".into(), json!(l.line));
-    m.insert("column".into(), json!(l.column));
-    m.insert("end_line".into(), json!(l.end_line));
-    m.insert("end_column".into(), json!(l.end_column));
+    match l.offset {
+        // A string read out of binary content: where its bytes are.
+        Some(s) => {
+            m.insert("offset".into(), json!(s.offset));
+            m.insert("length".into(), json!(s.length));
+        }
+        None => {
+            m.insert("line".into(), json!(l.line));
+            m.insert("column".into(), json!(l.column));
+            m.insert("end_line".into(), json!(l.end_line));
+            m.insert("end_column".into(), json!(l.end_column));
+        }
+    }
     m.insert("kind".into(), json!(l.kind.as_str()));
     m.insert("encoding".into(), json!(l.encoding.as_str()));
     if l.unreachable {
@@ -36,14 +45,12 @@ fn location(l: &Location) -> Value {
 /// The JSON object of one finding.
 pub(crate) fn finding(f: &Finding, report: &Report<'_>) -> Value {
     let primary = f.primary();
-    json!({
+    let v = json!({
         "rule_id": f.rule.id,
         "rule_name": f.rule.name,
         "severity": f.severity.as_str(),
         "fingerprint": f.fingerprint,
         "path": primary.map(|l| l.path.as_str()),
-        "line": primary.map(|l| l.line),
-        "column": primary.map(|l| l.column),
         "aws": f.aws.as_ref().map(|a| json!({
             "key_id": a.key_id,
             "account_id": a.account_id,
@@ -61,7 +68,30 @@ pub(crate) fn finding(f: &Finding, report: &Report<'_>) -> Value {
             "user_id": v.user_id,
         })),
         "locations": f.locations.iter().map(location).collect::<Vec<_>>(),
-    })
+    });
+    // After the path: the line and column, or for a finding in binary content, the byte
+    // offset, as its locations say.
+    let place: Vec<(&str, Value)> = match primary.and_then(|l| l.offset) {
+        Some(s) => vec![("offset", json!(s.offset))],
+        None => vec![
+            ("line", json!(primary.map(|l| l.line))),
+            ("column", json!(primary.map(|l| l.column))),
+        ],
+    };
+    let Value::Object(fields) = v else {
+        return v;
+    };
+    let mut m = Map::new();
+    for (k, val) in fields {
+        let after_path = k == "path";
+        m.insert(k, val);
+        if after_path {
+            for (k, val) in &place {
+                m.insert((*k).to_string(), val.clone());
+            }
+        }
+    }
+    Value::Object(m)
 }
 
 /// The findings array, each finding built as it is written: a report of many findings never
@@ -97,6 +127,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             "blobs": c.blobs,
             "blob_bytes": c.blob_bytes,
             "unchanged_files_skipped": c.unchanged,
+            "binary_read_as_strings": c.binary_strings,
             "skipped_binary": c.skipped_binary,
             "skipped_large": c.skipped_large,
             "skipped_special": c.skipped_special,

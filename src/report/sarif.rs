@@ -74,13 +74,27 @@ fn rule(r: &Rule) -> Value {
 }
 
 fn physical(l: &Location, report: &Report<'_>) -> Value {
+    let uri = relative_uri(report.uri_base, &l.path);
+    if let Some(s) = l.offset {
+        // A string read out of binary content: a region of bytes, which SARIF allows for
+        // binary artifacts, and the line of the file it is on (line feeds counted), which
+        // GitHub code scanning requires of every region.
+        return json!({
+            "artifactLocation": {"uri": uri},
+            "region": {
+                "startLine": l.line.max(1),
+                "byteOffset": s.offset,
+                "byteLength": s.length,
+            },
+        });
+    }
     let end_column = if l.end_line == l.line {
         l.end_column.max(l.column + 1)
     } else {
         l.end_column.max(1)
     };
     json!({
-        "artifactLocation": {"uri": relative_uri(report.uri_base, &l.path)},
+        "artifactLocation": {"uri": uri},
         "region": {
             "startLine": l.line.max(1),
             "startColumn": l.column.max(1),

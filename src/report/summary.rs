@@ -48,7 +48,8 @@ fn plural(n: u64) -> &'static str {
     }
 }
 
-/// `N files (B) in T s`, with the git blobs read, and the unchanged files not read again.
+/// `N files (B) in T s`, with the git blobs read, the binary files read as strings, and the
+/// unchanged files not read again.
 fn read(c: &Counts, seconds: f64) -> String {
     let files = format!(
         "{} file{} ({})",
@@ -70,6 +71,13 @@ fn read(c: &Counts, seconds: f64) -> String {
     } else {
         format!("{files} in {seconds:.2}s")
     };
+    if c.binary_strings > 0 {
+        s.push_str(&format!(
+            "; {} binary file{} read as strings",
+            c.binary_strings,
+            plural(c.binary_strings)
+        ));
+    }
     if c.unchanged > 0 {
         s.push_str(&format!(
             "; {} unchanged file{} already scanned as history",

@@ -51,10 +51,14 @@ impl Style {
     }
 }
 
-/// `path:line:column`, and the commit when it is not the finding's own (the `commit` line
+/// `path:line:column` (`path@0x1f3a` in binary content), and the commit when it is not the finding's own (the `commit` line
 /// names that one, once).
 fn place(l: &Location, finding_commit: Option<&CommitInfo>) -> String {
-    let mut s = format!("{}:{}:{}", sanitize(&l.path), l.line, l.column);
+    let mut s = match l.offset {
+        // A string read out of binary content: its byte offset there.
+        Some(at) => format!("{}@{:#x}", sanitize(&l.path), at.offset),
+        None => format!("{}:{}:{}", sanitize(&l.path), l.line, l.column),
+    };
     if let Some(c) = l.commit.as_ref().filter(|&c| Some(c) != finding_commit) {
         let short: String = c.id.chars().take(10).collect();
         s.push_str(&format!(" (commit {short} {})", sanitize(&c.date)));

@@ -13,7 +13,7 @@ use ignore::{WalkBuilder, WalkState};
 
 use super::{Blob, Origin, Stats, Tally};
 use crate::error::Error;
-use crate::extract::text_content;
+use crate::extract::{text_content, Extract};
 
 /// How to walk.
 #[derive(Debug, Clone)]
@@ -24,6 +24,8 @@ pub(crate) struct WalkOptions {
     pub threads: usize,
     /// Larger files are skipped and counted.
     pub max_file_size: u64,
+    /// What is done with binary content (of files, streams and git blobs alike).
+    pub extract: Extract,
 }
 
 /// Decides, from a file's path and metadata, that it is not to be read, and why.
@@ -108,12 +110,8 @@ fn visit_entry(
         Ok(Read::Done) => {
             Stats::add(&stats.files, 1);
             Stats::add(&stats.bytes, buf.len() as u64);
-            match text_content(buf) {
-                Some(text) => visit(&Blob {
-                    bytes: &text,
-                    origin: Origin::file(display_path(path)),
-                }),
-                None => Stats::add(&stats.skipped_binary, 1),
+            if let Some(text) = text_content(buf, opts.extract, stats) {
+                visit(&text.blob(Origin::file(display_path(path))));
             }
         }
         Ok(Read::TooLarge) => Stats::add(&stats.skipped_large, 1),

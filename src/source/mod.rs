@@ -18,6 +18,10 @@ use crate::finding::CommitInfo;
 pub(crate) struct Blob<'a> {
     pub bytes: &'a [u8],
     pub origin: Origin,
+    /// When extraction made new text (the printable strings of binary content, a decoded
+    /// e-mail): the content it was made from and where each byte came from, so that findings
+    /// say where they are in the content, not in the text scanned.
+    pub view: Option<crate::extract::View<'a>>,
 }
 
 /// Where a blob came from: its source and, for content inside a container (an archive, an
@@ -166,6 +170,9 @@ pub(crate) struct Stats {
     pub blob_bytes: AtomicU64,
     /// Work-tree files not read because git history already held their content.
     pub unchanged: AtomicU64,
+    /// Binary content read as its printable strings.
+    pub binary_strings: AtomicU64,
+    /// Binary content not read (`--no-binary`).
     pub skipped_binary: AtomicU64,
     pub skipped_large: AtomicU64,
     /// Pipes, sockets and devices met while walking (not opened).
@@ -189,6 +196,7 @@ pub(crate) struct Counts {
     pub blobs: u64,
     pub blob_bytes: u64,
     pub unchanged: u64,
+    pub binary_strings: u64,
     pub skipped_binary: u64,
     pub skipped_large: u64,
     pub skipped_special: u64,
@@ -246,6 +254,7 @@ impl Tally {
             blobs: get(&s.blobs),
             blob_bytes: get(&s.blob_bytes),
             unchanged: get(&s.unchanged),
+            binary_strings: get(&s.binary_strings),
             skipped_binary: get(&s.skipped_binary),
             skipped_large: get(&s.skipped_large),
             skipped_special: get(&s.skipped_special),

@@ -256,13 +256,13 @@ fn the_output_file_is_never_scanned() {
 }
 
 #[test]
-fn binary_file_is_skipped_and_counted() {
+fn binary_file_is_skipped_and_counted_with_no_binary() {
     let tree = Tree::new();
     let mut data = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
     data.extend_from_slice(pair_ini(405).2.as_bytes());
     data.extend_from_slice(&[0, 1, 2, 3, 0xff, 0]);
     tree.write("bin/tool", &data);
-    let out = scan_json(tree.path(), &[]);
+    let out = scan_json(tree.path(), &["--no-binary"]);
     let doc = verify("binary", &out, &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(doc["summary"]["skipped_binary"], 1, "{}", doc["summary"]);
     assert_eq!(doc["summary"]["errors"], 0);

@@ -505,7 +505,7 @@ fn pair_across_two_commits_of_one_file_is_paired_in_the_later_blob() {
 }
 
 #[test]
-fn binary_blob_is_skipped_and_counted() {
+fn binary_blob_is_skipped_and_counted_with_no_binary() {
     let repo = GitRepo::init();
     let (text, _) = pair_file(1013, "blob.bin");
     let mut bin = vec![0u8, 1, 2, 0, 0xff];
@@ -517,7 +517,7 @@ fn binary_blob_is_skipped_and_counted() {
     repo.git(&["rm", "-q", "blob.bin"]);
     repo.commit_all("B: remove binary");
 
-    let out = scan(&repo, &[]);
+    let out = scan(&repo, &["--no-binary"]);
     let doc = check("binary blob", &out, 0, &[]);
     assert_eq!(summary(&doc, "skipped_binary"), 1, "{}", doc["summary"]);
     assert_eq!(summary(&doc, "errors"), 0, "{}", doc["summary"]);
@@ -824,7 +824,7 @@ fn staged_binary_file_and_submodule_entry_are_not_errors() {
     // A submodule (gitlink) entry names a commit of another repository: nothing to read here.
     let gitlink = format!("160000,{},vendor/lib", hex(1032, 40));
     repo.git(&["update-index", "--add", "--cacheinfo", &gitlink]);
-    let out = scan(&repo, &["--staged"]);
+    let out = scan(&repo, &["--staged", "--no-binary"]);
     let doc = check("staged binary and gitlink", &out, 0, &[]);
     assert_eq!(summary(&doc, "skipped_binary"), 1, "{}", doc["summary"]);
     assert_eq!(summary(&doc, "errors"), 0, "{}", doc["summary"]);
@@ -839,7 +839,7 @@ fn staged_binary_file_and_submodule_entry_are_not_errors() {
             .starts_with("160000 commit"),
         "the gitlink was not committed"
     );
-    let out = scan(&repo, &[]);
+    let out = scan(&repo, &["--no-binary"]);
     let doc = check(
         "history with a gitlink",
         &out,

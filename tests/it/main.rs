@@ -5,6 +5,8 @@
 //!   the exact findings a case expects (`expect`), git fixtures (`git`), loopback servers
 //!   (`net`).
 //! - `detect`: every family of leak the scanner must find, with exact findings.
+//! - `encodings`: quoted-printable and base64 MIME parts of e-mails, JSON `\uXXXX` escapes,
+//!   SigV4 credential scopes (headers, presigned URLs, HAR), the `Token` of instance metadata.
 //! - `traps`: look-alikes that must produce no finding at all.
 //! - `reports`: golden files for every format (in `fixtures/golden/`), SARIF checks,
 //!   redaction, determinism, and the exact findings of the demo inputs in `fixtures/demo/`.
@@ -13,6 +15,8 @@
 //!   ignore comments (`inline`), `.keyhound.toml` discovery, disabled rules and configuration
 //!   errors (`config`), allowlists (`allowlist`), baselines (`baseline`), and the import of
 //!   `.gitleaks.toml` (`gitleaks`).
+//! - `binary`: binary content read as its printable strings (ELF, .pyc, SQLite, UTF-16LE
+//!   strings, git blobs), byte offsets in every format, `--no-binary`, UTF-16 without a mark.
 //! - `cli`: flags, exit codes and bad input.
 //! - `damaged`: damaged repositories (truncated loose trees and commits, an invalid pack
 //!   entry, unreadable timestamps, refs to missing objects, deep trees) and unreachable objects.
@@ -35,9 +39,11 @@
 // Test code may unwrap: a failure is a test failure, with the message the panic gives.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod binary;
 mod cli;
 mod damaged;
 mod detect;
+mod encodings;
 mod history;
 mod hook;
 mod inputs;

@@ -69,7 +69,16 @@ fn fixture() -> Fixture {
         "Example:\n\n    aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n    aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
     );
     tree.write("src/main.rs", "fn main() {\n    println!(\"hello\");\n}\n");
-    secrets.extend([s1, s2, t2, s3, s4, s5, s6, t7]);
+    // A binary with the pair as two C strings: placed by byte offset.
+    let (k8, s8) = (key_id(208), secret(208));
+    let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0\x3e\0usage: sync\0".to_vec();
+    for v in [&k8, &s8] {
+        elf.extend_from_slice(v.as_bytes());
+        elf.push(0);
+    }
+    elf.extend_from_slice(&[0x48, 0x89, 0xe5, 0xc3]);
+    tree.write("bin/sync", elf);
+    secrets.extend([s1, s2, t2, s3, s4, s5, s6, t7, s8]);
     Fixture { tree, secrets }
 }
 

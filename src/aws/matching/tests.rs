@@ -23,6 +23,7 @@ fn params(pair_lines: u32, near_lines: usize) -> Params {
         temporary_prefixes: Vec::new(),
         secret_names: Vec::new(),
         token_names: Vec::new(),
+        pair_only_token_names: Vec::new(),
         near_lines,
         pair_lines,
     }

@@ -22,6 +22,8 @@ pub const GITHUB_PAT: &str = "github-pat-classic";
 pub struct Loc {
     pub path: String,
     pub line: u64,
+    /// The byte offset, for a location in binary content (which has no line).
+    pub offset: Option<u64>,
     pub kind: String,
     pub encoding: String,
 }
@@ -59,7 +61,10 @@ impl fmt::Display for Expected {
             if i > 0 {
                 write!(f, ", ")?;
             }
-            write!(f, "{}:{} {}", l.path, l.line, l.kind)?;
+            match l.offset {
+                Some(o) => write!(f, "{}@{o:#x} {}", l.path, l.kind)?,
+                None => write!(f, "{}:{} {}", l.path, l.line, l.kind)?,
+            }
             if l.encoding != "plain" {
                 write!(f, " ({})", l.encoding)?;
             }
@@ -116,6 +121,7 @@ impl Expected {
         self.locs.push(Loc {
             path: String::new(),
             line,
+            offset: None,
             kind: kind.into(),
             encoding: "plain".into(),
         });
@@ -132,6 +138,26 @@ impl Expected {
 
     pub fn token_at(self, line: u64) -> Expected {
         self.at("session_token", line)
+    }
+
+    /// A location in binary content, at a byte offset.
+    fn at_offset(mut self, kind: &str, offset: usize) -> Expected {
+        self.locs.push(Loc {
+            path: String::new(),
+            line: 0,
+            offset: Some(offset as u64),
+            kind: kind.into(),
+            encoding: "plain".into(),
+        });
+        self
+    }
+
+    pub fn key_at_offset(self, offset: usize) -> Expected {
+        self.at_offset("key_id", offset)
+    }
+
+    pub fn secret_at_offset(self, offset: usize) -> Expected {
+        self.at_offset("secret", offset)
     }
 
     /// Sets the encoding of the last location added.
@@ -178,6 +204,7 @@ pub fn findings_of(doc: &Value) -> Vec<Expected> {
                         .map(|l| Loc {
                             path: l["path"].as_str().unwrap_or("?").into(),
                             line: l["line"].as_u64().unwrap_or(0),
+                            offset: l["offset"].as_u64(),
                             kind: l["kind"].as_str().unwrap_or("?").into(),
                             encoding: l["encoding"].as_str().unwrap_or("?").into(),
                         })
@@ -237,7 +264,7 @@ pub fn finding_invariants(doc: &Value) -> Result<(), String> {
         let locs = f["locations"].as_array().cloned().unwrap_or_default();
         match locs.first() {
             Some(first) => {
-                for field in ["path", "line", "column"] {
+                for field in ["path", "line", "column", "offset"] {
                     if f[field] != first[field] {
                         errors.push(format!(
                             "{rule}: {field} {} is not the first location's {}",
@@ -249,6 +276,13 @@ pub fn finding_invariants(doc: &Value) -> Result<(), String> {
             None => errors.push(format!("{rule}: no locations")),
         }
         for l in &locs {
+            // In binary content: a byte offset and length instead of lines and columns.
+            if l.get("offset").is_some() {
+                if l.get("line").is_some() || l["length"].as_u64().unwrap_or(0) == 0 {
+                    errors.push(format!("{rule}: bad byte span {l}"));
+                }
+                continue;
+            }
             let line = l["line"].as_u64().unwrap_or(0);
             let col = l["column"].as_u64().unwrap_or(0);
             let end_line = l["end_line"].as_u64().unwrap_or(0);
