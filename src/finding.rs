@@ -132,8 +132,11 @@ pub(crate) struct CommitInfo {
 /// Where a part of a finding was seen. Lines and columns are 1-based; columns count characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Location {
-    /// Display path (as walked, or `<stdin>`).
+    /// Display path (as walked, or `<stdin>`): for content inside a container, the outer file.
     pub path: String,
+    /// The chain of members inside `path` that holds the content, outermost first; empty for
+    /// a plain file.
+    pub members: Vec<String>,
     pub line: u32,
     pub column: u32,
     pub end_line: u32,
@@ -145,6 +148,8 @@ pub(crate) struct Location {
     pub commit: Option<CommitInfo>,
     /// Set for content in a git object that no commit of any ref holds.
     pub unreachable: bool,
+    /// Set for a file of a container image layer that a later layer deletes.
+    pub deleted: bool,
 }
 
 /// AWS facts about a key ID, decoded offline.

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::Scanner;
 use crate::config::Settings;
 use crate::error::Error;
-use crate::extract::text_content;
+use crate::extract::{self, Limits};
 use crate::finding::{CommitInfo, Finding};
 use crate::source::fs::display_path;
 use crate::source::git::change::{self, NewBlob};
@@ -112,6 +112,7 @@ fn scan_new_blobs(
     let job = Job {
         base,
         max_size: settings.walk.max_file_size,
+        limits: &settings.walk.archive,
         scanner,
         tally,
         commits: Mutex::new(HashMap::new()),
@@ -137,6 +138,7 @@ fn scan_new_blobs(
 struct Job<'a> {
     base: &'a Path,
     max_size: u64,
+    limits: &'a Limits,
     scanner: &'a Scanner,
     tally: &'a Tally,
     /// Commits already looked up.
@@ -153,24 +155,26 @@ impl Job<'_> {
         let data = obj.bytes();
         Stats::add(&stats.blobs, 1);
         Stats::add(&stats.blob_bytes, data.len() as u64);
-        let Some(text) = text_content(data) else {
-            Stats::add(&stats.skipped_binary, 1);
-            return Vec::new();
-        };
         let path = display_path(&self.base.join(&new.path));
         let place = |commit: Option<CommitInfo>| GitPlace {
             shown: path.clone(),
             rule_path: path.clone(),
             commit,
         };
-        let blob = Blob {
-            bytes: &text,
-            origin: match new.commit {
-                None => Origin::staged(path.clone()),
-                Some(_) => Origin::git_placed(String::new(), new.oid.to_string(), place(None)),
-            },
+        let origin = match new.commit {
+            None => Origin::staged(path.clone()),
+            Some(_) => Origin::git_placed(String::new(), new.oid.to_string(), place(None)),
         };
-        let found = self.scanner.detector.detect(&blob).record(stats);
+        // The blob, or each member of the archive it is.
+        let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
+        let visit = |blob: &Blob<'_>| {
+            let f = self.scanner.detector.detect(blob).record(stats);
+            if !f.is_empty() {
+                found.lock().unwrap_or_else(|p| p.into_inner()).extend(f);
+            }
+        };
+        extract::scan(data, origin, self.limits, self.tally, &visit);
+        let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
         match new.commit {
             // Only a blob with findings costs the lookup of its commit.
             Some(id) if !found.is_empty() => {

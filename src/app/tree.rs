@@ -15,7 +15,7 @@ use super::output::OutputFile;
 use super::Scanner;
 use crate::config::{Settings, Target};
 use crate::error::Error;
-use crate::extract::text_content;
+use crate::extract::{self, Limits};
 use crate::finding::{CommitInfo, Finding};
 use crate::report::own::is_keyhound_report;
 use crate::source::fs::{display_path, Pass};
@@ -78,10 +78,22 @@ pub(crate) fn scan(
             path: path.to_path_buf(),
             source: e,
         });
-        scan_stream(read, Origin::file(display_path(path)), tally, &scan_blob);
+        scan_stream(
+            read,
+            Origin::file(display_path(path)),
+            &settings.walk.archive,
+            tally,
+            &scan_blob,
+        );
     }
     if settings.targets.contains(&Target::Stdin) {
-        scan_stream(stream::stdin(max), Origin::stdin(), tally, &scan_blob);
+        scan_stream(
+            stream::stdin(max),
+            Origin::stdin(),
+            &settings.walk.archive,
+            tally,
+            &scan_blob,
+        );
     }
     // Step 5: a file finding that history already reports at the same path is the same leak.
     let findings = files.findings.into_inner().unwrap_or_default();
@@ -206,20 +218,15 @@ fn without_git_dirs<'a>(roots: Vec<&'a Path>, history: bool, tally: &Tally) -> V
 fn scan_stream(
     read: crate::error::Result<Stream>,
     origin: Origin,
+    limits: &Limits,
     tally: &Tally,
-    scan_blob: &dyn Fn(&Blob<'_>),
+    scan_blob: &(dyn Fn(&Blob<'_>) + Sync),
 ) {
     match read {
         Ok(Stream::Read(data)) => {
             Stats::add(&tally.stats.files, 1);
             Stats::add(&tally.stats.bytes, data.len() as u64);
-            match text_content(&data) {
-                Some(text) => scan_blob(&Blob {
-                    bytes: &text,
-                    origin,
-                }),
-                None => Stats::add(&tally.stats.skipped_binary, 1),
-            }
+            extract::scan(&data, origin, limits, tally, scan_blob);
         }
         Ok(Stream::TooLarge) => Stats::add(&tally.stats.skipped_large, 1),
         Err(e) => tally.error(e),
@@ -375,7 +382,7 @@ fn read_all_blobs(
                 store,
                 &shown_root,
                 oids,
-                settings.walk.max_file_size,
+                &settings.walk.archive,
                 tally,
                 &progress,
                 |oid, blob| {

@@ -51,6 +51,7 @@ impl Located {
     fn location(&self) -> Location {
         Location {
             path: String::new(),
+            members: Vec::new(),
             line: self.line,
             column: self.column,
             end_line: self.end_line,
@@ -63,6 +64,7 @@ impl Located {
             encoding: self.cand.encoding,
             commit: None,
             unreachable: false,
+            deleted: false,
         }
     }
 }

@@ -131,6 +131,15 @@ impl Settings {
                 ),
             )
         })?;
+        let max_archive_size = parse_size(&args.max_archive_size).ok_or_else(|| {
+            Error::flag(
+                "--max-archive-size",
+                format!(
+                    "--max-archive-size: invalid size {:?} (use bytes, or a number with K, M or G)",
+                    args.max_archive_size
+                ),
+            )
+        })?;
         let targets = targets(args)?;
         Ok(Settings {
             format: args.format,
@@ -141,6 +150,12 @@ impl Settings {
                 follow_links: args.follow,
                 threads,
                 max_file_size,
+                archive: crate::extract::Limits {
+                    max_depth: args.max_archive_depth,
+                    max_total: max_archive_size,
+                    max_member_size: max_file_size,
+                    ..crate::extract::Limits::default()
+                },
             },
             history: !args.no_history,
             include_unreachable: args.include_unreachable,

@@ -120,8 +120,15 @@ impl Detector {
         out.findings.extend(self.rule_findings(&rules, &positions));
         // Step 3: inline ignore comments.
         out.ignored_inline = ignore::apply(&mut out.findings, &markers, &positions);
-        // Step 4: where the blob came from.
+        // Step 4: where the blob came from; the members it is in stay with the findings when
+        // history places the outer blob later.
         out.findings = self.attach(out.findings, &blob.origin);
+        if !blob.origin.members.is_empty() || blob.origin.deleted {
+            for l in out.findings.iter_mut().flat_map(|f| f.locations.iter_mut()) {
+                l.members.clone_from(&blob.origin.members);
+                l.deleted = blob.origin.deleted;
+            }
+        }
         out
     }
 
@@ -185,6 +192,7 @@ impl Detector {
                 None,
                 vec![Location {
                     path: String::new(),
+                    members: Vec::new(),
                     line,
                     column,
                     end_line,
@@ -193,6 +201,7 @@ impl Detector {
                     encoding: Encoding::Plain,
                     commit: None,
                     unreachable: false,
+                    deleted: false,
                 }],
             ));
         }

@@ -1,10 +1,131 @@
-//! Extraction turns what a source read into text worth scanning. Today that is the decision
-//! whether bytes are text (binary content is skipped and counted by the caller) and the
-//! decoding of UTF-16 text into UTF-8 (`utf16`: UTF-16 by evidence, not by its first bytes).
+//! Extraction turns what a source read into text worth scanning: containers are opened by
+//! their magic bytes (`kind`) and their members scanned like files (`archive`: zip, tar and
+//! compressed streams; `image`: container images, layer by layer), within the limits of
+//! `budget`; what is not a container is scanned when it is text (binary content is skipped and
+//! counted), with UTF-16 text decoded into UTF-8 (`utf16`: UTF-16 by evidence, not by its
+//! first bytes).
 
+mod archive;
+pub(crate) mod budget;
+mod image;
+mod kind;
 mod utf16;
 
 use std::borrow::Cow;
+use std::fs::File;
+
+use crate::source::{Blob, Origin, Stats, Tally};
+use archive::{Input, Walk};
+pub(crate) use budget::Limits;
+use budget::Stop;
+
+/// Scans `data`, read whole from the top-level file `origin`: a container is opened and its
+/// members scanned, anything else goes to `scan_leaf`.
+pub(crate) fn scan(
+    data: &[u8],
+    origin: Origin,
+    limits: &Limits,
+    tally: &Tally,
+    visit: &(dyn Fn(&Blob<'_>) + Sync),
+) {
+    let head = data.get(..kind::HEAD).unwrap_or(data);
+    if limits.max_depth == 0 || kind::sniff(head) == kind::Kind::Leaf {
+        return scan_leaf(data, origin, tally, visit);
+    }
+    let walk = Walk::new(limits, tally, visit, &origin);
+    walk.open(Input::Mem(data), &mut Vec::new(), 0, 0);
+    finish(&walk);
+}
+
+/// Opens a top-level file too large to read whole, when it is a container (read from disk,
+/// member after member). False when it is not one: the caller skips it as too large.
+pub(crate) fn scan_large_file(
+    file: &mut File,
+    origin: Origin,
+    limits: &Limits,
+    tally: &Tally,
+    visit: &(dyn Fn(&Blob<'_>) + Sync),
+) -> bool {
+    if limits.max_depth == 0 {
+        return false;
+    }
+    let mut head = Vec::with_capacity(kind::HEAD);
+    let read = std::io::Read::read_to_end(
+        &mut std::io::Read::take(&mut *file, kind::HEAD as u64),
+        &mut head,
+    );
+    let seek = std::io::Seek::seek(file, std::io::SeekFrom::Start(0));
+    if read.is_err() || seek.is_err() || kind::sniff(&head) == kind::Kind::Leaf {
+        return false;
+    }
+    let walk = Walk::new(limits, tally, visit, &origin);
+    walk.open(Input::File(file), &mut Vec::new(), 0, 0);
+    finish(&walk);
+    true
+}
+
+/// Counts and reports a top-level file whose opening a limit cut short.
+fn finish(walk: &Walk<'_>) {
+    let Some(why) = walk.budget.stopped() else {
+        return;
+    };
+    let stats = &walk.tally.stats;
+    let l = walk.limits;
+    let (counter, what) = match why {
+        Stop::Size => (
+            &stats.skipped_archive_size,
+            format!(
+                "more than {} decompressed (--max-archive-size)",
+                human(l.max_total)
+            ),
+        ),
+        Stop::Ratio => (
+            &stats.skipped_ratio,
+            format!(
+                "compression ratio over {}:1 or overlapping zip entries (a zip bomb?)",
+                l.max_ratio
+            ),
+        ),
+        Stop::Members => (
+            &stats.skipped_members,
+            format!("more than {} members", l.max_members),
+        ),
+    };
+    Stats::add(counter, 1);
+    walk.tally.warn(format!(
+        "{}: archive not read further: {what}; {} decompressed, the members before scanned",
+        walk.shown(&[]),
+        human(walk.budget.spent())
+    ));
+}
+
+/// `1.0 GiB`, `12 MiB`, `300 bytes`.
+fn human(n: u64) -> String {
+    if n >= 1 << 30 {
+        format!("{:.1} GiB", n as f64 / f64::from(1u32 << 30))
+    } else if n >= 1 << 20 {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// The per-blob path of content that is not a container: scanned when it is text, counted as
+/// binary otherwise.
+pub(crate) fn scan_leaf(
+    data: &[u8],
+    origin: Origin,
+    tally: &Tally,
+    visit: &(dyn Fn(&Blob<'_>) + Sync),
+) {
+    match text_content(data) {
+        Some(text) => visit(&Blob {
+            bytes: &text,
+            origin,
+        }),
+        None => Stats::add(&tally.stats.skipped_binary, 1),
+    }
+}
 
 /// How many leading bytes are inspected to tell binary from text.
 const SNIFF: usize = 8192;

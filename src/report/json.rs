@@ -15,6 +15,9 @@ pub(crate) const SCHEMA_VERSION: u32 = 1;
 fn location(l: &Location) -> Value {
     let mut m = Map::new();
     m.insert("path".into(), json!(l.path));
+    if !l.members.is_empty() {
+        m.insert("members".into(), json!(l.members));
+    }
     m.insert("line".into(), json!(l.line));
     m.insert("column".into(), json!(l.column));
     m.insert("end_line".into(), json!(l.end_line));
@@ -23,6 +26,9 @@ fn location(l: &Location) -> Value {
     m.insert("encoding".into(), json!(l.encoding.as_str()));
     if l.unreachable {
         m.insert("unreachable".into(), json!(true));
+    }
+    if l.deleted {
+        m.insert("deleted_in_later_layer".into(), json!(true));
     }
     if let Some(c) = &l.commit {
         m.insert(
@@ -36,7 +42,7 @@ fn location(l: &Location) -> Value {
 /// The JSON object of one finding.
 pub(crate) fn finding(f: &Finding, report: &Report<'_>) -> Value {
     let primary = f.primary();
-    json!({
+    let mut v = json!({
         "rule_id": f.rule.id,
         "rule_name": f.rule.name,
         "severity": f.severity.as_str(),
@@ -61,7 +67,20 @@ pub(crate) fn finding(f: &Finding, report: &Report<'_>) -> Value {
             "user_id": v.user_id,
         })),
         "locations": f.locations.iter().map(location).collect::<Vec<_>>(),
-    })
+    });
+    // Inside an archive: the chain of members, next to the outer file's `path`.
+    if let (Some(l), Some(obj)) = (primary.filter(|l| !l.members.is_empty()), v.as_object_mut()) {
+        let mut with = Map::new();
+        for (k, val) in std::mem::take(obj) {
+            let is_path = k == "path";
+            with.insert(k, val);
+            if is_path {
+                with.insert("members".into(), json!(l.members));
+            }
+        }
+        *obj = with;
+    }
+    v
 }
 
 /// The findings array, each finding built as it is written: a report of many findings never
@@ -102,6 +121,18 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             "skipped_special": c.skipped_special,
             "skipped_reports": c.skipped_reports,
             "vanished": c.vanished,
+            "archives": {
+                "opened": c.archives,
+                "images_opened": c.images,
+                "members_scanned": c.members,
+                "member_bytes": c.member_bytes,
+                "skipped_depth": c.skipped_depth,
+                "skipped_size": c.skipped_archive_size,
+                "skipped_ratio": c.skipped_ratio,
+                "skipped_members": c.skipped_members,
+                "damaged": c.damaged,
+                "encrypted_members": c.encrypted,
+            },
             "errors": c.errors,
             "examples_ignored": c.examples,
             "unreachable_not_reported": c.unreachable,

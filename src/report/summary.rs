@@ -11,6 +11,7 @@ use crate::suppress::{Suppressed, Withheld};
 /// The summary line.
 pub(crate) fn line(findings: &[Finding], c: &Counts, sup: &Suppressed, seconds: f64) -> String {
     let mut s = format!("keyhound: scanned {}", read(c, seconds));
+    s.push_str(&opened(c));
     s.push_str(&skipped(c));
     let n = findings.len();
     s.push_str(&format!("; {n} finding{}", plural(n as u64)));
@@ -80,16 +81,56 @@ fn read(c: &Counts, seconds: f64) -> String {
     s
 }
 
-/// `; skipped N binary, N too large, N special files, N vanished`.
+/// `; opened N archives, N images (N members, B)`.
+fn opened(c: &Counts) -> String {
+    if c.archives == 0 && c.images == 0 {
+        return String::new();
+    }
+    let mut s = format!("; opened {} archive{}", c.archives, plural(c.archives));
+    if c.images > 0 {
+        s.push_str(&format!(", {} image{}", c.images, plural(c.images)));
+    }
+    s.push_str(&format!(
+        " ({} member{}, {})",
+        c.members,
+        plural(c.members),
+        human_bytes(c.member_bytes)
+    ));
+    s
+}
+
+/// `; skipped N binary, N too large, N special files, N vanished`, and the archives not
+/// opened or not read to their end, by reason.
 fn skipped(c: &Counts) -> String {
     let special = format!("special file{}", plural(c.skipped_special));
     let reports = format!("keyhound report{}", plural(c.skipped_reports));
+    let depth = format!(
+        "archive{} deeper than --max-archive-depth",
+        plural(c.skipped_depth)
+    );
+    let size = format!(
+        "archive{} past --max-archive-size",
+        plural(c.skipped_archive_size)
+    );
+    let ratio = format!(
+        "archive{} past the compression ratio limit",
+        plural(c.skipped_ratio)
+    );
+    let members = format!("archive{} with too many members", plural(c.skipped_members));
+    let damaged = format!("damaged archive{}", plural(c.damaged));
+    let encrypted = format!("encrypted member{}", plural(c.encrypted));
     let parts = counted(&[
         (c.skipped_binary, "binary"),
         (c.skipped_large, "too large"),
         (c.skipped_special, &special),
         (c.skipped_reports, &reports),
         (c.vanished, "vanished"),
+        (c.skipped_depth, &depth),
+        (c.skipped_archive_size, &size),
+        (c.skipped_ratio, &ratio),
+        (c.skipped_members, &members),
+        (c.damaged, &damaged),
+        (c.encrypted, &encrypted),
     ]);
     if parts.is_empty() {
         String::new()
