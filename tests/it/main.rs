@@ -13,6 +13,8 @@
 //!   ignore comments (`inline`), `.keyhound.toml` discovery, disabled rules and configuration
 //!   errors (`config`), allowlists (`allowlist`), baselines (`baseline`), and the import of
 //!   `.gitleaks.toml` (`gitleaks`).
+//! - `archives`: archives, compressed files and container images: every format, nesting,
+//!   the member chain in every report, hostile and damaged archives, archives in history.
 //! - `cli`: flags, exit codes and bad input.
 //! - `damaged`: damaged repositories (truncated loose trees and commits, an invalid pack
 //!   entry, unreadable timestamps, refs to missing objects, deep trees) and unreachable objects.
@@ -35,6 +37,7 @@
 // Test code may unwrap: a failure is a test failure, with the message the panic gives.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod archives;
 mod cli;
 mod damaged;
 mod detect;
