@@ -96,6 +96,12 @@ fn opened(c: &Counts) -> String {
         plural(c.members),
         human_bytes(c.member_bytes)
     ));
+    if c.damaged > 0 {
+        s.push_str(&format!(
+            ", {} damaged (read as far as possible)",
+            c.damaged
+        ));
+    }
     s
 }
 
@@ -117,7 +123,6 @@ fn skipped(c: &Counts) -> String {
         plural(c.skipped_ratio)
     );
     let members = format!("archive{} with too many members", plural(c.skipped_members));
-    let damaged = format!("damaged archive{}", plural(c.damaged));
     let encrypted = format!("encrypted member{}", plural(c.encrypted));
     let parts = counted(&[
         (c.skipped_binary, "binary"),
@@ -129,7 +134,6 @@ fn skipped(c: &Counts) -> String {
         (c.skipped_archive_size, &size),
         (c.skipped_ratio, &ratio),
         (c.skipped_members, &members),
-        (c.damaged, &damaged),
         (c.encrypted, &encrypted),
     ]);
     if parts.is_empty() {
@@ -267,6 +271,30 @@ mod tests {
             "keyhound: scanned 2 files (10 bytes) in 0.50s; skipped 1 special file, \
              2 keyhound reports; 0 findings; withheld 3 not confirmed live by --only-verified \
              (2 unknown, 1 not a key pair)"
+        );
+    }
+
+    #[test]
+    fn archives_opened_and_skipped() {
+        let c = Counts {
+            files: 3,
+            bytes: 4_000,
+            archives: 5,
+            images: 1,
+            members: 12,
+            member_bytes: 20_000,
+            skipped_depth: 1,
+            skipped_ratio: 1,
+            damaged: 1,
+            encrypted: 2,
+            ..Counts::default()
+        };
+        assert_eq!(
+            line(&[], &c, &Suppressed::default(), 0.5),
+            "keyhound: scanned 3 files (4.0 kB) in 0.50s; opened 5 archives, 1 image \
+             (12 members, 20.0 kB), 1 damaged (read as far as possible); skipped 1 archive \
+             deeper than --max-archive-depth, 1 archive past the compression ratio limit, \
+             2 encrypted members; 0 findings"
         );
     }
 

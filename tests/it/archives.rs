@@ -50,7 +50,8 @@ fn every_archive_and_compression_format() {
         );
     }
     // Tar and the compressed streams, alone and around a tar.
-    let compressions: [(&str, fn(&[u8]) -> Vec<u8>); 4] = [
+    type Compress = fn(&[u8]) -> Vec<u8>;
+    let compressions: [(&str, Compress); 4] = [
         ("gz", archive::gz),
         ("bz2", archive::bz2),
         ("xz", archive::xz),

@@ -69,7 +69,20 @@ fn fixture() -> Fixture {
         "Example:\n\n    aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n    aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
     );
     tree.write("src/main.rs", "fn main() {\n    println!(\"hello\");\n}\n");
-    secrets.extend([s1, s2, t2, s3, s4, s5, s6, t7]);
+    // A key pair inside a jar: the findings name the chain of members.
+    let (k8, s8) = (key_id(208), secret(208));
+    let props = format!("spring.application.name=orders\ncloud.aws.credentials.access-key={k8}\ncloud.aws.credentials.secret-key={s8}\n");
+    tree.write(
+        "dist/orders.jar",
+        archive::zip(
+            &[
+                ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+                ("BOOT-INF/classes/application.properties", props.as_bytes()),
+            ],
+            true,
+        ),
+    );
+    secrets.extend([s1, s2, t2, s3, s4, s5, s6, t7, s8]);
     Fixture { tree, secrets }
 }
 
