@@ -61,6 +61,13 @@ pub(crate) fn scan(
         findings: Mutex::new(Vec::new()),
     };
     let scan_blob = |blob: &Blob<'_>| files.scan(blob);
+    // An OCI image layout directory named as a path is read as one image.
+    let roots: Vec<&Path> = roots
+        .into_iter()
+        .filter(|r| {
+            !(r.is_dir() && extract::scan_image_dir(r, &settings.walk.archive, tally, &scan_blob))
+        })
+        .collect();
     let skip = |path: &Path, meta: &std::fs::Metadata| {
         if report.is_some_and(|r| r.is(path, meta)) {
             Some(Pass::OwnReport)

@@ -40,8 +40,8 @@ pub(crate) struct Walk<'a> {
     pub limits: &'a Limits,
     pub tally: &'a Tally,
     pub visit: &'a (dyn Fn(&Blob<'_>) + Sync),
-    /// The top-level file's origin (no members).
-    pub base: &'a Origin,
+    /// The top-level file's origin (no members); for an image directory, the file being read.
+    pub base: RefCell<Origin>,
     pub budget: Budget,
     damaged: Cell<bool>,
     encrypted: Cell<bool>,
@@ -54,13 +54,13 @@ impl<'a> Walk<'a> {
         limits: &'a Limits,
         tally: &'a Tally,
         visit: &'a (dyn Fn(&Blob<'_>) + Sync),
-        base: &'a Origin,
+        base: Origin,
     ) -> Self {
         Walk {
             limits,
             tally,
             visit,
-            base,
+            base: RefCell::new(base),
             budget: Budget::default(),
             damaged: Cell::new(false),
             encrypted: Cell::new(false),
@@ -190,7 +190,7 @@ impl<'a> Walk<'a> {
             Stats::add(&stats.members, 1);
             Stats::add(&stats.member_bytes, data.len() as u64);
         }
-        let mut origin = self.base.clone();
+        let mut origin = self.base.borrow().clone();
         origin.members = chain.to_vec();
         if let Some(layer) = self.layer.borrow().as_ref() {
             origin.deleted = chain.get(layer.at).is_some_and(|p| layer.later.covers(p));
@@ -404,7 +404,7 @@ impl<'a> Walk<'a> {
 
     /// `path!member!member` for warnings.
     pub(crate) fn shown(&self, chain: &[String]) -> String {
-        let mut s = crate::report::text::sanitize(&self.base.shown_path());
+        let mut s = crate::report::text::sanitize(&self.base.borrow().shown_path());
         for m in chain {
             s.push('!');
             s.push_str(m);

@@ -8,13 +8,16 @@
 //! of `--max-archive-depth`.
 
 use std::collections::{HashMap, HashSet};
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use super::archive::{label, Input, Walk};
 use super::budget::Meter;
-use crate::source::Stats;
+use crate::source::fs::display_path;
+use crate::source::{Origin, Stats};
 
 /// JSON files of an image (manifests, index) are read up to this size.
 const JSON_MAX: u64 = 16 << 20;
@@ -88,10 +91,88 @@ pub(crate) struct Layer {
     pub own: Whiteouts,
 }
 
-/// One image of the tar: its configuration and its layers, bottom first.
+/// One image: its configuration and its layers, bottom first.
 struct Image {
     config: Option<String>,
     layers: Vec<String>,
+}
+
+/// Where an image's files are: the members of a tar, or the files of a directory.
+trait Files {
+    /// Whether the image has the file `name` (`blobs/sha256/HEX`, `manifest.json`, ...).
+    fn has(&self, name: &str) -> bool;
+    /// Every file name, sorted.
+    fn names(&self) -> Vec<String>;
+    /// The bytes of `name`, to read once; `None` when there is no such file.
+    fn open(&mut self, name: &str) -> io::Result<Option<(Box<dyn Read + '_>, u64)>>;
+    /// Before `name` is read: the walk's origin for it (a directory's file is its own file).
+    fn enter(&self, _walk: &Walk<'_>, _name: &str) {}
+    /// Whether the name of each file read is the first member of the chains under it.
+    fn named_in_chain(&self) -> bool {
+        true
+    }
+}
+
+/// The regular files of an image tar, by name.
+struct TarFiles<'r, R> {
+    r: &'r mut R,
+    index: HashMap<String, Span>,
+}
+
+impl<R: Read + Seek> Files for TarFiles<'_, R> {
+    fn has(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.index.keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    fn open(&mut self, name: &str) -> io::Result<Option<(Box<dyn Read + '_>, u64)>> {
+        let Some(span) = self.index.get(name).copied() else {
+            return Ok(None);
+        };
+        self.r.seek(SeekFrom::Start(span.at))?;
+        Ok(Some((Box::new((&mut *self.r).take(span.size)), span.size)))
+    }
+}
+
+/// The files of an OCI image layout directory, by their paths under it.
+struct DirFiles {
+    root: PathBuf,
+    names: Vec<String>,
+}
+
+impl Files for DirFiles {
+    fn has(&self, name: &str) -> bool {
+        self.names
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .is_ok()
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.names.clone()
+    }
+
+    fn open(&mut self, name: &str) -> io::Result<Option<(Box<dyn Read + '_>, u64)>> {
+        if !self.has(name) {
+            return Ok(None);
+        }
+        let f = File::open(self.root.join(name))?;
+        let size = f.metadata()?.len();
+        Ok(Some((Box::new(f), size)))
+    }
+
+    fn enter(&self, walk: &Walk<'_>, name: &str) {
+        walk.base
+            .replace(Origin::file(display_path(&self.root.join(name))));
+    }
+
+    fn named_in_chain(&self) -> bool {
+        false
+    }
 }
 
 /// Opens the tar `r` as a container image when it is one; false when it is not (nothing was
@@ -100,17 +181,60 @@ pub(crate) fn open<R: Read + Seek>(walk: &Walk<'_>, r: &mut R, depth: u32) -> io
     let Some(index) = index(r, walk.limits.max_members)? else {
         return Ok(false);
     };
-    let images = images(r, &index);
+    let mut files = TarFiles { r, index };
+    read_image(walk, &mut files, depth)
+}
+
+/// Whether `dir` is an OCI image layout (an `oci-layout` file and an `index.json`).
+pub(crate) fn is_layout_dir(dir: &Path) -> bool {
+    dir.join("oci-layout").is_file() && dir.join("index.json").is_file()
+}
+
+/// Opens the OCI image layout directory `dir`: its files are read as an image's, each
+/// reported at its own path.
+pub(crate) fn open_dir(walk: &Walk<'_>, dir: &Path) -> io::Result<bool> {
+    let mut names = Vec::new();
+    list(dir, dir, &mut names, walk.limits.max_members)?;
+    names.sort();
+    let mut files = DirFiles {
+        root: dir.to_path_buf(),
+        names,
+    };
+    read_image(walk, &mut files, 0)
+}
+
+/// The files under `dir`, relative to `root`, with `/` separators (at most `max`).
+fn list(root: &Path, dir: &Path, out: &mut Vec<String>, max: u64) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let t = entry.file_type()?;
+        let path = entry.path();
+        if t.is_dir() {
+            list(root, &path, out, max)?;
+        } else if t.is_file() && (out.len() as u64) < max {
+            if let Ok(rel) = path.strip_prefix(root) {
+                out.push(display_path(rel));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads an image: the configuration, the layers from the last to the first, then every
+/// other file.
+fn read_image(walk: &Walk<'_>, files: &mut dyn Files, depth: u32) -> io::Result<bool> {
+    let images = images(files);
     if images.is_empty() {
         return Ok(false);
     }
     Stats::add(&walk.tally.stats.images, 1);
+    let at = usize::from(files.named_in_chain());
     let mut done: HashSet<String> = HashSet::new();
     let mut chain = Vec::new();
     for image in &images {
         if let Some(config) = &image.config {
             if done.insert(config.clone()) {
-                member(walk, r, &index, config, &mut chain, depth)?;
+                member(walk, files, config, &mut chain, depth)?;
             }
         }
         // The last layer first: its whiteouts apply to every layer below it.
@@ -119,7 +243,7 @@ pub(crate) fn open<R: Read + Seek>(walk: &Walk<'_>, r: &mut R, depth: u32) -> io
             if !done.insert(layer.clone()) {
                 continue;
             }
-            let Some(&span) = index.get(layer.as_str()) else {
+            if !files.has(layer) {
                 walk.damage(
                     &chain,
                     &io::Error::other(format!(
@@ -128,29 +252,29 @@ pub(crate) fn open<R: Read + Seek>(walk: &Walk<'_>, r: &mut R, depth: u32) -> io
                     )),
                 );
                 continue;
-            };
+            }
             walk.layer.replace(Some(Layer {
-                at: 1,
+                at,
                 later: std::mem::take(&mut later),
                 own: Whiteouts::default(),
             }));
-            chain.push(label(layer.as_bytes()));
-            read_span(walk, r, span, &mut chain, depth)?;
-            chain.pop();
+            let read = member(walk, files, layer, &mut chain, depth);
             if let Some(l) = walk.layer.take() {
                 later = l.later;
                 later.extend(l.own);
             }
+            read?;
             if walk.budget.stopped().is_some() {
                 return Ok(true);
             }
         }
     }
     // Everything else: manifests, the index, anything added beside the image.
-    let mut rest: Vec<&String> = index.keys().filter(|n| !done.contains(*n)).collect();
-    rest.sort();
-    for name in rest {
-        member(walk, r, &index, name, &mut chain, depth)?;
+    for name in files.names() {
+        if done.contains(&name) {
+            continue;
+        }
+        member(walk, files, &name, &mut chain, depth)?;
         if walk.budget.stopped().is_some() {
             break;
         }
@@ -158,40 +282,35 @@ pub(crate) fn open<R: Read + Seek>(walk: &Walk<'_>, r: &mut R, depth: u32) -> io
     Ok(true)
 }
 
-/// Scans the tar member `name` as a member of the image.
-fn member<R: Read + Seek>(
+/// Opens one file of the image. A layer is opened at the image's own depth: the image and
+/// its layers are one level.
+fn member(
     walk: &Walk<'_>,
-    r: &mut R,
-    index: &HashMap<String, Span>,
+    files: &mut dyn Files,
     name: &str,
-    chain: &mut Vec<String>,
-    depth: u32,
-) -> io::Result<()> {
-    let Some(&span) = index.get(name) else {
-        return Ok(());
-    };
-    chain.push(label(name.as_bytes()));
-    let read = read_span(walk, r, span, chain, depth);
-    chain.pop();
-    read
-}
-
-/// Opens the bytes of one member of the image tar. A layer is opened at the image's own depth:
-/// the image and its layers are one level.
-fn read_span<R: Read + Seek>(
-    walk: &Walk<'_>,
-    r: &mut R,
-    span: Span,
     chain: &mut Vec<String>,
     depth: u32,
 ) -> io::Result<()> {
     if !walk.budget.member(walk.limits) {
         return Ok(());
     }
-    r.seek(SeekFrom::Start(span.at))?;
-    let mut part = (&mut *r).take(span.size);
+    files.enter(walk, name);
+    let named = files.named_in_chain();
+    let Some((mut part, size)) = files.open(name)? else {
+        return Ok(());
+    };
+    if named {
+        chain.push(label(name.as_bytes()));
+    } else {
+        // A file of a layout directory is a file read.
+        Stats::add(&walk.tally.stats.files, 1);
+        Stats::add(&walk.tally.stats.bytes, size);
+    }
     let mut meter = Meter::new(&mut part, &walk.budget, walk.limits, None);
     walk.open(Input::Stream(&mut meter), chain, depth, 0);
+    if named {
+        chain.pop();
+    }
     Ok(())
 }
 
@@ -223,10 +342,10 @@ fn index<R: Read + Seek>(r: &mut R, max: u64) -> io::Result<Option<HashMap<Strin
     Ok(image.then_some(files))
 }
 
-/// The images the tar holds: from `manifest.json` (`docker save`), else from `index.json`
-/// (an OCI layout).
-fn images<R: Read + Seek>(r: &mut R, index: &HashMap<String, Span>) -> Vec<Image> {
-    let docker = json(r, index, "manifest.json")
+/// The images of an image's files: from `manifest.json` (`docker save`), else from
+/// `index.json` (an OCI layout).
+fn images(files: &mut dyn Files) -> Vec<Image> {
+    let docker = json(files, "manifest.json")
         .and_then(|v| v.as_array().cloned())
         .unwrap_or_default();
     let mut out: Vec<Image> = docker
@@ -247,8 +366,8 @@ fn images<R: Read + Seek>(r: &mut R, index: &HashMap<String, Span>) -> Vec<Image
         .collect();
     if out.is_empty() {
         let mut manifests = Vec::new();
-        if let Some(idx) = json(r, index, "index.json") {
-            oci_manifests(r, index, &idx, &mut manifests, 0);
+        if let Some(idx) = json(files, "index.json") {
+            oci_manifests(files, &idx, &mut manifests, 0);
         }
         for m in manifests {
             let config = m
@@ -272,13 +391,7 @@ fn images<R: Read + Seek>(r: &mut R, index: &HashMap<String, Span>) -> Vec<Image
 }
 
 /// The image manifests an OCI index names, following nested indexes a few levels down.
-fn oci_manifests<R: Read + Seek>(
-    r: &mut R,
-    index: &HashMap<String, Span>,
-    idx: &Value,
-    out: &mut Vec<Value>,
-    level: u32,
-) {
+fn oci_manifests(files: &mut dyn Files, idx: &Value, out: &mut Vec<Value>, level: u32) {
     let Some(list) = idx.get("manifests").and_then(Value::as_array) else {
         return;
     };
@@ -286,12 +399,12 @@ fn oci_manifests<R: Read + Seek>(
         let Some(path) = m.get("digest").and_then(Value::as_str).and_then(blob_path) else {
             continue;
         };
-        let Some(v) = json(r, index, &path) else {
+        let Some(v) = json(files, &path) else {
             continue;
         };
         if v.get("manifests").is_some() {
             if level < 4 {
-                oci_manifests(r, index, &v, out, level + 1);
+                oci_manifests(files, &v, out, level + 1);
             }
         } else {
             out.push(v);
@@ -306,15 +419,14 @@ fn blob_path(digest: &str) -> Option<String> {
     (safe(alg) && safe(hex)).then(|| format!("blobs/{alg}/{hex}"))
 }
 
-/// A small JSON member of the tar, parsed.
-fn json<R: Read + Seek>(r: &mut R, index: &HashMap<String, Span>, name: &str) -> Option<Value> {
-    let span = index.get(name)?;
-    if span.size > JSON_MAX {
+/// A small JSON file of the image, parsed.
+fn json(files: &mut dyn Files, name: &str) -> Option<Value> {
+    let (r, size) = files.open(name).ok()??;
+    if size > JSON_MAX {
         return None;
     }
-    r.seek(SeekFrom::Start(span.at)).ok()?;
     let mut buf = Vec::new();
-    (&mut *r).take(span.size).read_to_end(&mut buf).ok()?;
+    r.take(JSON_MAX).read_to_end(&mut buf).ok()?;
     serde_json::from_slice(&buf).ok()
 }
 

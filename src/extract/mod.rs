@@ -32,7 +32,7 @@ pub(crate) fn scan(
     if limits.max_depth == 0 || kind::sniff(head) == kind::Kind::Leaf {
         return scan_leaf(data, origin, tally, visit);
     }
-    let walk = Walk::new(limits, tally, visit, &origin);
+    let walk = Walk::new(limits, tally, visit, origin);
     walk.open(Input::Mem(data), &mut Vec::new(), 0, 0);
     finish(&walk);
 }
@@ -58,10 +58,34 @@ pub(crate) fn scan_large_file(
     if read.is_err() || seek.is_err() || kind::sniff(&head) == kind::Kind::Leaf {
         return false;
     }
-    let walk = Walk::new(limits, tally, visit, &origin);
+    let walk = Walk::new(limits, tally, visit, origin);
     walk.open(Input::File(file), &mut Vec::new(), 0, 0);
     finish(&walk);
     true
+}
+
+/// Scans the OCI image layout directory `dir` as an image (named on the command line: its
+/// files are not walked one by one). False when it is not one.
+pub(crate) fn scan_image_dir(
+    dir: &std::path::Path,
+    limits: &Limits,
+    tally: &Tally,
+    visit: &(dyn Fn(&Blob<'_>) + Sync),
+) -> bool {
+    if limits.max_depth == 0 || !image::is_layout_dir(dir) {
+        return false;
+    }
+    let origin = Origin::file(crate::source::fs::display_path(dir));
+    let walk = Walk::new(limits, tally, visit, origin);
+    let opened = match image::open_dir(&walk, dir) {
+        Ok(opened) => opened,
+        Err(e) => {
+            walk.damage(&[], &e);
+            true
+        }
+    };
+    finish(&walk);
+    opened
 }
 
 /// Counts and reports a top-level file whose opening a limit cut short.

@@ -537,3 +537,42 @@ fn an_archive_in_git_history_keeps_its_commit() {
     let out = scan_json(repo.path(), &["--since", &format!("{}^", c.id)]);
     verify("since", &out, &[at("dist/app.jar!config/app.ini")]).unwrap();
 }
+
+#[test]
+fn oci_layout_directory_named_as_a_path() {
+    let (k, s) = (key_id(8201), secret(8201));
+    let config =
+        format!(r#"{{"config":{{"Env":["AWS_ACCESS_KEY_ID={k}","AWS_SECRET_ACCESS_KEY={s}"]}}}}"#);
+    let (text, at) = ini(8202);
+    let l1 = archive::tar(&[("srv/.env", text.as_bytes())]);
+    let l2 = archive::tar(&[("srv/.wh..env", b"")]);
+    let image = archive::oci_tar(&config, &[l1, l2]);
+    let tree = Tree::new();
+    tar::Archive::new(image.as_slice())
+        .unpack(tree.path().join("layout"))
+        .unwrap();
+    let out = scan_json_at(tree.path(), &[], "layout");
+    let blob = |n: u32| format!("layout/blobs/sha256/{n:064x}");
+    let doc = verify(
+        "oci dir",
+        &out,
+        &[
+            pair(&k, &s).key_at(1).secret_at(1).in_file(&blob(100)),
+            at(&format!("{}!srv/.env", blob(1))),
+        ],
+    )
+    .unwrap();
+    assert_eq!(doc["summary"]["archives"]["images_opened"], 1);
+    let layer_finding = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["members"][0] == "srv/.env")
+        .unwrap();
+    assert_eq!(
+        layer_finding["locations"][0]["deleted_in_later_layer"],
+        true
+    );
+    // Each file of the layout is read once: the walk does not read them again.
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 2);
+}
