@@ -185,3 +185,83 @@ mod tests {
         assert_eq!(text_content(ascii).as_deref(), Some(&ascii[..]));
     }
 }
+
+#[cfg(test)]
+mod archive_tests {
+    use std::io::Write as _;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in members {
+            w.start_file(*name, opts).unwrap_or_else(|e| panic!("{e}"));
+            w.write_all(data).unwrap_or_else(|e| panic!("{e}"));
+        }
+        w.finish().unwrap_or_else(|e| panic!("{e}")).into_inner()
+    }
+
+    /// Scans `data` as a file's content; the member chains and texts handed on.
+    fn scan_all(data: &[u8], limits: &Limits) -> (Vec<(Vec<String>, Vec<u8>)>, Tally) {
+        let tally = Tally::default();
+        let seen = Mutex::new(Vec::new());
+        let visit = |b: &Blob<'_>| {
+            if let Ok(mut s) = seen.lock() {
+                s.push((b.origin.members.clone(), b.bytes.to_vec()));
+            }
+        };
+        scan(data, Origin::file("t".into()), limits, &tally, &visit);
+        (seen.into_inner().unwrap_or_default(), tally)
+    }
+
+    #[test]
+    fn members_in_a_zip_in_a_gzip() {
+        let inner = zip_of(&[("a/b.txt", b"hello"), ("c.txt", b"world")]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&inner).unwrap_or_else(|e| panic!("{e}"));
+        let gz = gz.finish().unwrap_or_else(|e| panic!("{e}"));
+        let (seen, tally) = scan_all(&gz, &Limits::default());
+        assert_eq!(
+            seen,
+            vec![
+                (vec!["a/b.txt".to_string()], b"hello".to_vec()),
+                (vec!["c.txt".to_string()], b"world".to_vec()),
+            ]
+        );
+        let c = tally.counts();
+        assert_eq!((c.archives, c.members, c.member_bytes), (2, 2, 10));
+        // Off: the gzip is binary content.
+        let off = Limits {
+            max_depth: 0,
+            ..Limits::default()
+        };
+        let (seen, tally) = scan_all(&gz, &off);
+        assert!(seen.is_empty());
+        assert_eq!(tally.counts().skipped_binary, 1);
+    }
+
+    #[test]
+    fn damaged_bytes_never_panic() {
+        let zip = zip_of(&[("a.txt", &b"some text ".repeat(200)), ("b.txt", b"more")]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&zip).unwrap_or_else(|e| panic!("{e}"));
+        let gz = gz.finish().unwrap_or_else(|e| panic!("{e}"));
+        let limits = Limits {
+            max_total: 1 << 20,
+            ..Limits::default()
+        };
+        for original in [&zip, &gz] {
+            for i in 0..original.len() {
+                let mut bad = original.clone();
+                if let Some(b) = bad.get_mut(i) {
+                    *b ^= 0x5A;
+                }
+                scan_all(&bad, &limits);
+                scan_all(original.get(..i).unwrap_or_default(), &limits);
+            }
+        }
+    }
+}
