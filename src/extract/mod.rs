@@ -204,8 +204,11 @@ mod archive_tests {
         w.finish().unwrap_or_else(|e| panic!("{e}")).into_inner()
     }
 
-    /// Scans `data` as a file's content; the member chains and texts handed on.
-    fn scan_all(data: &[u8], limits: &Limits) -> (Vec<(Vec<String>, Vec<u8>)>, Tally) {
+    /// A member chain and the text handed on for it.
+    type Seen = (Vec<String>, Vec<u8>);
+
+    /// Scans `data` as a file's content; what was handed on.
+    fn scan_all(data: &[u8], limits: &Limits) -> (Vec<Seen>, Tally) {
         let tally = Tally::default();
         let seen = Mutex::new(Vec::new());
         let visit = |b: &Blob<'_>| {
