@@ -32,9 +32,24 @@ BASE="base-files bash coreutils libc6 tzdata ca-certificates python3-minimal"
 mkdir -p "$OUT/wheels" "$OUT/sdists" "$OUT/jars"
 # shellcheck disable=SC2086
 pip download -q --no-deps --only-binary :all: -d "$OUT/wheels" $WHEELS
-for p in $SDISTS; do
-    pip download -q --no-deps --no-binary :all: -d "$OUT/sdists" "$p" || echo "sdist of $p not available" >&2
-done
+# The sdist files themselves, from PyPI's JSON API (`pip download --no-binary` would build
+# each package's build backend from source first).
+# shellcheck disable=SC2086
+python3 - "$OUT/sdists" $SDISTS <<'PY'
+import json, os, sys, urllib.parse, urllib.request
+out = sys.argv[1]
+for name in sys.argv[2:]:
+    api = f"https://pypi.org/pypi/{name}/json"
+    with urllib.request.urlopen(api) as r:
+        meta = json.load(r)
+    sdists = [u for u in meta["urls"] if u["packagetype"] == "sdist"]
+    if not sdists:
+        print(f"no sdist of {name}", file=sys.stderr)
+        continue
+    dest = os.path.join(out, sdists[0]["filename"])
+    if not os.path.exists(dest):
+        urllib.request.urlretrieve(urllib.parse.urljoin(api, sdists[0]["url"]), dest)
+PY
 
 mkdir -p "$WORK/debs" "$WORK/java" "$WORK/rootfs"
 # shellcheck disable=SC2086

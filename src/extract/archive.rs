@@ -13,7 +13,7 @@ use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use super::budget::{is_stop, Budget, CountIn, Limits, Meter, Stop};
 use super::image::Layer;
-use super::kind::{sniff, Kind, HEAD};
+use super::kind::{is_zip_after_script, sniff, Kind, HEAD};
 use crate::source::{Blob, Origin, Stats, Tally};
 
 /// A zip inside another container is read into memory to be opened, up to this size.
@@ -82,7 +82,10 @@ impl<'a> Walk<'a> {
         }
         match input {
             Input::Mem(data) => {
-                let kind = sniff(data.get(..HEAD).unwrap_or(data));
+                let mut kind = sniff(data.get(..HEAD).unwrap_or(data));
+                if kind == Kind::Leaf && is_zip_after_script(data) {
+                    kind = Kind::Zip;
+                }
                 if kind == Kind::Leaf {
                     return self.leaf(data, chain);
                 }
@@ -135,6 +138,9 @@ impl<'a> Walk<'a> {
             let mut data = Vec::new();
             let max = self.limits.max_member_size;
             match read_to_end_capped(&mut whole, max, &mut data) {
+                Ok(true) if is_zip_after_script(&data) => {
+                    self.open(Input::Mem(&data), chain, depth, streak);
+                }
                 Ok(true) => self.leaf(&data, chain),
                 Ok(false) => Stats::add(&self.tally.stats.skipped_large, 1),
                 Err(e) if is_stop(&e) => self.leaf(&data, chain),

@@ -43,6 +43,19 @@ pub(crate) fn sniff(head: &[u8]) -> Kind {
     }
 }
 
+/// A zip after a script (a Spring Boot "fully executable" jar starts with a shell launcher):
+/// `#!` first, and the end-of-central-directory record of a zip in the last 64 KiB.
+pub(crate) fn is_zip_after_script(data: &[u8]) -> bool {
+    if !data.starts_with(b"#!") {
+        return false;
+    }
+    let tail = data
+        .get(data.len().saturating_sub(65_557)..)
+        .unwrap_or(data);
+    memchr::memmem::rfind(tail, b"PK\x05\x06").is_some()
+        && memchr::memmem::find(data, b"PK\x03\x04").is_some()
+}
+
 /// `BZh` and a block size, then the magic of a first block (or of the end of an empty stream).
 fn is_bzip2(head: &[u8]) -> bool {
     let level = head.get(3).is_some_and(|b| (b'1'..=b'9').contains(b));
@@ -119,5 +132,9 @@ mod tests {
         assert_eq!(sniff(&v7), Kind::Tar);
         v7[0] = b'b';
         assert_eq!(sniff(&v7), Kind::Leaf);
+        let mut script = b"#!/bin/bash\nexec java -jar \"$0\"\nexit 0\n".to_vec();
+        script.extend_from_slice(b"PK\x03\x04....PK\x05\x06\0\0");
+        assert!(is_zip_after_script(&script));
+        assert!(!is_zip_after_script(b"#!/bin/sh\necho PK\n"));
     }
 }

@@ -29,7 +29,8 @@ pub(crate) fn scan(
     visit: &(dyn Fn(&Blob<'_>) + Sync),
 ) {
     let head = data.get(..kind::HEAD).unwrap_or(data);
-    if limits.max_depth == 0 || kind::sniff(head) == kind::Kind::Leaf {
+    let leaf = kind::sniff(head) == kind::Kind::Leaf && !kind::is_zip_after_script(data);
+    if limits.max_depth == 0 || leaf {
         return scan_leaf(data, origin, tally, visit);
     }
     let walk = Walk::new(limits, tally, visit, origin);

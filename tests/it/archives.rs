@@ -103,6 +103,19 @@ fn every_archive_and_compression_format() {
             )
             .expect(at("notes.txt!a.ini")),
     );
+    // A Spring Boot "fully executable" jar: a launch script, then the zip.
+    seed += 1;
+    let (text, at) = ini(seed);
+    let mut exe = b"#!/bin/bash\n# launch script\nexec java -jar \"$0\" \"$@\"\nexit 0\n".to_vec();
+    exe.extend(archive::zip(
+        &[("BOOT-INF/classes/application.ini", text.as_bytes())],
+        true,
+    ));
+    cases.push(
+        Case::new("executable jar")
+            .file("orders.jar", exe)
+            .expect(at("orders.jar!BOOT-INF/classes/application.ini")),
+    );
     check_all(cases);
 }
 
