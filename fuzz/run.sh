@@ -36,9 +36,13 @@ seed extract "$root"/fixtures/demo/* "$root"/fixtures/demo/*/*
 if git -C "$root" rev-parse HEAD >/dev/null 2>&1; then
     git -C "$root" cat-file commit HEAD > corpus/git_objects/head-commit
     git -C "$root" cat-file tree 'HEAD^{tree}' > corpus/git_objects/head-tree
+    # Archives of the demo inputs: a tar.gz and a zip, as `git archive` writes them.
+    mkdir -p corpus/archive
+    git -C "$root" archive --format=tar.gz HEAD fixtures/demo > corpus/archive/demo.tar.gz
+    git -C "$root" archive --format=zip HEAD fixtures/demo > corpus/archive/demo.zip
 fi
 status=0
-for target in detect extract rules config gitleaks sts git_objects; do
+for target in detect extract rules config gitleaks sts git_objects archive; do
     echo "fuzz: $target for ${SECONDS_EACH}s"
     if ! cargo +nightly fuzz run -s none "$target" "corpus/$target" -- \
         -max_total_time="$SECONDS_EACH" -seed=1 -timeout=10 -rss_limit_mb=4096 -max_len=65536 2>&1 | tail -n 3; then

@@ -131,6 +131,15 @@ pub struct ScanArgs {
     /// hold.
     #[arg(long)]
     pub no_binary: bool,
+    /// Open archives, compressed files and container images nested up to N deep (a zip in a
+    /// tar.gz is 2); 0 turns archive scanning off.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_archive_depth: u32,
+
+    /// Stop opening a file's archives after this many decompressed bytes, all members and
+    /// levels together (bytes; K, M and G suffixes accepted).
+    #[arg(long, value_name = "SIZE", default_value = "1G")]
+    pub max_archive_size: String,
 
     /// Scan only the files, not the git history of a repository.
     #[arg(long)]

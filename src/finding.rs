@@ -135,8 +135,11 @@ pub(crate) struct CommitInfo {
 /// Where a part of a finding was seen. Lines and columns are 1-based; columns count characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Location {
-    /// Display path (as walked, or `<stdin>`).
+    /// Display path (as walked, or `<stdin>`): for content inside a container, the outer file.
     pub path: String,
+    /// The chain of members inside `path` that holds the content, outermost first; empty for
+    /// a plain file.
+    pub members: Vec<String>,
     pub line: u32,
     pub column: u32,
     pub end_line: u32,
@@ -151,6 +154,8 @@ pub(crate) struct Location {
     /// For a string read out of binary content: its byte offset and length in that content
     /// (reports show it instead of the line and column, which count the strings).
     pub offset: Option<ByteSpan>,
+    /// Set for a file of a container image layer that a later layer deletes.
+    pub deleted: bool,
 }
 
 /// A byte offset and a length. While a blob is detected, the span in the scanned bytes; once

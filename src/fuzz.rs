@@ -75,3 +75,21 @@ pub fn git_objects(data: &[u8]) {
     let _ = crate::source::git::pack::decode_entry(data, u64::MAX / 2);
     let _ = crate::source::git::pack::delta_sizes(data);
 }
+
+/// An archive (or anything) opened as a file's content is, with small limits so that a run
+/// stays short: no panic, and every member's findings lie inside the member.
+pub fn archive(data: &[u8]) {
+    let limits = crate::extract::Limits {
+        max_total: 16 << 20,
+        max_member_size: 4 << 20,
+        ..crate::extract::Limits::default()
+    };
+    let tally = crate::source::Tally::default();
+    let visit = |blob: &Blob<'_>| {
+        let found = detector().detect(blob);
+        if let Err(e) = crate::detect::check_locations(blob.bytes, &found.findings) {
+            panic!("{e}");
+        }
+    };
+    crate::extract::scan(data, Origin::file("fuzz".into()), &limits, &tally, &visit);
+}

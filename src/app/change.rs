@@ -14,14 +14,14 @@ use rayon::prelude::*;
 use super::Scanner;
 use crate::config::Settings;
 use crate::error::Error;
-use crate::extract::{text_content, Extract};
+use crate::extract::{self, Limits};
 use crate::finding::{CommitInfo, Finding};
 use crate::source::fs::display_path;
 use crate::source::git::change::{self, NewBlob};
 use crate::source::git::objects::read_blob;
 use crate::source::git::store::{Reader, Store};
 use crate::source::git::{commit, with_odb};
-use crate::source::{GitPlace, Origin, Stats, Tally};
+use crate::source::{Blob, GitPlace, Origin, Stats, Tally};
 
 /// `--staged`: what the next commit will record.
 pub(crate) fn staged(
@@ -112,7 +112,7 @@ fn scan_new_blobs(
     let job = Job {
         base,
         max_size: settings.walk.max_file_size,
-        extract: settings.walk.extract,
+        limits: &settings.walk.archive,
         scanner,
         tally,
         commits: Mutex::new(HashMap::new()),
@@ -138,7 +138,7 @@ fn scan_new_blobs(
 struct Job<'a> {
     base: &'a Path,
     max_size: u64,
-    extract: Extract,
+    limits: &'a Limits,
     scanner: &'a Scanner,
     tally: &'a Tally,
     /// Commits already looked up.
@@ -155,20 +155,26 @@ impl Job<'_> {
         let data = obj.bytes();
         Stats::add(&stats.blobs, 1);
         Stats::add(&stats.blob_bytes, data.len() as u64);
-        let Some(text) = text_content(data, self.extract, stats) else {
-            return Vec::new();
-        };
         let path = display_path(&self.base.join(&new.path));
         let place = |commit: Option<CommitInfo>| GitPlace {
             shown: path.clone(),
             rule_path: path.clone(),
             commit,
         };
-        let blob = text.blob(match new.commit {
+        let origin = match new.commit {
             None => Origin::staged(path.clone()),
             Some(_) => Origin::git_placed(String::new(), new.oid.to_string(), place(None)),
-        });
-        let found = self.scanner.detector.detect(&blob).record(stats);
+        };
+        // The blob, or each member of the archive it is.
+        let found: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
+        let visit = |blob: &Blob<'_>| {
+            let f = self.scanner.detector.detect(blob).record(stats);
+            if !f.is_empty() {
+                found.lock().unwrap_or_else(|p| p.into_inner()).extend(f);
+            }
+        };
+        extract::scan(data, origin, self.limits, self.tally, &visit);
+        let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
         match new.commit {
             // Only a blob with findings costs the lookup of its commit.
             Some(id) if !found.is_empty() => {

@@ -15,7 +15,7 @@ use super::output::OutputFile;
 use super::Scanner;
 use crate::config::{Settings, Target};
 use crate::error::Error;
-use crate::extract::{text_content, Extract};
+use crate::extract::{self, Limits};
 use crate::finding::{CommitInfo, Finding};
 use crate::report::own::is_keyhound_report;
 use crate::source::fs::{display_path, Pass};
@@ -61,6 +61,13 @@ pub(crate) fn scan(
         findings: Mutex::new(Vec::new()),
     };
     let scan_blob = |blob: &Blob<'_>| files.scan(blob);
+    // An OCI image layout directory named as a path is read as one image.
+    let roots: Vec<&Path> = roots
+        .into_iter()
+        .filter(|r| {
+            !(r.is_dir() && extract::scan_image_dir(r, &settings.walk.archive, tally, &scan_blob))
+        })
+        .collect();
     let skip = |path: &Path, meta: &std::fs::Metadata| {
         if report.is_some_and(|r| r.is(path, meta)) {
             Some(Pass::OwnReport)
@@ -81,7 +88,7 @@ pub(crate) fn scan(
         scan_stream(
             read,
             Origin::file(display_path(path)),
-            settings.walk.extract,
+            &settings.walk.archive,
             tally,
             &scan_blob,
         );
@@ -90,7 +97,7 @@ pub(crate) fn scan(
         scan_stream(
             stream::stdin(max),
             Origin::stdin(),
-            settings.walk.extract,
+            &settings.walk.archive,
             tally,
             &scan_blob,
         );
@@ -218,17 +225,15 @@ fn without_git_dirs<'a>(roots: Vec<&'a Path>, history: bool, tally: &Tally) -> V
 fn scan_stream(
     read: crate::error::Result<Stream>,
     origin: Origin,
-    extract: Extract,
+    limits: &Limits,
     tally: &Tally,
-    scan_blob: &dyn Fn(&Blob<'_>),
+    scan_blob: &(dyn Fn(&Blob<'_>) + Sync),
 ) {
     match read {
         Ok(Stream::Read(data)) => {
             Stats::add(&tally.stats.files, 1);
             Stats::add(&tally.stats.bytes, data.len() as u64);
-            if let Some(text) = text_content(&data, extract, &tally.stats) {
-                scan_blob(&text.blob(origin));
-            }
+            extract::scan(&data, origin, limits, tally, scan_blob);
         }
         Ok(Stream::TooLarge) => Stats::add(&tally.stats.skipped_large, 1),
         Err(e) => tally.error(e),
@@ -384,8 +389,7 @@ fn read_all_blobs(
                 store,
                 &shown_root,
                 oids,
-                settings.walk.max_file_size,
-                settings.walk.extract,
+                &settings.walk.archive,
                 tally,
                 &progress,
                 |oid, blob| {

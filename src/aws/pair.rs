@@ -51,6 +51,7 @@ impl Located {
     fn location(&self) -> Location {
         Location {
             path: String::new(),
+            members: Vec::new(),
             line: self.line,
             column: self.column,
             end_line: self.end_line,
@@ -64,6 +65,7 @@ impl Located {
             commit: None,
             unreachable: false,
             offset: ByteSpan::of(&self.cand.span),
+            deleted: false,
         }
     }
 }

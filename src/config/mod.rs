@@ -132,6 +132,15 @@ impl Settings {
                 ),
             )
         })?;
+        let max_archive_size = parse_size(&args.max_archive_size).ok_or_else(|| {
+            Error::flag(
+                "--max-archive-size",
+                format!(
+                    "--max-archive-size: invalid size {:?} (use bytes, or a number with K, M or G)",
+                    args.max_archive_size
+                ),
+            )
+        })?;
         let targets = targets(args)?;
         Ok(Settings {
             format: args.format,
@@ -142,8 +151,14 @@ impl Settings {
                 follow_links: args.follow,
                 threads,
                 max_file_size,
-                extract: Extract {
-                    binary_strings: !args.no_binary,
+                archive: crate::extract::Limits {
+                    extract: Extract {
+                        binary_strings: !args.no_binary,
+                    },
+                    max_depth: args.max_archive_depth,
+                    max_total: max_archive_size,
+                    max_member_size: max_file_size,
+                    ..crate::extract::Limits::default()
                 },
             },
             history: !args.no_history,

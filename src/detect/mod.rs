@@ -123,7 +123,8 @@ impl Detector {
         out.findings.extend(self.rule_findings(&rules, &positions));
         // Step 3: inline ignore comments.
         out.ignored_inline = ignore::apply(&mut out.findings, &markers, &positions);
-        // Step 4: where the blob came from: its path and commit, and for strings read out of
+        // Step 4: where the blob came from: its path and commit (the members it is in stay with
+        // the findings when history places the outer blob later), and for strings read out of
         // binary content, the byte offsets in it.
         if let Some(view) = blob.view {
             place_in_content(&mut out.findings, view);
@@ -133,6 +134,12 @@ impl Detector {
             }
         }
         out.findings = self.attach(out.findings, &blob.origin);
+        if !blob.origin.members.is_empty() || blob.origin.deleted {
+            for l in out.findings.iter_mut().flat_map(|f| f.locations.iter_mut()) {
+                l.members.clone_from(&blob.origin.members);
+                l.deleted = blob.origin.deleted;
+            }
+        }
         out
     }
 
@@ -220,6 +227,7 @@ impl Detector {
                 None,
                 vec![Location {
                     path: String::new(),
+                    members: Vec::new(),
                     line,
                     column,
                     end_line,
@@ -229,6 +237,7 @@ impl Detector {
                     commit: None,
                     unreachable: false,
                     offset: ByteSpan::of(&m.span),
+                    deleted: false,
                 }],
             ));
         }

@@ -15,6 +15,9 @@ pub(crate) const SCHEMA_VERSION: u32 = 1;
 fn location(l: &Location) -> Value {
     let mut m = Map::new();
     m.insert("path".into(), json!(l.path));
+    if !l.members.is_empty() {
+        m.insert("members".into(), json!(l.members));
+    }
     match l.offset {
         // A string read out of binary content: where its bytes are.
         Some(s) => {
@@ -32,6 +35,9 @@ fn location(l: &Location) -> Value {
     m.insert("encoding".into(), json!(l.encoding.as_str()));
     if l.unreachable {
         m.insert("unreachable".into(), json!(true));
+    }
+    if l.deleted {
+        m.insert("deleted_in_later_layer".into(), json!(true));
     }
     if let Some(c) = &l.commit {
         m.insert(
@@ -69,15 +75,19 @@ pub(crate) fn finding(f: &Finding, report: &Report<'_>) -> Value {
         })),
         "locations": f.locations.iter().map(location).collect::<Vec<_>>(),
     });
-    // After the path: the line and column, or for a finding in binary content, the byte
-    // offset, as its locations say.
-    let place: Vec<(&str, Value)> = match primary.and_then(|l| l.offset) {
-        Some(s) => vec![("offset", json!(s.offset))],
-        None => vec![
-            ("line", json!(primary.map(|l| l.line))),
-            ("column", json!(primary.map(|l| l.column))),
-        ],
-    };
+    // After the path: inside an archive, the chain of members; then the line and column, or
+    // for a finding in binary content, the byte offset, as its locations say.
+    let mut place: Vec<(&str, Value)> = Vec::new();
+    if let Some(l) = primary.filter(|l| !l.members.is_empty()) {
+        place.push(("members", json!(l.members)));
+    }
+    match primary.and_then(|l| l.offset) {
+        Some(s) => place.push(("offset", json!(s.offset))),
+        None => {
+            place.push(("line", json!(primary.map(|l| l.line))));
+            place.push(("column", json!(primary.map(|l| l.column))));
+        }
+    }
     let Value::Object(fields) = v else {
         return v;
     };
@@ -133,6 +143,18 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
             "skipped_special": c.skipped_special,
             "skipped_reports": c.skipped_reports,
             "vanished": c.vanished,
+            "archives": {
+                "opened": c.archives,
+                "images_opened": c.images,
+                "members_scanned": c.members,
+                "member_bytes": c.member_bytes,
+                "skipped_depth": c.skipped_depth,
+                "skipped_size": c.skipped_archive_size,
+                "skipped_ratio": c.skipped_ratio,
+                "skipped_members": c.skipped_members,
+                "damaged": c.damaged,
+                "encrypted_members": c.encrypted,
+            },
             "errors": c.errors,
             "examples_ignored": c.examples,
             "unreachable_not_reported": c.unreachable,

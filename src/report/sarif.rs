@@ -104,6 +104,24 @@ fn physical(l: &Location, report: &Report<'_>) -> Value {
     })
 }
 
+/// A SARIF location: the outer file, and for content inside a container the chain of members
+/// in its properties.
+fn location(l: &Location, report: &Report<'_>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("physicalLocation".into(), physical(l, report));
+    let mut props = Map::new();
+    if !l.members.is_empty() {
+        props.insert("members".into(), json!(l.members));
+    }
+    if l.deleted {
+        props.insert("deleted_in_later_layer".into(), json!(true));
+    }
+    if !props.is_empty() {
+        m.insert("properties".into(), Value::Object(props));
+    }
+    m
+}
+
 fn message(f: &Finding) -> String {
     let mut m = match f.verification.as_ref().map(|v| v.status) {
         Some(Status::Live) => format!("Live {} found (AWS accepted it)", f.rule.name),
@@ -116,7 +134,20 @@ fn message(f: &Finding) -> String {
             m.push_str(&format!(" (AWS account {acct})"));
         }
     }
-    m.push_str(". ");
+    m.push('.');
+    if let Some(l) = f.primary().filter(|l| !l.members.is_empty()) {
+        m.push_str(&format!(
+            " Inside {}, line {} column {}",
+            super::text::member_path(l),
+            l.line,
+            l.column
+        ));
+        if l.deleted {
+            m.push_str(" (deleted in a later layer of the image, still shipped in it)");
+        }
+        m.push('.');
+    }
+    m.push(' ');
     m.push_str(f.rule.help);
     m
 }
@@ -131,11 +162,14 @@ fn result(f: &Finding, report: &Report<'_>, index: &HashMap<&str, usize>) -> Opt
         .take(999)
         .enumerate()
         .map(|(i, l)| {
-            json!({
-                "id": i + 1,
-                "physicalLocation": physical(l, report),
-                "message": {"text": format!("{} of this credential", l.kind.as_str().replace('_', " "))},
-            })
+            let mut m = Map::new();
+            m.insert("id".into(), json!(i + 1));
+            m.extend(location(l, report));
+            m.insert(
+                "message".into(),
+                json!({"text": format!("{} of this credential", l.kind.as_str().replace('_', " "))}),
+            );
+            Value::Object(m)
         })
         .collect();
     let mut r = json!({
@@ -143,7 +177,7 @@ fn result(f: &Finding, report: &Report<'_>, index: &HashMap<&str, usize>) -> Opt
         "ruleIndex": rule_index,
         "level": result_level(f),
         "message": {"text": message(f)},
-        "locations": [{"physicalLocation": physical(primary, report)}],
+        "locations": [Value::Object(location(primary, report))],
         "partialFingerprints": {"keyhound/v1": f.fingerprint},
         "properties": properties(f, primary),
     });

@@ -11,6 +11,7 @@ use crate::suppress::{Suppressed, Withheld};
 /// The summary line.
 pub(crate) fn line(findings: &[Finding], c: &Counts, sup: &Suppressed, seconds: f64) -> String {
     let mut s = format!("keyhound: scanned {}", read(c, seconds));
+    s.push_str(&opened(c));
     s.push_str(&skipped(c));
     let n = findings.len();
     s.push_str(&format!("; {n} finding{}", plural(n as u64)));
@@ -88,16 +89,60 @@ fn read(c: &Counts, seconds: f64) -> String {
     s
 }
 
-/// `; skipped N binary, N too large, N special files, N vanished`.
+/// `; opened N archives, N images (N members, B)`.
+fn opened(c: &Counts) -> String {
+    if c.archives == 0 && c.images == 0 {
+        return String::new();
+    }
+    let mut s = format!("; opened {} archive{}", c.archives, plural(c.archives));
+    if c.images > 0 {
+        s.push_str(&format!(", {} image{}", c.images, plural(c.images)));
+    }
+    s.push_str(&format!(
+        " ({} member{}, {})",
+        c.members,
+        plural(c.members),
+        human_bytes(c.member_bytes)
+    ));
+    if c.damaged > 0 {
+        s.push_str(&format!(
+            ", {} damaged (read as far as possible)",
+            c.damaged
+        ));
+    }
+    s
+}
+
+/// `; skipped N binary, N too large, N special files, N vanished`, and the archives not
+/// opened or not read to their end, by reason.
 fn skipped(c: &Counts) -> String {
     let special = format!("special file{}", plural(c.skipped_special));
     let reports = format!("keyhound report{}", plural(c.skipped_reports));
+    let depth = format!(
+        "archive{} deeper than --max-archive-depth",
+        plural(c.skipped_depth)
+    );
+    let size = format!(
+        "archive{} past --max-archive-size",
+        plural(c.skipped_archive_size)
+    );
+    let ratio = format!(
+        "archive{} past the compression ratio limit",
+        plural(c.skipped_ratio)
+    );
+    let members = format!("archive{} with too many members", plural(c.skipped_members));
+    let encrypted = format!("encrypted member{}", plural(c.encrypted));
     let parts = counted(&[
         (c.skipped_binary, "binary"),
         (c.skipped_large, "too large"),
         (c.skipped_special, &special),
         (c.skipped_reports, &reports),
         (c.vanished, "vanished"),
+        (c.skipped_depth, &depth),
+        (c.skipped_archive_size, &size),
+        (c.skipped_ratio, &ratio),
+        (c.skipped_members, &members),
+        (c.encrypted, &encrypted),
     ]);
     if parts.is_empty() {
         String::new()
@@ -234,6 +279,30 @@ mod tests {
             "keyhound: scanned 2 files (10 bytes) in 0.50s; skipped 1 special file, \
              2 keyhound reports; 0 findings; withheld 3 not confirmed live by --only-verified \
              (2 unknown, 1 not a key pair)"
+        );
+    }
+
+    #[test]
+    fn archives_opened_and_skipped() {
+        let c = Counts {
+            files: 3,
+            bytes: 4_000,
+            archives: 5,
+            images: 1,
+            members: 12,
+            member_bytes: 20_000,
+            skipped_depth: 1,
+            skipped_ratio: 1,
+            damaged: 1,
+            encrypted: 2,
+            ..Counts::default()
+        };
+        assert_eq!(
+            line(&[], &c, &Suppressed::default(), 0.5),
+            "keyhound: scanned 3 files (4.0 kB) in 0.50s; opened 5 archives, 1 image \
+             (12 members, 20.0 kB), 1 damaged (read as far as possible); skipped 1 archive \
+             deeper than --max-archive-depth, 1 archive past the compression ratio limit, \
+             2 encrypted members; 0 findings"
         );
     }
 

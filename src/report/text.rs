@@ -51,14 +51,29 @@ impl Style {
     }
 }
 
-/// `path:line:column` (`path@0x1f3a` in binary content), and the commit when it is not the finding's own (the `commit` line
-/// names that one, once).
+/// `path!member!member`: the file, and the chain of members inside it that holds the content.
+pub(crate) fn member_path(l: &Location) -> String {
+    let mut s = l.path.clone();
+    for m in &l.members {
+        s.push('!');
+        s.push_str(m);
+    }
+    s
+}
+
+/// `path:line:column` (`dist/app.jar!BOOT-INF/classes/application.properties:3:22` inside an
+/// archive, `path@0x1f3a` in binary content), and the commit when it is not the finding's own
+/// (the `commit` line names that one, once).
 fn place(l: &Location, finding_commit: Option<&CommitInfo>) -> String {
+    let shown = sanitize(&member_path(l));
     let mut s = match l.offset {
         // A string read out of binary content: its byte offset there.
-        Some(at) => format!("{}@{:#x}", sanitize(&l.path), at.offset),
-        None => format!("{}:{}:{}", sanitize(&l.path), l.line, l.column),
+        Some(at) => format!("{shown}@{:#x}", at.offset),
+        None => format!("{shown}:{}:{}", l.line, l.column),
     };
+    if l.deleted {
+        s.push_str(" (deleted in a later layer, still in the image)");
+    }
     if let Some(c) = l.commit.as_ref().filter(|&c| Some(c) != finding_commit) {
         let short: String = c.id.chars().take(10).collect();
         s.push_str(&format!(" (commit {short} {})", sanitize(&c.date)));

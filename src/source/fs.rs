@@ -13,7 +13,7 @@ use ignore::{WalkBuilder, WalkState};
 
 use super::{Blob, Origin, Stats, Tally};
 use crate::error::Error;
-use crate::extract::{text_content, Extract};
+use crate::extract;
 
 /// How to walk.
 #[derive(Debug, Clone)]
@@ -22,10 +22,10 @@ pub(crate) struct WalkOptions {
     pub respect_ignore: bool,
     pub follow_links: bool,
     pub threads: usize,
-    /// Larger files are skipped and counted.
+    /// Larger files are skipped and counted (an archive is opened from disk instead).
     pub max_file_size: u64,
-    /// What is done with binary content (of files, streams and git blobs alike).
-    pub extract: Extract,
+    /// How deep archives are opened, and what they may cost.
+    pub archive: crate::extract::Limits,
 }
 
 /// Decides, from a file's path and metadata, that it is not to be read, and why.
@@ -110,11 +110,22 @@ fn visit_entry(
         Ok(Read::Done) => {
             Stats::add(&stats.files, 1);
             Stats::add(&stats.bytes, buf.len() as u64);
-            if let Some(text) = text_content(buf, opts.extract, stats) {
-                visit(&text.blob(Origin::file(display_path(path))));
+            let origin = Origin::file(display_path(path));
+            extract::scan(buf, origin, &opts.archive, tally, visit);
+        }
+        Ok(Read::TooLarge) => {
+            // Too large to hold, but an archive is read from disk, member by member.
+            let origin = Origin::file(display_path(path));
+            let opened = File::open(path).is_ok_and(|mut f| {
+                extract::scan_large_file(&mut f, origin, &opts.archive, tally, visit)
+            });
+            if opened {
+                Stats::add(&stats.files, 1);
+                Stats::add(&stats.bytes, entry.metadata().map_or(0, |m| m.len()));
+            } else {
+                Stats::add(&stats.skipped_large, 1);
             }
         }
-        Ok(Read::TooLarge) => Stats::add(&stats.skipped_large, 1),
         Err(e) if e.kind() == ErrorKind::NotFound => Stats::add(&stats.vanished, 1),
         Err(e) => tally.error(Error::Io {
             path: display_path(path).into(),

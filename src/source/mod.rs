@@ -30,6 +30,9 @@ pub(crate) struct Blob<'a> {
 pub(crate) struct Origin {
     pub source: Source,
     pub members: Vec<String>,
+    /// For a file in a layer of a container image: a later layer deletes it (it still ships
+    /// in the image).
+    pub deleted: bool,
 }
 
 /// The outermost place a blob was read from.
@@ -68,6 +71,7 @@ impl Origin {
         Origin {
             source,
             members: Vec::new(),
+            deleted: false,
         }
     }
 
@@ -186,6 +190,24 @@ pub(crate) struct Stats {
     pub ignored_inline: AtomicU64,
     /// Findings in unreachable git objects, not reported (without `--include-unreachable`).
     pub unreachable: AtomicU64,
+    /// Containers opened (zip, tar, compressed streams), at every level.
+    pub archives: AtomicU64,
+    /// Container images opened.
+    pub images: AtomicU64,
+    /// Members of containers read, and their bytes.
+    pub members: AtomicU64,
+    pub member_bytes: AtomicU64,
+    /// Containers not opened: deeper than `--max-archive-depth`.
+    pub skipped_depth: AtomicU64,
+    /// Top-level files whose opening stopped at a limit: decompressed size, ratio (or
+    /// overlapping zip entries), member count.
+    pub skipped_archive_size: AtomicU64,
+    pub skipped_ratio: AtomicU64,
+    pub skipped_members: AtomicU64,
+    /// Damaged containers (every readable member scanned).
+    pub damaged: AtomicU64,
+    /// Encrypted members, not scanned.
+    pub encrypted: AtomicU64,
 }
 
 /// A plain copy of the counters, and how many errors the scan met.
@@ -206,6 +228,16 @@ pub(crate) struct Counts {
     pub examples: u64,
     pub ignored_inline: u64,
     pub unreachable: u64,
+    pub archives: u64,
+    pub images: u64,
+    pub members: u64,
+    pub member_bytes: u64,
+    pub skipped_depth: u64,
+    pub skipped_archive_size: u64,
+    pub skipped_ratio: u64,
+    pub skipped_members: u64,
+    pub damaged: u64,
+    pub encrypted: u64,
 }
 
 impl Stats {
@@ -264,6 +296,16 @@ impl Tally {
             examples: get(&s.examples),
             ignored_inline: get(&s.ignored_inline),
             unreachable: get(&s.unreachable),
+            archives: get(&s.archives),
+            images: get(&s.images),
+            members: get(&s.members),
+            member_bytes: get(&s.member_bytes),
+            skipped_depth: get(&s.skipped_depth),
+            skipped_archive_size: get(&s.skipped_archive_size),
+            skipped_ratio: get(&s.skipped_ratio),
+            skipped_members: get(&s.skipped_members),
+            damaged: get(&s.damaged),
+            encrypted: get(&s.encrypted),
         }
     }
 

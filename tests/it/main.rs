@@ -17,6 +17,8 @@
 //!   `.gitleaks.toml` (`gitleaks`).
 //! - `binary`: binary content read as its printable strings (ELF, .pyc, SQLite, UTF-16LE
 //!   strings, git blobs), byte offsets in every format, `--no-binary`, UTF-16 without a mark.
+//! - `archives`: archives, compressed files and container images: every format, nesting,
+//!   the member chain in every report, hostile and damaged archives, archives in history.
 //! - `cli`: flags, exit codes and bad input.
 //! - `damaged`: damaged repositories (truncated loose trees and commits, an invalid pack
 //!   entry, unreadable timestamps, refs to missing objects, deep trees) and unreachable objects.
@@ -39,6 +41,7 @@
 // Test code may unwrap: a failure is a test failure, with the message the panic gives.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod archives;
 mod binary;
 mod cli;
 mod damaged;

@@ -78,7 +78,20 @@ fn fixture() -> Fixture {
     }
     elf.extend_from_slice(&[0x48, 0x89, 0xe5, 0xc3]);
     tree.write("bin/sync", elf);
-    secrets.extend([s1, s2, t2, s3, s4, s5, s6, t7, s8]);
+    // A key pair inside a jar: the findings name the chain of members.
+    let (k9, s9) = (key_id(209), secret(209));
+    let props = format!("spring.application.name=orders\ncloud.aws.credentials.access-key={k9}\ncloud.aws.credentials.secret-key={s9}\n");
+    tree.write(
+        "dist/orders.jar",
+        archive::zip(
+            &[
+                ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+                ("BOOT-INF/classes/application.properties", props.as_bytes()),
+            ],
+            true,
+        ),
+    );
+    secrets.extend([s1, s2, t2, s3, s4, s5, s6, t7, s8, s9]);
     Fixture { tree, secrets }
 }
 

@@ -12,20 +12,20 @@ use rayon::prelude::*;
 
 use super::store::{Data, Read, Reader, Store};
 use super::with_odb;
-use crate::extract::{text_content, Extract};
+use crate::extract::{self, Limits};
 use crate::source::{Blob, Origin, Stats, Tally};
 
 /// Reads every blob among `oids` of the repository at `git_dir` (shown in reports as `repo`)
-/// in parallel and calls `visit(oid, blob)` for each text blob within the size limit. Returns
-/// the ids of the blobs that were read and scanned.
-#[allow(clippy::too_many_arguments)] // the eight things one pass over a database needs
+/// in parallel and calls `visit(oid, blob)` for each text blob within the size limit, and for
+/// each member of the archives among them (opened within `limits`). Returns the ids of the
+/// blobs that were read and scanned.
+#[allow(clippy::too_many_arguments)] // the seven things one pass over a database needs
 pub(crate) fn scan_blobs<F>(
     git_dir: &Path,
     store: &Store,
     repo: &str,
     oids: &[Oid],
-    max_size: u64,
-    extract: Extract,
+    limits: &Limits,
     tally: &Tally,
     progress: &indicatif::ProgressBar,
     visit: F,
@@ -40,19 +40,15 @@ where
             let reader = store.reader(odb);
             let mut local = Vec::new();
             for &oid in chunk {
-                let Some(blob) = read_blob(&reader, oid, max_size, tally) else {
+                let Some(blob) = read_blob(&reader, oid, limits.max_member_size, tally) else {
                     continue;
                 };
                 let data = blob.bytes();
                 Stats::add(&tally.stats.blobs, 1);
                 Stats::add(&tally.stats.blob_bytes, data.len() as u64);
                 local.push(oid);
-                if let Some(text) = text_content(data, extract, &tally.stats) {
-                    visit(
-                        oid,
-                        &text.blob(Origin::git_blob(repo.to_string(), oid.to_string())),
-                    );
-                }
+                let origin = Origin::git_blob(repo.to_string(), oid.to_string());
+                extract::scan(data, origin, limits, tally, &|b: &Blob<'_>| visit(oid, b));
             }
             local
         });

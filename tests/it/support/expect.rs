@@ -182,6 +182,17 @@ impl Expected {
     }
 }
 
+/// A location's path, with the chain of members inside it as the text report shows it:
+/// `dist/app.jar!BOOT-INF/classes/application.properties`.
+fn member_path(l: &Value) -> String {
+    let mut p: String = l["path"].as_str().unwrap_or("?").into();
+    for m in l["members"].as_array().into_iter().flatten() {
+        p.push('!');
+        p.push_str(m.as_str().unwrap_or("?"));
+    }
+    p
+}
+
 fn opt_str(v: &Value) -> Option<String> {
     v.as_str().map(str::to_string)
 }
@@ -202,7 +213,7 @@ pub fn findings_of(doc: &Value) -> Vec<Expected> {
                 .map(|ls| {
                     ls.iter()
                         .map(|l| Loc {
-                            path: l["path"].as_str().unwrap_or("?").into(),
+                            path: member_path(l),
                             line: l["line"].as_u64().unwrap_or(0),
                             offset: l["offset"].as_u64(),
                             kind: l["kind"].as_str().unwrap_or("?").into(),

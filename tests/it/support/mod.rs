@@ -7,11 +7,13 @@
 //!   and the JSON scan most tests make.
 //! - `expect`: the exact findings a case expects, and their comparison with a JSON report.
 //! - `git`: `git` with a fixed identity and date, and repositories built at test time.
+//! - `archive`: archives, compressed files and container images built at test time.
 //! - `net`: loopback network helpers (a closed port, a listener that never answers).
 //!
 //! Everything is re-exported here: test files `use crate::support::*` or name
 //! `crate::support::X` without caring which file holds `X`.
 
+pub mod archive;
 mod creds;
 mod expect;
 mod git;
