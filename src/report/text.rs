@@ -1,5 +1,6 @@
 //! The text report, for people. One block per finding: where it is, how bad, what it is (the
-//! key ID and its account, the redacted secret), then every location. Colour only when asked
+//! key ID and its account, the redacted secret), then every location and the rule's help line
+//! (how to revoke or rotate that credential). Colour only when asked
 //! for or on a terminal; file names and other untrusted text are stripped of control
 //! characters so that a hostile file name cannot drive the terminal.
 
@@ -81,7 +82,7 @@ fn place(l: &Location, finding_commit: Option<&CommitInfo>) -> String {
     s
 }
 
-/// One finding: its headline, then what it is, then where each part is.
+/// One finding: its headline, then what it is, then where each part is, then what to do.
 fn write_finding(
     f: &Finding,
     report: &Report<'_>,
@@ -124,6 +125,7 @@ fn write_finding(
     }
     write_values(f, report, out)?;
     write_locations(f, primary.commit.as_ref(), out)?;
+    writeln!(out, "    help        {}", sanitize(f.rule.help))?;
     writeln!(
         out,
         "    {}",
