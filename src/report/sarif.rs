@@ -19,7 +19,7 @@ use crate::source::STDIN_NAME;
 /// Where users read about keyhound.
 pub(crate) const INFORMATION_URI: &str = "https://github.com/keyhound/keyhound";
 
-fn level(s: Severity) -> &'static str {
+pub(crate) fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -29,7 +29,7 @@ fn level(s: Severity) -> &'static str {
 
 /// A live credential is always an error; one AWS rejected is a warning (it leaked, but no
 /// longer works); otherwise the rule's severity decides.
-fn result_level(f: &Finding) -> &'static str {
+pub(crate) fn result_level(f: &Finding) -> &'static str {
     match f.verification.as_ref().map(|v| v.status) {
         Some(Status::Live) => "error",
         Some(Status::Invalid) => "warning",
@@ -90,7 +90,17 @@ fn physical(l: &Location, report: &Report<'_>) -> Value {
     })
 }
 
-fn message(f: &Finding) -> String {
+/// What a finding is, in one secret-free sentence (rule, verdict, key ID and account), then
+/// the rule's help.
+pub(crate) fn message(f: &Finding) -> String {
+    let mut m = headline(f);
+    m.push_str(". ");
+    m.push_str(f.rule.help);
+    m
+}
+
+/// The first sentence of `message`, without its full stop.
+pub(crate) fn headline(f: &Finding) -> String {
     let mut m = match f.verification.as_ref().map(|v| v.status) {
         Some(Status::Live) => format!("Live {} found (AWS accepted it)", f.rule.name),
         Some(Status::Invalid) => format!("{} found (AWS rejected it)", f.rule.name),
@@ -102,8 +112,6 @@ fn message(f: &Finding) -> String {
             m.push_str(&format!(" (AWS account {acct})"));
         }
     }
-    m.push_str(". ");
-    m.push_str(f.rule.help);
     m
 }
 
@@ -279,15 +287,29 @@ fn relative_uri(base: &Path, path: &str) -> String {
     if path == STDIN_NAME {
         return "stdin".to_string();
     }
+    match relative_path(base, path) {
+        Some(rel) => encode_uri(&rel),
+        None => format!(
+            "file://{}",
+            encode_uri(
+                &absolute(Path::new(path))
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            )
+        ),
+    }
+}
+
+/// A location's path relative to `base`, with `/` separators; `None` for standard input and
+/// for paths outside `base`.
+pub(crate) fn relative_path(base: &Path, path: &str) -> Option<String> {
+    if path == STDIN_NAME {
+        return None;
+    }
     let abs = absolute(Path::new(path));
     match abs.strip_prefix(base) {
-        Ok(rel) if !rel.as_os_str().is_empty() => {
-            encode_uri(&rel.to_string_lossy().replace('\\', "/"))
-        }
-        _ => format!(
-            "file://{}",
-            encode_uri(&abs.to_string_lossy().replace('\\', "/"))
-        ),
+        Ok(rel) if !rel.as_os_str().is_empty() => Some(rel.to_string_lossy().replace('\\', "/")),
+        _ => None,
     }
 }
 
