@@ -353,3 +353,59 @@ fn pre_commit_scans_the_pushed_commits_at_pre_push() {
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+/// The man pages and completions the wheel and the release archives install
+/// (`packaging/wheel-data/data/share/`) are what the command line generates now.
+#[test]
+fn wheel_data_is_current() {
+    let dir = Tree::new();
+    let share = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/wheel-data/data/share");
+    let out = keyhound(dir.path())
+        .args(["man", "--out-dir", "man1"])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut expected: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.path().join("man1"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                format!("man/man1/{}", e.file_name().to_string_lossy()),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    for (shell, rel) in [
+        ("bash", "bash-completion/completions/keyhound"),
+        ("zsh", "zsh/site-functions/_keyhound"),
+        ("fish", "fish/vendor_completions.d/keyhound.fish"),
+    ] {
+        let out = keyhound(dir.path()).args(["completions", shell]).run();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        expected.push((rel.to_string(), out.stdout));
+    }
+    expected.sort();
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| !v.is_empty() && v != "0");
+    if update {
+        let _ = std::fs::remove_dir_all(&share);
+    }
+    let mut stale = Vec::new();
+    for (rel, bytes) in &expected {
+        let path = share.join(rel);
+        if update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, bytes).unwrap();
+        } else if std::fs::read(&path).ok().as_ref() != Some(bytes) {
+            stale.push(rel.clone());
+        }
+    }
+    let man_pages = std::fs::read_dir(share.join("man/man1")).map_or(0, |d| d.count());
+    let expected_pages = expected
+        .iter()
+        .filter(|(r, _)| r.starts_with("man/"))
+        .count();
+    assert!(
+        stale.is_empty() && man_pages == expected_pages,
+        "stale wheel data {stale:?} ({man_pages} pages, {expected_pages} generated); run \
+         `UPDATE_GOLDEN=1 cargo test --test it wheel_data`"
+    );
+}
