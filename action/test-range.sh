@@ -108,6 +108,59 @@ if [ -n "${KEYHOUND:-}" ]; then
   fi
 fi
 
+# The README's GitLab job script: each `- ` item of `script:` (a `- |` block as one), as
+# GitLab runs them, stopping at the first that fails.
+gitlab_script() {
+  python3 - "$here/../README.md" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+block = text.split("### GitLab CI", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+lines = block.splitlines()
+start = next(i for i, l in enumerate(lines) if l.strip() == "script:")
+items, current = [], None
+for line in lines[start + 1:]:
+    if re.match(r"^  \S", line):  # the next key of the job
+        break
+    m = re.match(r"^    - (.*)$", line)
+    if m:
+        current = [] if m.group(1) == "|" else [m.group(1)]
+        items.append(current)
+    elif current is not None and line.startswith("      "):
+        current.append(line[6:])
+print("set -eo pipefail")
+for item in items:
+    if item and not item[0].startswith("pip install"):
+        print("\n".join(item))
+PY
+}
+if [ -n "${KEYHOUND:-}" ]; then
+  gitlab_script >"$work/gitlab.sh"
+  grep -q "secret_detection\|--format gitlab" "$work/gitlab.sh" || { echo "FAIL no GitLab script in README"; exit 1; }
+  kdir=$(dirname "$KEYHOUND")
+  gitlab_case() {
+    local name=$1 want=$2
+    shift 2
+    rm -f "$work/clone/gl-secret-detection-report.json"
+    set +e
+    (cd "$work/clone" && env PATH="$kdir:$PATH" CI_DEFAULT_BRANCH=main CI_COMMIT_SHA="$feature_tip" \
+      AWS_ENDPOINT_URL_STS=http://127.0.0.1:9 "$@" bash "$work/gitlab.sh") >"$work/gitlab.log" 2>&1
+    rc=$?
+    set -e
+    if [ "$rc" = "$want" ] && grep -q '"file": "settings.ini"' "$work/clone/gl-secret-detection-report.json"; then
+      echo "ok   GitLab recipe: $name"
+    else
+      echo "FAIL GitLab recipe: $name: exit $rc, want $want"
+      sed 's/^/    /' "$work/gitlab.log"
+      failures=$((failures + 1))
+    fi
+  }
+  gitlab_case "merge request" 1 CI_MERGE_REQUEST_DIFF_BASE_SHA="$main_tip"
+  gitlab_case "force-push, old tip gone" 1 CI_COMMIT_BEFORE_SHA=1234567890abcdef1234567890abcdef12345678
+  gitlab_case "new branch" 1 CI_COMMIT_BEFORE_SHA=0000000000000000000000000000000000000000
+  # A push of the clean last commit only: the range holds no pair, the job passes.
+  gitlab_case "push of a clean commit" 0 CI_COMMIT_BEFORE_SHA="$first"
+fi
+
 if [ "$failures" -ne 0 ]; then
   echo "test-range: $failures case(s) failed"
   exit 1
