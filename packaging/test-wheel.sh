@@ -42,9 +42,10 @@ kh="$work/user-venv/bin/keyhound"
 "$kh" --version | grep -qx "keyhound $version" || fail "keyhound --version: $("$kh" --version)"
 [ -f "$work/user-venv/share/man/man1/keyhound.1" ] || fail "the wheel did not install the man page"
 [ -f "$work/user-venv/share/bash-completion/completions/keyhound" ] || fail "no bash completion"
-# The demo inputs hold generated (fake) key pairs.
+# The demo inputs hold generated (fake) key pairs (this repository's .keyhound.toml
+# allowlists fixtures/, hence --no-config).
 set +e
-"$kh" scan --no-verify -q --format json "$root/fixtures/demo/config/app.ini" >"$work/scan.json"
+"$kh" scan --no-verify --no-config -q --format json "$root/fixtures/demo/config/app.ini" >"$work/scan.json"
 rc=$?
 set -e
 [ "$rc" -eq 1 ] || fail "a scan of a generated pair exited $rc, not 1"
@@ -62,18 +63,23 @@ step "pre-commit hook repository from the template"
 # The hook repository is built with setuptools: it, too, comes from the local directory.
 "$work/build-venv/bin/python" -m pip download --quiet --dest "$work/wheels" "setuptools>=61" wheel
 
+# The README's pre-commit snippet for the wheel, as written, pointed at the local hook
+# repository.
+readme_config() {
+  awk '/from the prebuilt wheel \(no Rust\):/ {found=1} found && /^```yaml/ {inside=1; next}
+       inside && /^```/ {exit} inside {print}' "$root/README.md"
+}
+readme_config | grep -q "id: keyhound$" || fail "no pre-commit snippet for the wheel in README.md"
+
 new_project() {
   local dir=$1 repo=$2 rev=$3 id=$4
   mkdir -p "$dir"
   git -C "$dir" init -q
-  cat >"$dir/.pre-commit-config.yaml" <<YAML
-default_install_hook_types: [pre-commit, pre-push]
-repos:
-  - repo: $repo
-    rev: $rev
-    hooks:
-      - id: $id
-YAML
+  readme_config |
+    sed -e "s|repo: https://github.com/keyhound/keyhound-pre-commit|repo: $repo|" \
+      -e "s|rev: v[0-9.]*|rev: $rev|" -e "s|id: keyhound$|id: $id|" \
+      >"$dir/.pre-commit-config.yaml"
+  grep -q "repo: $repo" "$dir/.pre-commit-config.yaml" || fail "README snippet not usable"
   echo "hello" >"$dir/README.md"
   git -C "$dir" add -A
 }
