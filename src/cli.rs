@@ -18,8 +18,9 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and git history for leaked credentials.
     ///
-    /// Exit status: 0 when nothing is found, 1 when findings are reported, 2 on any error
-    /// (an error wins over findings, since a partial scan cannot be trusted).
+    /// Exit status: 0 when nothing is found, 1 when findings are reported (or the status
+    /// --exit-code gives), 2 on any error (an error wins over findings, since a partial scan
+    /// cannot be trusted).
     Scan(Box<ScanArgs>),
     /// List the rules, or check rule files against their own examples.
     Rules {
