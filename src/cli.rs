@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
 
 /// keyhound finds leaked credentials (AWS access keys first) in files and git history.
 #[derive(Debug, Parser)]
@@ -17,8 +18,9 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and git history for leaked credentials.
     ///
-    /// Exit status: 0 when nothing is found, 1 when findings are reported, 2 on any error
-    /// (an error wins over findings, since a partial scan cannot be trusted).
+    /// Exit status: 0 when nothing is found, 1 when findings are reported (or the status
+    /// --exit-code gives), 2 on any error (an error wins over findings, since a partial scan
+    /// cannot be trusted).
     Scan(Box<ScanArgs>),
     /// List the rules, or check rule files against their own examples.
     Rules {
@@ -38,6 +40,43 @@ pub enum Command {
         #[command(subcommand)]
         action: HookAction,
     },
+    /// The scan a pre-commit framework hook runs (.pre-commit-hooks.yaml): the staged content
+    /// on `git commit`, the commits being pushed at pre-push (PRE_COMMIT_FROM_REF and
+    /// PRE_COMMIT_TO_REF), and the files named under `pre-commit run --all-files` or
+    /// `--files`. No AWS verification unless `--verify` is given.
+    PreCommit(Box<PreCommitArgs>),
+    /// Print a shell completion script.
+    ///
+    /// bash: `keyhound completions bash > ~/.local/share/bash-completion/completions/keyhound`;
+    /// zsh: into a directory of `$fpath` as `_keyhound`; fish:
+    /// `~/.config/fish/completions/keyhound.fish`; PowerShell: append to `$PROFILE`; elvish:
+    /// `~/.config/elvish/lib/keyhound.elv`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the keyhound(1) man page (roff), or write every page to a directory.
+    Man {
+        /// Write keyhound.1 and a page per subcommand (keyhound-scan.1, ...) into DIR.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PreCommitArgs {
+    /// The files pre-commit names (scanned only when the hook is not running for a commit or
+    /// a push).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Check found key pairs against AWS (off in the hook by default: a commit is stopped
+    /// either way, and no commit waits on the network).
+    #[arg(long)]
+    pub verify: bool,
+    /// Extra `keyhound scan` flags, after `--` (for example `-- --config ci/keyhound.toml`).
+    #[arg(last = true, value_name = "SCAN_FLAGS")]
+    pub scan_flags: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +124,12 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
     Sarif,
+    /// GitLab's Secret Detection report (gl-secret-detection-report.json), for
+    /// `artifacts: reports: secret_detection`.
+    Gitlab,
+    /// GitHub Actions workflow annotations (secrets always redacted), and a Markdown job
+    /// summary appended to $GITHUB_STEP_SUMMARY when it is set.
+    Github,
 }
 
 /// When to colour text output.
@@ -96,35 +141,34 @@ pub enum ColorChoice {
     Never,
 }
 
+/// `scan --help` headings.
+const INPUT: &str = "Input";
+const WHAT: &str = "What to scan";
+const OUTPUT: &str = "Output";
+const VERIFY: &str = "Verification";
+const CONFIG: &str = "Configuration";
+
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input.
-    #[arg(value_name = "PATH", default_value = ".")]
+    #[arg(value_name = "PATH", default_value = ".", help_heading = INPUT)]
     pub paths: Vec<PathBuf>,
 
-    /// Report format.
-    #[arg(short = 'f', long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-
-    /// Write the report to FILE instead of standard output.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
     /// Number of threads (default: all cores; at most 4 per core).
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", help_heading = INPUT)]
     pub threads: Option<usize>,
 
     /// Scan files that .gitignore, .ignore and git's exclude files would skip.
-    #[arg(long)]
+    #[arg(long, help_heading = INPUT)]
     pub no_ignore: bool,
 
     /// Follow symbolic links.
-    #[arg(short = 'L', long)]
+    #[arg(short = 'L', long, help_heading = INPUT)]
     pub follow: bool,
 
     /// Skip files, streams and git blobs larger than this (bytes; K, M and G suffixes
     /// accepted).
-    #[arg(long, value_name = "SIZE", default_value = "25M")]
+    #[arg(long, value_name = "SIZE", default_value = "25M", help_heading = INPUT)]
     pub max_file_size: String,
 
     /// Skip binary files (and binary git blobs) instead of reading the printable strings they
@@ -142,85 +186,108 @@ pub struct ScanArgs {
     pub max_archive_size: String,
 
     /// Scan only the files, not the git history of a repository.
-    #[arg(long)]
+    #[arg(long, help_heading = WHAT)]
     pub no_history: bool,
 
     /// Also report credentials in unreachable git objects (in no commit that any ref reaches:
     /// reset, rebased-away or dropped work, which is not pushed); they are counted otherwise.
-    #[arg(long)]
+    #[arg(long, help_heading = WHAT)]
     pub include_unreachable: bool,
 
     /// Scan what is staged for the next commit (the index, not the work tree), as a
     /// pre-commit hook does.
-    #[arg(long, conflicts_with_all = ["since", "no_history"])]
+    #[arg(long, conflicts_with_all = ["since", "no_history"], help_heading = WHAT)]
     pub staged: bool,
 
     /// Scan only the blobs introduced by commits in REV..HEAD (or an explicit A..B range), as
     /// CI does for a push or a pull request.
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", help_heading = WHAT)]
     pub since: Option<String>,
 
+    /// Report format (gitleaks' --report-format is accepted as an alias).
+    #[arg(short = 'f', long, value_enum, default_value_t = Format::Text,
+          visible_alias = "report-format", help_heading = OUTPUT)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output (gitleaks' --report-path is
+    /// accepted as an alias).
+    #[arg(short = 'o', long, value_name = "FILE", visible_alias = "report-path",
+          help_heading = OUTPUT)]
+    pub output: Option<PathBuf>,
+
+    /// Show secrets in full in every report format (they are redacted by default; the
+    /// `github` format always redacts).
+    #[arg(long, help_heading = OUTPUT)]
+    pub show_secrets: bool,
+
+    /// Redact secrets in reports: the default, accepted for gitleaks users.
+    #[arg(long, conflicts_with = "show_secrets", help_heading = OUTPUT)]
+    pub redact: bool,
+
+    /// Exit status when findings are reported (default 1; as gitleaks' --exit-code). Errors
+    /// always exit with 2.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(i32).range(0..=255), help_heading = OUTPUT)]
+    pub exit_code: i32,
+
+    /// When to use colour in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN",
+          help_heading = OUTPUT)]
+    pub color: ColorChoice,
+
+    /// Print no summary and no warnings on standard error.
+    #[arg(short = 'q', long, help_heading = OUTPUT)]
+    pub quiet: bool,
+
     /// Do not check found key pairs against AWS.
-    #[arg(long)]
+    #[arg(long, help_heading = VERIFY)]
     pub no_verify: bool,
 
     /// STS endpoint for verification (default: AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL,
     /// else https://sts.amazonaws.com; plain http only for loopback addresses).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", help_heading = VERIFY)]
     pub sts_endpoint: Option<String>,
 
     /// How many verification requests run at once (at most 256).
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    #[arg(long, value_name = "N", default_value_t = 4, help_heading = VERIFY)]
     pub verify_concurrency: usize,
 
     /// Connect and request timeout for each verification request, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, help_heading = VERIFY)]
     pub verify_timeout: f64,
 
     /// Never send keys of this AWS account to AWS (a canary-token account); repeatable.
-    #[arg(long, value_name = "ACCOUNT_ID")]
+    #[arg(long, value_name = "ACCOUNT_ID", help_heading = VERIFY)]
     pub skip_aws_account: Vec<String>,
 
     /// Read more accounts to skip from FILE (one 12-digit ID per line, # comments).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = VERIFY)]
     pub skip_aws_account_file: Option<PathBuf>,
 
     /// Report only credentials that AWS confirmed live. The others are counted in the summary;
     /// the exit status counts only what is reported (0 when verification was unavailable).
-    #[arg(long, conflicts_with = "no_verify")]
+    #[arg(long, conflicts_with = "no_verify", help_heading = VERIFY)]
     pub only_verified: bool,
 
     /// Project configuration file (default: .keyhound.toml at the top of the scanned
     /// repository or directory; a .gitleaks.toml there is read when there is none).
-    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config", help_heading = CONFIG)]
     pub config: Option<PathBuf>,
 
     /// Use only the AWS detection (and the project configuration's own rules), not the
     /// built-in rules of rules/*.toml.
-    #[arg(long)]
+    #[arg(long, help_heading = CONFIG)]
     pub no_builtin_rules: bool,
 
     /// Ignore .keyhound.toml and .gitleaks.toml.
-    #[arg(long)]
+    #[arg(long, help_heading = CONFIG)]
     pub no_config: bool,
 
     /// Do not report findings whose fingerprints are listed in FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = CONFIG)]
     pub baseline: Option<PathBuf>,
 
     /// Write the fingerprints of this scan's findings to FILE (a baseline for --baseline).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = CONFIG)]
     pub write_baseline: Option<PathBuf>,
-
-    /// Show secrets in full in every report format (they are redacted by default).
-    #[arg(long)]
-    pub show_secrets: bool,
-
-    /// When to use colour in text output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
-
-    /// Print no summary and no warnings on standard error.
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
 }

@@ -5,6 +5,7 @@
 //! subcommands.
 
 mod change;
+mod docs;
 mod hook;
 mod output;
 mod progress;
@@ -43,6 +44,9 @@ pub fn run(cli: Cli) -> i32 {
             action,
         } => rules::run(action, &ProjectConfig::choose(config.as_ref(), no_config)),
         Command::Hook { action } => hook::run(action),
+        Command::PreCommit(args) => pre_commit_command(&args),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { out_dir } => docs::man(out_dir.as_deref()),
     };
     result.unwrap_or_else(|e| {
         // Errors name paths, fields and values from files and the command line.
@@ -52,6 +56,24 @@ pub fn run(cli: Cli) -> i32 {
         );
         EXIT_ERROR
     })
+}
+
+/// `keyhound pre-commit`: the scan the mode calls for, parsed as `keyhound scan` would parse
+/// it, so extra scan flags are checked the same way.
+fn pre_commit_command(args: &crate::cli::PreCommitArgs) -> Result<i32> {
+    use clap::Parser as _;
+    let mode = hook::HookMode::from_env(|name| std::env::var_os(name));
+    let argv = hook::pre_commit_argv(args, &mode);
+    let cli = Cli::try_parse_from(&argv).map_err(|e| {
+        Error::flag(
+            "pre-commit",
+            format!("keyhound pre-commit: the scan flags after -- are not valid: {e}"),
+        )
+    })?;
+    match cli.command {
+        Command::Scan(scan) => scan_command(&scan),
+        _ => Ok(EXIT_ERROR),
+    }
 }
 
 /// `keyhound scan`.
@@ -152,6 +174,9 @@ fn scan(settings: &Settings, scanner: &Scanner, files: &mut Outputs) -> Result<i
         exit_code,
         files.report.as_mut(),
     )?;
+    if let Some(path) = &settings.step_summary {
+        append_step_summary(path, settings, scanner, &outcome, exit_code)?;
+    }
     // Step 5: errors and the summary on standard error.
     for e in &outcome.errors {
         eprintln!("keyhound: error: {}", report::text::sanitize(e));
@@ -171,7 +196,11 @@ fn scan(settings: &Settings, scanner: &Scanner, files: &mut Outputs) -> Result<i
             );
         }
     }
-    Ok(exit_code)
+    Ok(if exit_code == EXIT_FINDINGS {
+        settings.findings_exit_code
+    } else {
+        exit_code
+    })
 }
 
 /// Scans what the settings name and sorts the findings, so that output never depends on
@@ -210,6 +239,19 @@ fn write_report(
     exit_code: i32,
     file: Option<&mut OutputFile>,
 ) -> Result<()> {
+    with_report(settings, scanner, outcome, exit_code, |report| {
+        write_to(settings, report, file)
+    })
+}
+
+/// Builds the `Report` of a finished scan and hands it to `f`.
+fn with_report<T>(
+    settings: &Settings,
+    scanner: &Scanner,
+    outcome: &Outcome,
+    exit_code: i32,
+    f: impl FnOnce(&Report<'_>) -> T,
+) -> T {
     let rules = scanner.detector.rules();
     let config_name = scanner
         .config_file
@@ -226,19 +268,44 @@ fn write_report(
         color: settings.color,
         uri_base: &uri_base,
         exit_code,
+        seconds: outcome.seconds,
     };
+    f(&report)
+}
+
+/// Appends the Markdown job summary of the `github` format to `$GITHUB_STEP_SUMMARY`.
+fn append_step_summary(
+    path: &std::path::Path,
+    settings: &Settings,
+    scanner: &Scanner,
+    outcome: &Outcome,
+    exit_code: i32,
+) -> Result<()> {
+    let text = with_report(settings, scanner, outcome, exit_code, |r| {
+        report::github::step_summary(r)
+    });
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| Error::flag_file("GITHUB_STEP_SUMMARY", path, e))
+}
+
+/// Writes `report` to `-o FILE` or standard output.
+fn write_to(settings: &Settings, report: &Report<'_>, file: Option<&mut OutputFile>) -> Result<()> {
     let out_err = |e: io::Error| Error::Output {
         path: settings.output.clone(),
         source: e,
     };
     match file {
         Some(file) => file
-            .replace(|w| report::write(settings.format, &report, w))
+            .replace(|w| report::write(settings.format, report, w))
             .map_err(out_err),
         None => {
             let stdout = io::stdout();
             let mut w = BufWriter::new(stdout.lock());
-            match report::write(settings.format, &report, &mut w).and_then(|()| w.flush()) {
+            match report::write(settings.format, report, &mut w).and_then(|()| w.flush()) {
                 // A closed pipe (`keyhound scan | head`) is not an error worth reporting.
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
                 other => other.map_err(out_err),

@@ -78,6 +78,10 @@ pub(crate) struct Settings {
     pub verify: Option<VerifySettings>,
     pub only_verified: bool,
     pub show_secrets: bool,
+    /// The exit status for findings (`--exit-code`, 1 by default).
+    pub findings_exit_code: i32,
+    /// Where the `github` format appends its Markdown job summary (`$GITHUB_STEP_SUMMARY`).
+    pub step_summary: Option<PathBuf>,
     pub color: bool,
     pub quiet: bool,
     /// Load the built-in rules of `rules/*.toml` (not with `--no-builtin-rules`).
@@ -142,6 +146,18 @@ impl Settings {
             )
         })?;
         let targets = targets(args)?;
+        if args.exit_code == 2 {
+            warnings.push(
+                "--exit-code 2: findings exit with the status of an error, so the two cannot be \
+                 told apart"
+                    .to_string(),
+            );
+        }
+        let step_summary = (args.format == Format::Github)
+            .then(|| std::env::var_os("GITHUB_STEP_SUMMARY"))
+            .flatten()
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
         Ok(Settings {
             format: args.format,
             output: args.output.clone(),
@@ -172,6 +188,8 @@ impl Settings {
             },
             only_verified: args.only_verified,
             show_secrets: args.show_secrets,
+            findings_exit_code: args.exit_code,
+            step_summary,
             color: color(args),
             quiet: args.quiet,
             builtin_rules: !args.no_builtin_rules,

@@ -3,6 +3,8 @@
 //! to see them, in every format. `summary` is the one paragraph printed on standard error;
 //! `own` recognises keyhound's own reports, so that scans do not report them.
 
+pub(crate) mod github;
+pub(crate) mod gitlab;
 pub(crate) mod json;
 pub(crate) mod own;
 pub(crate) mod sarif;
@@ -32,6 +34,8 @@ pub(crate) struct Report<'a> {
     pub uri_base: &'a Path,
     /// The exit status the scan will end with (SARIF `invocations`).
     pub exit_code: i32,
+    /// How long the scan took (GitLab's start and end times, the job summary).
+    pub seconds: f64,
 }
 
 impl Report<'_> {
@@ -137,6 +141,8 @@ pub(crate) fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) ->
         Format::Json => json::write(report, out),
         Format::Jsonl => json::write_lines(report, out),
         Format::Sarif => sarif::write(report, out),
+        Format::Gitlab => gitlab::write(report, out),
+        Format::Github => github::write(report, out),
     }
 }
 

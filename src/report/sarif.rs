@@ -19,7 +19,7 @@ use crate::source::STDIN_NAME;
 /// Where users read about keyhound.
 pub(crate) const INFORMATION_URI: &str = "https://github.com/keyhound/keyhound";
 
-fn level(s: Severity) -> &'static str {
+pub(crate) fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -29,7 +29,7 @@ fn level(s: Severity) -> &'static str {
 
 /// A live credential is always an error; one AWS rejected is a warning (it leaked, but no
 /// longer works); otherwise the rule's severity decides.
-fn result_level(f: &Finding) -> &'static str {
+pub(crate) fn result_level(f: &Finding) -> &'static str {
     match f.verification.as_ref().map(|v| v.status) {
         Some(Status::Live) => "error",
         Some(Status::Invalid) => "warning",
@@ -122,18 +122,10 @@ fn location(l: &Location, report: &Report<'_>) -> Map<String, Value> {
     m
 }
 
-fn message(f: &Finding) -> String {
-    let mut m = match f.verification.as_ref().map(|v| v.status) {
-        Some(Status::Live) => format!("Live {} found (AWS accepted it)", f.rule.name),
-        Some(Status::Invalid) => format!("{} found (AWS rejected it)", f.rule.name),
-        _ => format!("{} found", f.rule.name),
-    };
-    if let Some(a) = &f.aws {
-        m.push_str(&format!(": key ID {}", a.key_id));
-        if let Some(acct) = &a.account_id {
-            m.push_str(&format!(" (AWS account {acct})"));
-        }
-    }
+/// What a finding is, in one secret-free sentence (rule, verdict, key ID and account), where it
+/// is inside a container, then the rule's help.
+pub(crate) fn message(f: &Finding) -> String {
+    let mut m = headline(f);
     m.push('.');
     if let Some(l) = f.primary().filter(|l| !l.members.is_empty()) {
         m.push_str(&format!(
@@ -149,6 +141,46 @@ fn message(f: &Finding) -> String {
     }
     m.push(' ');
     m.push_str(f.rule.help);
+    m
+}
+
+/// Where inside its file a location is, for reports that can only name the outer file and a
+/// line of it: the chain of members of a container, the byte offset in binary content.
+pub(crate) fn inside(l: &Location) -> Option<String> {
+    let mut s = match l.offset {
+        Some(at) if l.members.is_empty() => format!("at byte offset {:#x} of the file", at.offset),
+        Some(at) => format!(
+            "inside {}, at byte offset {:#x}",
+            super::text::member_path(l),
+            at.offset
+        ),
+        None if l.members.is_empty() => return None,
+        None => format!(
+            "inside {}, line {} column {}",
+            super::text::member_path(l),
+            l.line,
+            l.column
+        ),
+    };
+    if l.deleted {
+        s.push_str(" (deleted in a later layer of the image, still shipped in it)");
+    }
+    Some(s)
+}
+
+/// The first sentence of `message`, without its full stop.
+pub(crate) fn headline(f: &Finding) -> String {
+    let mut m = match f.verification.as_ref().map(|v| v.status) {
+        Some(Status::Live) => format!("Live {} found (AWS accepted it)", f.rule.name),
+        Some(Status::Invalid) => format!("{} found (AWS rejected it)", f.rule.name),
+        _ => format!("{} found", f.rule.name),
+    };
+    if let Some(a) = &f.aws {
+        m.push_str(&format!(": key ID {}", a.key_id));
+        if let Some(acct) = &a.account_id {
+            m.push_str(&format!(" (AWS account {acct})"));
+        }
+    }
     m
 }
 
@@ -327,15 +359,29 @@ fn relative_uri(base: &Path, path: &str) -> String {
     if path == STDIN_NAME {
         return "stdin".to_string();
     }
+    match relative_path(base, path) {
+        Some(rel) => encode_uri(&rel),
+        None => format!(
+            "file://{}",
+            encode_uri(
+                &absolute(Path::new(path))
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            )
+        ),
+    }
+}
+
+/// A location's path relative to `base`, with `/` separators; `None` for standard input and
+/// for paths outside `base`.
+pub(crate) fn relative_path(base: &Path, path: &str) -> Option<String> {
+    if path == STDIN_NAME {
+        return None;
+    }
     let abs = absolute(Path::new(path));
     match abs.strip_prefix(base) {
-        Ok(rel) if !rel.as_os_str().is_empty() => {
-            encode_uri(&rel.to_string_lossy().replace('\\', "/"))
-        }
-        _ => format!(
-            "file://{}",
-            encode_uri(&abs.to_string_lossy().replace('\\', "/"))
-        ),
+        Ok(rel) if !rel.as_os_str().is_empty() => Some(rel.to_string_lossy().replace('\\', "/")),
+        _ => None,
     }
 }
 

@@ -122,6 +122,37 @@ fn install_writes_a_hook_that_stops_a_leaking_commit() {
     assert_ne!(repo.rev("HEAD"), a.id, "HEAD did not move");
 }
 
+/// `git commit -a` and `git commit PATH` record a temporary index that git names in
+/// GIT_INDEX_FILE; the hook scans that one, not the repository's stale index.
+#[test]
+fn the_hook_scans_what_commit_a_and_commit_paths_record() {
+    let (repo, a) = repo_with_a_commit();
+    assert_ok("install", &hook_cmd(repo.path(), &["install"]));
+    let leak = fill(
+        "# service\naws_access_key_id = {{K}}\naws_secret_access_key = {{S}}\n",
+        &[("K", &key_id(2101)), ("S", &secret(2101))],
+    );
+    repo.write("README.md", &leak);
+    for args in [&["-a"][..], &["--", "README.md"][..]] {
+        let out = git_command(repo.path())
+            .env("PATH", path_without_keyhound())
+            .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+            .env("NO_COLOR", "1")
+            .args(["commit", "-q", "-m", "leak"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run git commit");
+        let output = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "git commit {args:?} recorded a key pair:\n{output}"
+        );
+        assert!(output.contains(&key_id(2101)), "{args:?}: {output}");
+        assert_eq!(repo.rev("HEAD"), a.id, "HEAD moved");
+    }
+}
+
 #[test]
 fn install_twice_keeps_one_hook_and_no_backup() {
     let (repo, _) = repo_with_a_commit();

@@ -30,6 +30,8 @@
 //! - `history`: git history (every ref, provenance, corrupt objects), `--staged` and `--since`
 //!   on repositories built at test time with `git` and a fixed author and date.
 //! - `hook`: `keyhound hook install|uninstall` and a real `git commit` through the hook.
+//! - `integrations`: the `gitlab` and `github` formats, completions, the man page, grouped
+//!   help, gitleaks spellings, and `keyhound pre-commit` in each of its modes.
 //! - `verify`: verification (the library) against moto's STS server and misbehaving loopback
 //!   servers; `verify_cli`: verification through the binary (flags, environment, reports).
 //! - `moto`: the moto STS server both start (a venv under `target/`, stopped by PID).
@@ -50,6 +52,7 @@ mod encodings;
 mod history;
 mod hook;
 mod inputs;
+mod integrations;
 mod limits;
 mod moto;
 mod reports;

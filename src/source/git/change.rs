@@ -42,9 +42,7 @@ pub(crate) fn staged(
             HashMap::new()
         }
     };
-    let index = repo
-        .index()
-        .map_err(|e| Error::git("--staged: reading the index", &e))?;
+    let index = commit_index(repo).map_err(|e| Error::git("--staged: reading the index", &e))?;
     let conflicted: HashSet<Vec<u8>> = index
         .iter()
         .filter(|e| stage(e) != 0)
@@ -65,6 +63,16 @@ pub(crate) fn staged(
         });
     }
     Ok(out)
+}
+
+/// The index the next commit records. `git commit -a` and `git commit PATHS` stage into a
+/// temporary index and name it to their hooks in GIT_INDEX_FILE (git's own variable, which
+/// every git command honours); the repository's index is used otherwise.
+fn commit_index(repo: &Repository) -> Result<git2::Index, git2::Error> {
+    match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+        Some(path) => git2::Index::open(std::path::Path::new(&path)),
+        None => repo.index(),
+    }
 }
 
 /// Every blob path of HEAD's tree with its id and mode (none before the first commit).

@@ -9,6 +9,7 @@
 //! - `git`: `git` with a fixed identity and date, and repositories built at test time.
 //! - `archive`: archives, compressed files and container images built at test time.
 //! - `net`: loopback network helpers (a closed port, a listener that never answers).
+//! - `schema`: a JSON Schema validator for the keywords GitLab's report schemas use.
 //!
 //! Everything is re-exported here: test files `use crate::support::*` or name
 //! `crate::support::X` without caring which file holds `X`.
@@ -19,6 +20,7 @@ mod expect;
 mod git;
 mod net;
 mod run;
+mod schema;
 mod tree;
 
 pub use creds::*;
@@ -26,4 +28,5 @@ pub use expect::*;
 pub use git::*;
 pub use net::*;
 pub use run::*;
+pub use schema::*;
 pub use tree::*;

@@ -31,7 +31,11 @@ pub fn command(cwd: &Path) -> Command {
         .env_remove("AWS_ENDPOINT_URL_STS")
         .env_remove("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
         .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE");
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("PRE_COMMIT_FROM_REF")
+        .env_remove("PRE_COMMIT_TO_REF");
     cmd
 }
 
