@@ -87,7 +87,7 @@ pub fn archive(data: &[u8]) {
     let tally = crate::source::Tally::default();
     let visit = |blob: &Blob<'_>| {
         let found = detector().detect(blob);
-        if let Err(e) = crate::detect::check_locations(blob.bytes, &found.findings) {
+        if let Err(e) = crate::extract::check_blob(blob, &found.findings) {
             panic!("{e}");
         }
     };

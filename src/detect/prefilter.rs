@@ -162,8 +162,12 @@ impl Needles {
     fn search(entries: &[Entry], fold: bool) -> Result<Search> {
         if entries.len() > MAX_PACKED {
             // One automaton pass costs less than that many Teddy passes, and its size grows
-            // with the needles alone (`plan`, too, is meant for a few hundred).
-            return Needles::automaton(entries, fold, None);
+            // with the needles alone (`plan`, too, is meant for a few hundred). A DFA: the
+            // search reports every occurrence (overlapping), which takes a byte-at-a-time walk
+            // of the automaton, and a DFA's step is one table lookup where an NFA's follows
+            // failure links (measured: 469 rules' keywords over the files corpus, 4.1 s of CPU
+            // with the NFA the builder picks).
+            return Needles::automaton(entries, fold, Some(AhoCorasickKind::DFA));
         }
         // Needles shorter than the full fingerprint get searchers of their own so that they do
         // not shorten the others' fingerprints.

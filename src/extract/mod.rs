@@ -285,23 +285,37 @@ pub(crate) fn check_extracted(
     let Some(text) = text_content(data, Extract::default(), &stats) else {
         return Ok(());
     };
-    let found = detector.detect(&text.blob(Origin::file("f".into())));
-    let view = text.offsets.as_ref().map(Offsets::place);
-    match view {
-        Some(Place::Bytes) => {
-            for l in found.findings.iter().flat_map(|f| f.locations.iter()) {
+    let blob = text.blob(Origin::file("f".into()));
+    let found = detector.detect(&blob);
+    check_blob(&blob, &found.findings)
+}
+
+/// Every location of `findings`, made by detecting `blob`, lies inside the content the blob
+/// came from: by byte span in binary content, by line and column in text.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn check_blob(
+    blob: &Blob<'_>,
+    findings: &[crate::finding::Finding],
+) -> Result<(), String> {
+    match blob.view.map(|v| (v.map.place(), v.content)) {
+        Some((Place::Bytes, content)) => {
+            for l in findings.iter().flat_map(|f| f.locations.iter()) {
                 let Some(s) = l.offset else {
                     return Err(format!("{l:?}: no byte offset in binary content"));
                 };
-                if s.length == 0 || s.offset.saturating_add(s.length) > data.len() as u64 {
-                    return Err(format!("{l:?}: outside the content ({} bytes)", data.len()));
+                if s.length == 0 || s.offset.saturating_add(s.length) > content.len() as u64 {
+                    return Err(format!(
+                        "{l:?}: outside the content ({} bytes)",
+                        content.len()
+                    ));
                 }
             }
             Ok(())
         }
-        Some(Place::Lines) => crate::detect::check_locations(data, &found.findings),
-        // UTF-16 text: checked against the text it decodes to, whose lines are the same.
-        None => crate::detect::check_locations(&text.bytes, &found.findings),
+        Some((Place::Lines, content)) => crate::detect::check_locations(content, findings),
+        // Text as it is, or UTF-16 text: checked against the text it decodes to, whose lines
+        // are the same.
+        None => crate::detect::check_locations(blob.bytes, findings),
     }
 }
 
@@ -491,9 +505,12 @@ mod archive_tests {
         );
         let c = tally.counts();
         assert_eq!((c.archives, c.members, c.member_bytes), (2, 2, 10));
-        // Off: the gzip is binary content.
+        // Off: the gzip is binary content (skipped here, with `--no-binary`).
         let off = Limits {
             max_depth: 0,
+            extract: Extract {
+                binary_strings: false,
+            },
             ..Limits::default()
         };
         let (seen, tally) = scan_all(&gz, &off);

@@ -35,6 +35,8 @@ complete -c keyhound -n "__fish_keyhound_needs_command" -f -a "man" -d 'Print th
 complete -c keyhound -n "__fish_keyhound_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -s j -l threads -d 'Number of threads (default: all cores; at most 4 per core)' -r
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l max-file-size -d 'Skip files, streams and git blobs larger than this (bytes; K, M and G suffixes accepted)' -r
+complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l max-archive-depth -d 'Open archives, compressed files and container images nested up to N deep (a zip in a tar.gz is 2); 0 turns archive scanning off' -r
+complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l max-archive-size -d 'Stop opening a file\'s archives after this many decompressed bytes, all members and levels together (bytes; K, M and G suffixes accepted)' -r
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l since -d 'Scan only the blobs introduced by commits in REV..HEAD (or an explicit A..B range), as CI does for a push or a pull request' -r
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -s f -l format -l report-format -d 'Report format (gitleaks\' --report-format is accepted as an alias)' -r -f -a "text\t'Human-readable text'
 json\t'One JSON document with every finding and a summary'
@@ -57,6 +59,7 @@ complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l baseline -d '
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l write-baseline -d 'Write the fingerprints of this scan\'s findings to FILE (a baseline for --baseline)' -r -F
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l no-ignore -d 'Scan files that .gitignore, .ignore and git\'s exclude files would skip'
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -s L -l follow -d 'Follow symbolic links'
+complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l no-binary -d 'Skip binary files (and binary git blobs) instead of reading the printable strings they hold'
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l no-history -d 'Scan only the files, not the git history of a repository'
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l include-unreachable -d 'Also report credentials in unreachable git objects (in no commit that any ref reaches: reset, rebased-away or dropped work, which is not pushed); they are counted otherwise'
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l staged -d 'Scan what is staged for the next commit (the index, not the work tree), as a pre-commit hook does'
