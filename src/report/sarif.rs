@@ -127,17 +127,19 @@ fn location(l: &Location, report: &Report<'_>) -> Map<String, Value> {
 pub(crate) fn message(f: &Finding) -> String {
     let mut m = headline(f);
     m.push('.');
-    if let Some(l) = f.primary().filter(|l| !l.members.is_empty()) {
-        m.push_str(&format!(
-            " Inside {}, line {} column {}",
-            super::text::member_path(l),
-            l.line,
-            l.column
-        ));
-        if l.deleted {
-            m.push_str(" (deleted in a later layer of the image, still shipped in it)");
-        }
-        m.push('.');
+    // Inside a container: where (the artifact is the outer file). Binary content outside one
+    // needs nothing here: its region has the byte offset.
+    if let Some(w) = f
+        .primary()
+        .filter(|l| !l.members.is_empty())
+        .and_then(inside)
+    {
+        let mut c = w.chars();
+        let first: String = c
+            .next()
+            .map(|c| c.to_uppercase().collect())
+            .unwrap_or_default();
+        m.push_str(&format!(" {first}{}.", c.as_str()));
     }
     m.push(' ');
     m.push_str(f.rule.help);
