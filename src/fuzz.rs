@@ -16,7 +16,8 @@ fn detector() -> &'static Detector {
     D.get_or_init(|| {
         let aws = AwsRules::builtin().unwrap_or_else(|e| panic!("built-in AWS rules: {e}"));
         let specs = crate::rule::builtin::specs().unwrap_or_else(|e| panic!("built-in rules: {e}"));
-        let rules = RuleSet::from_specs(specs).unwrap_or_else(|e| panic!("built-in rules: {e}"));
+        let rules =
+            RuleSet::load(specs, Vec::new()).unwrap_or_else(|e| panic!("built-in rules: {e}"));
         Detector::new(aws, rules)
     })
 }

@@ -38,6 +38,9 @@ pub(crate) fn run(action: RulesAction, config: &ProjectConfig) -> Result<i32> {
             Ok(0)
         }
         RulesAction::Check { files } if files.is_empty() => {
+            // A scan loads the built-in rules without checking them (see `RuleSet::load`):
+            // here they are checked and analysed in full, as a rule file is.
+            crate::detect::patterns::RuleSet::from_specs(crate::rule::builtin::specs()?)?;
             let (project, detector) = project()?;
             Ok(report(run_checks(detector, true, &project.name())))
         }

@@ -64,21 +64,20 @@ impl Scanner {
 /// project's own rules.
 pub(crate) fn detector(builtin_rules: bool, project: &Project) -> Result<Detector> {
     let aws = AwsRules::builtin()?;
-    let mut specs = if builtin_rules {
+    let builtin = if builtin_rules {
         crate::rule::builtin::specs()?
     } else {
         Vec::new()
     };
     let name = project.name();
-    specs.extend(
-        project
-            .config
-            .rules
-            .iter()
-            .cloned()
-            .map(|r| (name.clone(), r)),
-    );
-    let rules = RuleSet::from_specs(specs).map_err(|e| project.locate(e))?;
+    let own = project
+        .config
+        .rules
+        .iter()
+        .cloned()
+        .map(|r| (name.clone(), r))
+        .collect();
+    let rules = RuleSet::load(builtin, own).map_err(|e| project.locate(e))?;
     Ok(Detector::new(aws, rules))
 }
 

@@ -12,6 +12,7 @@ pub(crate) mod literal;
 mod near;
 pub(crate) mod patterns;
 pub(crate) mod prefilter;
+mod sieve;
 mod size;
 
 use crate::aws::candidates::{self, Finder};
@@ -65,7 +66,11 @@ impl Detector {
     pub(crate) fn new(aws: AwsRules, patterns: RuleSet) -> Detector {
         let finder = Finder::new(&aws);
         let aws_search = AwsLiterals::build(finder.literals());
-        let shared = SharedSearch::build(finder.literals(), patterns.exact_needles());
+        let shared = SharedSearch::build(
+            finder.literals(),
+            patterns.exact_needles(),
+            patterns.folded_needles(),
+        );
         Detector {
             aws,
             finder,
@@ -171,7 +176,11 @@ impl Detector {
                     aws: self
                         .finder
                         .candidates(data, hits.aws, &self.aws_search, &self.aws),
-                    rules: self.patterns.matches_with(data, path, Some(&hits.keywords)),
+                    rules: self.patterns.matches_with(
+                        data,
+                        path,
+                        Some((&hits.keywords, hits.folded)),
+                    ),
                 }
             }
             None => {

@@ -25,17 +25,25 @@ pub(crate) struct CompiledRule {
     /// Compiled on first use: most runs (a pre-commit hook above all) trigger few rules, and
     /// compiling every pattern up front would cost more than the scan.
     regex: std::sync::OnceLock<Option<Regex>>,
-    /// Paths the rule is limited to.
-    path: Option<regex::Regex>,
-    stopwords: Stopwords,
-    allow: Vec<Regex>,
+    /// The allowlist and the path limit: compiled while loading for rule files (an error
+    /// there is the file's), on first use for the built-in rules (which the tests compile).
+    extras: OnceLock<Extras>,
     /// A checksum the secret must carry.
     checksum: Option<Checksum>,
     /// Its keywords are searched as written (`literal::exact_keywords`).
     exact: bool,
     /// When every match holds one of its keywords as written and is at most this many bytes
-    /// long: its regex runs only around the keywords' hits (see `near`).
-    span: Option<usize>,
+    /// long: its regex runs only around the keywords' hits (see `near`). Worked out while
+    /// loading rule files, on first use for the built-in rules.
+    span: OnceLock<Option<usize>>,
+}
+
+/// What a rule lets through, and where it runs.
+struct Extras {
+    /// Paths the rule is limited to.
+    path: Option<regex::Regex>,
+    stopwords: Stopwords,
+    allow: Vec<Regex>,
 }
 
 /// The keyword prefilter: every occurrence of every keyword, in one search per group of
@@ -50,6 +58,8 @@ struct Keywords {
     /// Their own search, built on first use: a caller that searches them itself never needs
     /// it. (If it cannot be built, every exact keyword counts as found: no rule goes unrun.)
     exact: OnceLock<Result<Option<Needles>>>,
+    /// The case-insensitive needles, lowercase, as (bytes, keyword index).
+    folded_list: Vec<(Vec<u8>, usize)>,
     folded: Option<Needles>,
 }
 
@@ -67,13 +77,21 @@ impl Keywords {
         Ok(Keywords {
             exact_list: exact,
             exact: OnceLock::new(),
-            folded: Needles::build(folded, true)?,
+            folded: Needles::build(folded.clone(), true)?,
+            folded_list: folded,
         })
     }
 
     /// Calls `hit(keyword index, start)` for each keyword occurrence found (start `None` when
-    /// it is not known); the exact keywords only when `exact` is set.
-    fn each(&self, data: &[u8], exact: bool, mut hit: impl FnMut(usize, Option<usize>)) {
+    /// it is not known); the exact keywords only when `exact` is set, the others only when
+    /// `folded` is.
+    fn each(
+        &self,
+        data: &[u8],
+        exact: bool,
+        folded: bool,
+        mut hit: impl FnMut(usize, Option<usize>),
+    ) {
         if exact {
             let search = self
                 .exact
@@ -84,7 +102,7 @@ impl Keywords {
                 Err(_) => self.exact_list.iter().for_each(|(_, k)| hit(*k, None)),
             }
         }
-        if let Some(n) = &self.folded {
+        if let Some(n) = self.folded.as_ref().filter(|_| folded) {
             let mut hit = |k: usize, _: usize, _: usize| hit(k, None);
             if n.needs_lowercase() {
                 n.each(&data.to_ascii_lowercase(), &mut hit);
@@ -112,8 +130,8 @@ pub(crate) struct RuleSet {
     keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords (imported ones may have none): they run on every blob.
     always: Vec<usize>,
-    /// The exact keyword patterns of each rule whose regex runs near its hits, and the byte
-    /// length of each keyword pattern.
+    /// The keyword patterns of each rule (used for a rule whose regex runs near its hits: see
+    /// `CompiledRule::span`), and the byte length of each keyword pattern.
     rule_keywords: Vec<Vec<usize>>,
     keyword_len: Vec<usize>,
     /// Whether each keyword pattern is searched as written.
@@ -141,7 +159,7 @@ impl RuleSet {
     /// The rules built into the binary (every file in `rules/`).
     #[cfg(test)]
     pub(crate) fn builtin() -> Result<RuleSet> {
-        RuleSet::from_specs(crate::rule::builtin::specs()?)
+        RuleSet::load(crate::rule::builtin::specs()?, Vec::new())
     }
 
     /// Loads and compiles rule files given as (name, text). Ids must be unique across all files
@@ -171,21 +189,36 @@ impl RuleSet {
 
     /// Compiles parsed rules given as (source name, rule).
     pub(crate) fn from_specs(specs: Vec<(String, RuleSpec)>) -> Result<RuleSet> {
+        RuleSet::load(Vec::new(), specs)
+    }
+
+    /// The built-in rules and rules from files, each as (source name, rule). Rule files are
+    /// checked and analysed in full while loading, so that a mistake in one is reported before
+    /// the scan. The built-in rules are not: the tests check every one of them (`rules check`,
+    /// and that their keywords are all exact: `literal`), and a pre-commit hook must not pay
+    /// for parsing hundreds of patterns, most of which never run; what a built-in rule needs
+    /// beyond its keywords is worked out when one of them first occurs.
+    pub(crate) fn load(
+        builtin: Vec<(String, RuleSpec)>,
+        files: Vec<(String, RuleSpec)>,
+    ) -> Result<RuleSet> {
         let mut rules: Vec<CompiledRule> = Vec::new();
         let mut ids: HashSet<String> = crate::aws::IDS.iter().map(|s| s.to_string()).collect();
-        for (name, spec) in specs {
+        for (name, spec) in builtin {
+            if !ids.insert(spec.id.clone()) {
+                return Err(Error::rule(&name, &spec.id, "id", "defined twice"));
+            }
+            rules.push(CompiledRule::builtin(&name, spec)?);
+        }
+        for (name, spec) in files {
             let hir = file::validate(&name, &spec)?;
             let exact = exact_keywords_in(&spec, &hir);
-            let needles: Vec<&[u8]> = spec.keywords.iter().map(|k| k.as_bytes()).collect();
-            let span = hir_contains_any(&hir, &needles)
-                .then(|| hir.properties().maximum_len())
-                .flatten();
             if !ids.insert(spec.id.clone()) {
                 return Err(Error::rule(&name, &spec.id, "id", "defined twice"));
             }
             let eager = size::nfa_bound(&hir) > EAGER_BOUND;
-            let mut rule = compile(&name, spec, exact, eager)?;
-            rule.span = span;
+            let rule = compile(&name, spec, exact, eager)?;
+            let _ = rule.span.set(span_of(&rule.spec, &hir));
             rules.push(rule);
         }
         rules.sort_by(|a, b| a.meta.id.cmp(b.meta.id));
@@ -212,7 +245,7 @@ impl RuleSet {
                         v.push(i);
                     }
                 }
-                if let (Some(ks), Some(_)) = (rule_keywords.get_mut(i), r.span) {
+                if let Some(ks) = rule_keywords.get_mut(i) {
                     if !ks.contains(&p) {
                         ks.push(p);
                     }
@@ -270,32 +303,40 @@ impl RuleSet {
             .map_or(&[], |k| k.exact_list.as_slice())
     }
 
-    /// Like `matches_at`; with `exact_found`, the occurrences (keyword index, start) of the
-    /// exact keywords in `data` (indices of `exact_needles`) are taken from there instead of
-    /// being searched again.
+    /// The case-insensitive keywords, lowercase, as (bytes, keyword index): a caller that
+    /// finds them itself passes the indices found to `matches_with`.
+    pub(crate) fn folded_needles(&self) -> &[(Vec<u8>, usize)] {
+        self.keywords
+            .as_ref()
+            .map_or(&[], |k| k.folded_list.as_slice())
+    }
+
+    /// Like `matches_at`; with `found`, the occurrences (keyword index, start) of the exact
+    /// keywords in `data` (indices of `exact_needles`), and of the case-insensitive ones too
+    /// when its flag is set, are taken from there instead of being searched again.
     pub(crate) fn matches_with(
         &self,
         data: &[u8],
         path: Option<&str>,
-        exact_found: Option<&[(usize, usize)]>,
+        found: Option<(&[(usize, usize)], bool)>,
     ) -> Vec<RuleMatch> {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        let (triggered, hits) = self.triggered(data, exact_found);
+        let (triggered, hits) = self.triggered(data, found);
         let mut out = Vec::new();
         for i in triggered {
             let Some(rule) = self.rules.get(i) else {
                 continue;
             };
-            if let (Some(only), Some(p)) = (&rule.path, path) {
+            if let (Some(only), Some(p)) = (&rule.extras().path, path) {
                 if !only.is_match(p) {
                     continue;
                 }
             }
             let near = hits
                 .as_ref()
-                .and_then(|h| self.stretches(i, rule.span?, h, data.len()));
+                .and_then(|h| self.stretches(i, rule.span()?, h, data.len()));
             rule.matches(i, data, near.as_deref(), &mut out);
         }
         out.sort_by_key(|m| (m.span.start, m.rule));
@@ -305,12 +346,12 @@ impl RuleSet {
 
     /// The rules that the keywords in `data` trigger, and those without keywords, in order
     /// and once each: the cost follows the keywords found, not the number of rules. Also the
-    /// starts of each exact keyword's occurrences (`None` if some are not known). The exact
-    /// keywords are taken from `exact_found` when given.
+    /// starts of each exact keyword's occurrences (`None` if some are not known). The
+    /// keywords are taken from `found` when given (see `matches_with`).
     fn triggered(
         &self,
         data: &[u8],
-        exact_found: Option<&[(usize, usize)]>,
+        found: Option<(&[(usize, usize)], bool)>,
     ) -> (Vec<usize>, Option<HashMap<usize, Vec<usize>>>) {
         let mut triggered: Vec<usize> = self.always.clone();
         let mut seen: HashSet<usize> = HashSet::new();
@@ -331,11 +372,12 @@ impl RuleSet {
                 _ => {}
             }
         };
-        if let Some(found) = exact_found {
+        if let Some((found, _)) = found {
             found.iter().for_each(|&(p, s)| trigger(p, Some(s)));
         }
         if let Some(k) = &self.keywords {
-            k.each(data, exact_found.is_none(), &mut trigger);
+            let folded = found.is_none_or(|(_, folded)| !folded);
+            k.each(data, found.is_none(), folded, &mut trigger);
         }
         triggered.sort_unstable();
         triggered.dedup();
@@ -371,11 +413,9 @@ impl RuleSet {
     /// limited to other paths. For git history, where a blob's path is known only after it
     /// was matched (see `history`).
     pub(crate) fn path_allows(&self, id: &str, path: &str) -> bool {
-        match self.by_id(id) {
-            Some(CompiledRule {
-                path: Some(only), ..
-            }) => only.is_match(path),
-            _ => true,
+        match self.by_id(id).and_then(|r| r.extras().path.as_ref()) {
+            Some(only) => only.is_match(path),
+            None => true,
         }
     }
 
@@ -458,10 +498,11 @@ impl CompiledRule {
                 return false;
             }
         }
-        if self.stopwords.any_in(secret) {
+        let extras = self.extras();
+        if extras.stopwords.any_in(secret) {
             return false;
         }
-        !self.allow.iter().any(|r| r.is_match(secret))
+        !extras.allow.iter().any(|r| r.is_match(secret))
     }
 }
 
@@ -487,29 +528,9 @@ fn build_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
 /// Compiles a rule's allowlist and path limit; its pattern too when `eager` (one that may
 /// not fit the size limit: failing is an error now rather than a rule that never runs).
 fn compile(name: &str, spec: RuleSpec, exact: bool, eager: bool) -> Result<CompiledRule> {
-    let at =
-        |field: &'static str, e: regex::Error| Error::rule(name, &spec.id, field, e.to_string());
-    let (stopwords, allow) = match &spec.allowlist {
-        Some(a) => (
-            Stopwords::new(&a.stopwords)
-                .map_err(|e| Error::rule(name, &spec.id, "allowlist.stopwords", e))?,
-            a.regexes
-                .iter()
-                .map(|r| Regex::new(r).map_err(|e| at("allowlist.regexes", e)))
-                .collect::<Result<Vec<_>>>()?,
-        ),
-        None => (Stopwords::default(), Vec::new()),
-    };
-    let path = match &spec.path {
-        Some(p) => Some(regex::Regex::new(p).map_err(|e| at("path", e))?),
-        None => None,
-    };
-    let checksum = match spec.checksum.as_deref() {
-        Some(c) => Some(Checksum::parse(c).ok_or_else(|| {
-            Error::rule(name, &spec.id, "checksum", format!("{c:?} is not known"))
-        })?),
-        None => None,
-    };
+    let extras = OnceLock::new();
+    let _ = extras.set(Extras::compile(name, &spec)?);
+    let checksum = checksum_of(name, &spec)?;
     let regex = std::sync::OnceLock::new();
     if eager {
         let compiled = build_regex(&spec.pattern).map_err(|e| {
@@ -529,13 +550,105 @@ fn compile(name: &str, spec: RuleSpec, exact: bool, eager: bool) -> Result<Compi
         meta: file::rule_meta(&spec, name),
         spec,
         regex,
-        path,
-        stopwords,
-        allow,
+        extras,
         checksum,
         exact,
-        span: None,
+        span: OnceLock::new(),
     })
+}
+
+/// The checksum a rule names.
+fn checksum_of(name: &str, spec: &RuleSpec) -> Result<Option<Checksum>> {
+    match spec.checksum.as_deref() {
+        Some(c) => Ok(Some(Checksum::parse(c).ok_or_else(|| {
+            Error::rule(name, &spec.id, "checksum", format!("{c:?} is not known"))
+        })?)),
+        None => Ok(None),
+    }
+}
+
+/// The span bound of a rule whose every match holds one of its keywords as written (see
+/// `CompiledRule::span`).
+fn span_of(spec: &RuleSpec, hir: &regex_syntax::hir::Hir) -> Option<usize> {
+    let needles: Vec<&[u8]> = spec.keywords.iter().map(|k| k.as_bytes()).collect();
+    hir_contains_any(hir, &needles)
+        .then(|| hir.properties().maximum_len())
+        .flatten()
+}
+
+impl CompiledRule {
+    /// A built-in rule, loaded as cheaply as it can be (see `RuleSet::load`): its keywords are
+    /// exact (a test proves it of every built-in rule), and its pattern is neither parsed nor
+    /// compiled until one of them occurs.
+    fn builtin(name: &str, spec: RuleSpec) -> Result<CompiledRule> {
+        Ok(CompiledRule {
+            meta: file::rule_meta(&spec, name),
+            checksum: checksum_of(name, &spec)?,
+            spec,
+            regex: OnceLock::new(),
+            extras: OnceLock::new(),
+            exact: true,
+            span: OnceLock::new(),
+        })
+    }
+
+    /// The allowlist and path limit (compiled on first use for a built-in rule; one that does
+    /// not compile, which the tests rule out, lets everything through and runs everywhere).
+    fn extras(&self) -> &Extras {
+        self.extras.get_or_init(|| {
+            Extras::compile(self.meta.source, &self.spec).unwrap_or(Extras {
+                path: None,
+                stopwords: Stopwords::default(),
+                allow: Vec::new(),
+            })
+        })
+    }
+
+    /// The longest match, when every match holds one of the rule's keywords as written (then
+    /// its regex needs to run only around their hits).
+    fn span(&self) -> Option<usize> {
+        *self.span.get_or_init(|| {
+            let parse = |unicode: bool| {
+                regex_syntax::ParserBuilder::new()
+                    .utf8(false)
+                    .unicode(unicode)
+                    .build()
+                    .parse(&self.spec.pattern)
+                    .ok()
+            };
+            parse(false)
+                .or_else(|| parse(true))
+                .and_then(|hir| span_of(&self.spec, &hir))
+        })
+    }
+}
+
+impl Extras {
+    fn compile(name: &str, spec: &RuleSpec) -> Result<Extras> {
+        let at = |field: &'static str, e: regex::Error| {
+            Error::rule(name, &spec.id, field, e.to_string())
+        };
+        let (stopwords, allow) = match &spec.allowlist {
+            Some(a) => (
+                Stopwords::new(&a.stopwords)
+                    .map_err(|e| Error::rule(name, &spec.id, "allowlist.stopwords", e))?,
+                a.regexes
+                    .iter()
+                    .map(|r| Regex::new(r).map_err(|e| at("allowlist.regexes", e)))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+            None => (Stopwords::default(), Vec::new()),
+        };
+        let path = match &spec.path {
+            Some(p) => Some(regex::Regex::new(p).map_err(|e| at("path", e))?),
+            None => None,
+        };
+        Ok(Extras {
+            path,
+            stopwords,
+            allow,
+        })
+    }
 }
 
 #[cfg(test)]

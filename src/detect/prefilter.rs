@@ -1,14 +1,16 @@
 //! The prefilter: one search of each blob for every rule keyword and every AWS literal, so that
 //! only the rules whose keywords occur run their regexes, and AWS detection works only around its
 //! literals. `Needles` finds every occurrence of a set of needles in one SIMD "Teddy" pass
-//! per group of needles, with an Aho-Corasick automaton where Teddy is unavailable;
-//! `SharedSearch` holds the AWS literals and the rules' exact keywords in one `Needles`, and
-//! `buckets` plans how the needles of one Teddy searcher share its buckets.
+//! per group of needles while they are few, and in one pass of a fingerprint `Sieve` when they
+//! are many (or Teddy is unavailable); `SharedSearch` holds the AWS literals and the rules'
+//! keywords in one `Needles`, and `buckets` plans how the needles of one Teddy searcher share
+//! its buckets.
 
 use aho_corasick::packed::{self, Searcher};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind, Span};
+use aho_corasick::Span;
 
-use crate::error::{Error, Result};
+use super::sieve::Sieve;
+use crate::error::Result;
 
 /// The AWS literals and the rules' exact keywords in one search, so that a blob is searched
 /// once for both. Teddy costs about the same per pass whatever it holds up to a point, and the
@@ -18,6 +20,9 @@ pub(crate) struct SharedSearch {
     search: Needles,
     /// The number of AWS literals.
     aws: usize,
+    /// Whether the case-insensitive keywords are searched here too (the sieve takes both
+    /// kinds; Teddy only exact ones, and the others are searched in a lowercased copy).
+    folded: bool,
 }
 
 /// The AWS literals searched alone (see `aws::candidates::LiteralSearch`).
@@ -48,27 +53,59 @@ impl crate::aws::candidates::LiteralSearch for AwsLiterals {
 pub(crate) struct Found {
     /// Every AWS literal occurrence, packed by `aws::candidates::found_hit`.
     pub(crate) aws: Vec<u64>,
-    /// Every occurrence of an exact rule keyword, as (keyword index, start).
+    /// Every occurrence of a rule keyword, as (keyword index, start): the exact keywords', and
+    /// the case-insensitive ones' when `folded`.
     pub(crate) keywords: Vec<(usize, usize)>,
+    pub(crate) folded: bool,
 }
 
+/// From this many distinct needles on, one sieve pass costs less than the Teddy passes they
+/// need (measured on the files corpus: AWS literals alone, about 100, are faster in Teddy; the
+/// built-in rules' 700 in the sieve). The sieve also takes the case-insensitive keywords, which
+/// spares the lowercased copy of every blob.
+const SIEVE_FROM: usize = 256;
+
 impl SharedSearch {
-    /// A search for `aws` literals (by index) and `exact` rule keywords as (bytes, index);
-    /// `None` when there are no rule keywords or the search cannot be built (each part then
-    /// searches for itself).
+    /// A search for `aws` literals (by index), `exact` rule keywords and case-insensitive
+    /// (`folded`, lowercase) ones, both as (bytes, keyword index); `None` when there are no
+    /// exact rule keywords (and too few in all for the sieve) or the search cannot be built
+    /// (each part then searches for itself).
     pub(crate) fn build<'a>(
         aws: impl Iterator<Item = &'a [u8]>,
         exact: &[(Vec<u8>, usize)],
+        folded: &[(Vec<u8>, usize)],
     ) -> Option<SharedSearch> {
+        let mut all: Vec<(Vec<u8>, usize, bool)> = aws
+            .enumerate()
+            .map(|(i, l)| (l.to_vec(), i, false))
+            .collect();
+        let n = all.len();
+        all.extend(exact.iter().map(|(b, k)| (b.clone(), n + k, false)));
+        let distinct = |v: &[(Vec<u8>, usize, bool)]| {
+            let mut d: Vec<&[u8]> = v.iter().map(|(b, _, _)| b.as_slice()).collect();
+            d.sort_unstable();
+            d.dedup();
+            d.len()
+        };
+        if distinct(&all) + folded.len() >= SIEVE_FROM {
+            all.extend(folded.iter().map(|(b, k)| (b.clone(), n + k, true)));
+            let search = Needles::sieve(all)?;
+            return Some(SharedSearch {
+                search,
+                aws: n,
+                folded: true,
+            });
+        }
         if exact.is_empty() {
             return None;
         }
-        let mut all: Vec<(Vec<u8>, usize)> =
-            aws.enumerate().map(|(i, l)| (l.to_vec(), i)).collect();
-        let n = all.len();
-        all.extend(exact.iter().map(|(b, k)| (b.clone(), n + k)));
+        let all = all.into_iter().map(|(b, id, _)| (b, id)).collect();
         let search = Needles::build(all, false).ok().flatten()?;
-        Some(SharedSearch { search, aws: n })
+        Some(SharedSearch {
+            search,
+            aws: n,
+            folded: false,
+        })
     }
 
     /// Searches `data` once for both. (The keywords found are their occurrences, not a flag
@@ -81,7 +118,11 @@ impl SharedSearch {
                 None => aws.push(crate::aws::candidates::found_hit(id, start)),
                 Some(k) => keywords.push((k, start)),
             });
-        Found { aws, keywords }
+        Found {
+            aws,
+            keywords,
+            folded: self.folded,
+        }
     }
 }
 
@@ -91,6 +132,8 @@ pub(crate) struct Needles {
     /// that are its prefixes (found wherever it is).
     entries: Vec<Entry>,
     search: Search,
+    /// The search reports ids itself (a sieve built from ids, with no entries).
+    direct: bool,
 }
 
 struct Entry {
@@ -102,15 +145,15 @@ struct Entry {
 enum Search {
     /// Teddy searchers, each with the entry of every pattern it holds.
     Packed(Vec<(Searcher, Vec<usize>)>),
-    /// The fallback; case-insensitive when built for folded needles.
-    Automaton(AhoCorasick),
+    /// Many needles, or no Teddy on this machine: one pass that compares case-insensitively
+    /// itself where the needles are folded.
+    Sieve(Sieve),
 }
 
 use super::buckets::{plan, MASK};
 
-/// Above this many distinct needles (sixteen Teddy searchers' worth), one Aho-Corasick
-/// automaton searches them instead. The built-in rules and AWS literals make about 180.
-const MAX_PACKED: usize = 1024;
+/// Above this many distinct needles, the sieve searches them instead of Teddy searchers.
+const MAX_PACKED: usize = SIEVE_FROM;
 
 impl Needles {
     /// `needles` are (bytes, id); several needles may share an id, and several ids a needle.
@@ -156,18 +199,16 @@ impl Needles {
             chain.push(i);
         }
         let search = Needles::search(&entries, fold)?;
-        Ok(Some(Needles { entries, search }))
+        Ok(Some(Needles {
+            entries,
+            search,
+            direct: false,
+        }))
     }
 
     fn search(entries: &[Entry], fold: bool) -> Result<Search> {
         if entries.len() > MAX_PACKED {
-            // One automaton pass costs less than that many Teddy passes, and its size grows
-            // with the needles alone (`plan`, too, is meant for a few hundred). A DFA: the
-            // search reports every occurrence (overlapping), which takes a byte-at-a-time walk
-            // of the automaton, and a DFA's step is one table lookup where an NFA's follows
-            // failure links (measured: 469 rules' keywords over the files corpus, 4.1 s of CPU
-            // with the NFA the builder picks).
-            return Needles::automaton(entries, fold, Some(AhoCorasickKind::DFA));
+            return Ok(Needles::sieve_of(entries, fold));
         }
         // Needles shorter than the full fingerprint get searchers of their own so that they do
         // not shorten the others' fingerprints.
@@ -190,22 +231,33 @@ impl Needles {
                     Some(searcher) => {
                         groups.push((searcher, group.iter().map(|(_, e)| *e).collect()))
                     }
-                    None => return Needles::automaton(entries, fold, Some(AhoCorasickKind::DFA)),
+                    None => return Ok(Needles::sieve_of(entries, fold)),
                 }
             }
         }
         Ok(Search::Packed(groups))
     }
 
-    /// An Aho-Corasick automaton (of `kind`, or the one its builder picks for the size).
-    fn automaton(entries: &[Entry], fold: bool, kind: Option<AhoCorasickKind>) -> Result<Search> {
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(fold)
-            .kind(kind)
-            .match_kind(MatchKind::Standard)
-            .build(entries.iter().map(|e| &e.bytes))
-            .map(Search::Automaton)
-            .map_err(|e| Error::config("rules", "keywords", format!("building the prefilter: {e}")))
+    /// The sieve for `entries` (its ids are entry indices).
+    fn sieve_of(entries: &[Entry], fold: bool) -> Search {
+        let list = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.bytes.clone(), i, fold))
+            .collect();
+        match Sieve::build(list) {
+            Some(s) => Search::Sieve(s),
+            None => Search::Packed(Vec::new()),
+        }
+    }
+
+    /// A sieve for `needles` as (bytes, id, case-insensitive), whatever their number.
+    fn sieve(needles: Vec<(Vec<u8>, usize, bool)>) -> Option<Needles> {
+        Some(Needles {
+            entries: Vec::new(),
+            search: Search::Sieve(Sieve::build(needles)?),
+            direct: true,
+        })
     }
 
     /// Whether folded needles must be searched in a lowercased copy (the automaton folds case
@@ -246,16 +298,15 @@ impl Needles {
                     }
                 }
             }
-            Search::Automaton(ac) => {
-                // Overlapping search reports every needle at every position by itself.
-                for m in ac.find_overlapping_iter(data) {
-                    if let Some(entry) = self.entries.get(m.pattern().as_usize()) {
-                        for &id in &entry.ids {
-                            hit(id, m.start(), entry.bytes.len());
-                        }
+            // The sieve reports every needle at every position by itself.
+            Search::Sieve(s) if self.direct => s.each(data, hit),
+            Search::Sieve(s) => s.each(data, &mut |e, start, _| {
+                if let Some(entry) = self.entries.get(e) {
+                    for &id in &entry.ids {
+                        hit(id, start, entry.bytes.len());
                     }
                 }
-            }
+            }),
         }
     }
 }
@@ -401,5 +452,39 @@ mod tests {
             vec![0, 1]
         );
         assert_eq!(hits(&["Q~", "ghp_", "xy"], "aQ~b ghp_"), vec![0, 1]);
+    }
+
+    #[test]
+    fn many_keywords_exact_and_folded_share_one_sieve_with_the_aws_literals() {
+        let aws: Vec<&[u8]> = vec![b"AKIA", b"aws_secret_access_key"];
+        let exact: Vec<(Vec<u8>, usize)> = (0..200)
+            .map(|i| (format!("Tok{i}_").into_bytes(), i))
+            .collect();
+        let folded: Vec<(Vec<u8>, usize)> = (200..400)
+            .map(|i| (format!("word{i}").into_bytes(), i))
+            .collect();
+        let Some(s) = SharedSearch::build(aws.into_iter(), &exact, &folded) else {
+            panic!("no shared search");
+        };
+        let data = b"x AKIA akia Tok7_ tok7_ WORD250 word399 Word300x aws_secret_access_key";
+        let found = s.run(data);
+        assert!(found.folded);
+        let mut kw = found.keywords.clone();
+        kw.sort_unstable();
+        // Exact keywords only as written; folded ones in any case.
+        assert_eq!(kw, vec![(7, 12), (250, 24), (300, 40), (399, 32)]);
+        let aws: Vec<u64> = found.aws;
+        assert_eq!(aws.len(), 2, "{aws:?}");
+        // Few keywords: Teddy for the exact ones, and the folded ones left to their own search.
+        let Some(s) = SharedSearch::build(
+            [&b"AKIA"[..]].into_iter(),
+            exact.get(..10).unwrap_or_default(),
+            folded.get(..10).unwrap_or_default(),
+        ) else {
+            panic!("no shared search");
+        };
+        let found = s.run(b"Tok3_ word201");
+        assert!(!found.folded);
+        assert_eq!(found.keywords, vec![(3, 0)]);
     }
 }

@@ -92,7 +92,7 @@ fn rules_find_the_same_near_their_keywords_as_in_the_whole_blob() {
     // Every built-in example, far apart in a large blob, so that the rules whose matches
     // are proven to hold a keyword search only around the keywords' hits.
     let set = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
-    let near = set.rules().iter().filter(|r| r.span.is_some()).count();
+    let near = set.rules().iter().filter(|r| r.span().is_some()).count();
     assert!(
         near * 2 > set.rules().len(),
         "{near} of {}",

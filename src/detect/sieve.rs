@@ -1,0 +1,421 @@
+//! A single-pass search for many needles at once, each exact or ASCII case-insensitive: the
+//! prefilter's search once the needles outnumber what SIMD Teddy searchers take in a few passes
+//! (hundreds of rule keywords).
+//!
+//! Every position of the blob is tested once against a bitmap of fingerprints: the needle's
+//! first four bytes with the ASCII case bit set (`| 0x20`, so `Twitch`, `twitch` and `TWITCH`
+//! share one), hashed to 16 bits; the bitmap is 8 KiB and stays in the L1 cache. Three-byte
+//! needles have a fingerprint of their three bytes, by another hash, in the same bitmap; the
+//! rare needles of one or two bytes are searched apart with `memmem`, one pass per spelling.
+//! Only a position whose fingerprint is set is compared with the needles that have it, eight
+//! bytes at once first, then byte for byte (exact) or ignoring ASCII case (folded). The cost is
+//! one pass whatever the number of needles, and unlike a DFA it needs no lowercased copy of the
+//! blob and no table that outgrows the cache.
+
+/// log2 of the bitmap size in bits.
+const BITS: u32 = 16;
+const SLOTS: usize = 1 << BITS;
+/// The ASCII case bit of four bytes.
+const FOLD4: u32 = 0x2020_2020;
+
+/// One needle.
+struct Needle {
+    bytes: Vec<u8>,
+    /// Compared ignoring ASCII case.
+    fold: bool,
+    /// The ids it stands for.
+    ids: Vec<usize>,
+    /// A quick first test on the eight bytes at a position (`word`): `word | fold & keep ==
+    /// head`, where `keep` covers the needle's first eight bytes (or all of it), `fold` sets
+    /// the case bit of its letters when it is folded, and `head` is those bytes so treated.
+    /// Bytes that differ only in the case bit but are not letters pass it; the full comparison
+    /// that follows rejects them.
+    head: u64,
+    keep: u64,
+    case: u64,
+}
+
+impl Needle {
+    fn new(bytes: Vec<u8>, fold: bool) -> Needle {
+        let (mut head, mut keep, mut case) = ([0u8; 8], [0u8; 8], [0u8; 8]);
+        for (i, &b) in bytes.iter().take(8).enumerate() {
+            let letter = fold && b.is_ascii_alphabetic();
+            if let (Some(h), Some(k), Some(c)) = (head.get_mut(i), keep.get_mut(i), case.get_mut(i))
+            {
+                *k = 0xFF;
+                *c = if letter { 0x20 } else { 0 };
+                *h = if letter { b | 0x20 } else { b };
+            }
+        }
+        Needle {
+            bytes,
+            fold,
+            ids: Vec::new(),
+            head: u64::from_le_bytes(head),
+            keep: u64::from_le_bytes(keep),
+            case: u64::from_le_bytes(case),
+        }
+    }
+
+    /// Whether the needle occurs at the start of `here`, whose first eight bytes (zero-padded)
+    /// are `word`.
+    #[inline(always)]
+    fn at(&self, word: u64, here: &[u8]) -> bool {
+        if (word | self.case) & self.keep != self.head {
+            return false;
+        }
+        let Some(here) = here.get(..self.bytes.len()) else {
+            return false;
+        };
+        if self.fold {
+            here.eq_ignore_ascii_case(&self.bytes)
+        } else {
+            here == self.bytes.as_slice()
+        }
+    }
+}
+
+/// Needles by fingerprint slot: for each slot, the needles that have it
+/// (`start[f]..start[f + 1]` in `list`).
+struct Table {
+    start: Vec<u32>,
+    list: Vec<u32>,
+}
+
+impl Table {
+    /// `keyed` are (slot, needle); each slot is also set in `bits`.
+    fn build(keyed: &mut [(usize, u32)], bits: &mut [u64; WORDS]) -> Table {
+        keyed.sort_unstable();
+        let mut start = vec![0u32; SLOTS + 1];
+        for &(slot, _) in keyed.iter() {
+            if let Some(w) = bits.get_mut(slot / 64) {
+                *w |= 1 << (slot % 64);
+            }
+            if let Some(s) = start.get_mut(slot + 1) {
+                *s += 1;
+            }
+        }
+        for i in 1..start.len() {
+            let prev = start.get(i - 1).copied().unwrap_or(0);
+            if let Some(s) = start.get_mut(i) {
+                *s += prev;
+            }
+        }
+        Table {
+            start,
+            list: keyed.iter().map(|&(_, n)| n).collect(),
+        }
+    }
+
+    fn needles(&self, slot: usize) -> &[u32] {
+        let from = self.start.get(slot).copied().unwrap_or(0) as usize;
+        let to = self.start.get(slot + 1).copied().unwrap_or(0) as usize;
+        self.list.get(from..to).unwrap_or(&[])
+    }
+}
+
+const WORDS: usize = SLOTS / 64;
+
+/// The fingerprint slot of a needle of four bytes or more: its first four bytes, case-folded,
+/// hashed.
+#[inline(always)]
+fn slot4(word: u32) -> usize {
+    ((word | FOLD4).wrapping_mul(0x9E37_79B1) >> (32 - BITS)) as usize
+}
+
+/// The slot of a three-byte needle (the low three bytes of `word`), by another hash.
+#[inline(always)]
+fn slot3(word: u32) -> usize {
+    (((word & 0x00FF_FFFF) | 0x0020_2020).wrapping_mul(0x85EB_CA6B) >> (32 - BITS)) as usize
+}
+
+/// Whether `slot` is set.
+#[inline(always)]
+fn set(bits: &[u64; WORDS], slot: usize) -> u64 {
+    (bits.get((slot >> 6) & (WORDS - 1)).copied().unwrap_or(0) >> (slot & 63)) & 1
+}
+
+/// Needles searched together by fingerprint.
+pub(crate) struct Sieve {
+    needles: Vec<Needle>,
+    /// Every slot in use, of both tables.
+    bits: Box<[u64; WORDS]>,
+    /// Needles of four bytes or more, by `slot4`.
+    long: Table,
+    /// Needles of three bytes, by `slot3`.
+    short: Table,
+    /// Needles of one or two bytes, as every spelling they match: found with `memmem`.
+    tiny: Vec<(memchr::memmem::Finder<'static>, u32)>,
+}
+
+impl Sieve {
+    /// `needles` are (bytes, id, fold); several needles may share an id, and several ids a
+    /// needle. Empty needles are dropped; `None` when none is left.
+    pub(crate) fn build(needles: Vec<(Vec<u8>, usize, bool)>) -> Option<Sieve> {
+        let mut sorted: Vec<(Vec<u8>, bool, usize)> = needles
+            .into_iter()
+            .filter(|(n, _, _)| !n.is_empty())
+            .map(|(n, id, fold)| (if fold { n.to_ascii_lowercase() } else { n }, fold, id))
+            .collect();
+        if sorted.is_empty() {
+            return None;
+        }
+        sorted.sort();
+        sorted.dedup();
+        let mut list: Vec<Needle> = Vec::new();
+        for (bytes, fold, id) in sorted {
+            match list.last_mut() {
+                Some(n) if n.bytes == bytes && n.fold == fold => n.ids.push(id),
+                _ => {
+                    let mut n = Needle::new(bytes, fold);
+                    n.ids.push(id);
+                    list.push(n);
+                }
+            }
+        }
+        let (mut long, mut short, mut tiny) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, n) in list.iter().enumerate() {
+            let i = i as u32;
+            match n.bytes.as_slice() {
+                [a, b, c, d, ..] => long.push((slot4(u32::from_le_bytes([*a, *b, *c, *d])), i)),
+                [a, b, c] => short.push((slot3(u32::from_le_bytes([*a, *b, *c, 0])), i)),
+                bytes => {
+                    for spelling in spellings(bytes, n.fold) {
+                        tiny.push((memchr::memmem::Finder::new(&spelling).into_owned(), i));
+                    }
+                }
+            }
+        }
+        let mut bits = Box::new([0u64; WORDS]);
+        Some(Sieve {
+            needles: list,
+            long: Table::build(&mut long, &mut bits),
+            short: Table::build(&mut short, &mut bits),
+            bits,
+            tiny,
+        })
+    }
+
+    /// Calls `hit(id, start, len)` for every occurrence of every needle in `data`, overlapping
+    /// ones included, in no particular order.
+    pub(crate) fn each(&self, data: &[u8], hit: &mut impl FnMut(usize, usize, usize)) {
+        let bits = &*self.bits;
+        let mut at = 0;
+        // Eight bytes at a time hold the four-byte windows of five positions; a position is
+        // looked at closer only when one of its two fingerprints is set.
+        while let Some(&[a, b, c, d, e, f, g, h]) = data.get(at..at + 8) {
+            let word = u64::from_le_bytes([a, b, c, d, e, f, g, h]);
+            let mut marks = 0u64;
+            for k in 0..5 {
+                let w = (word >> (8 * k)) as u32;
+                marks |= (set(bits, slot4(w)) | set(bits, slot3(w))) << k;
+            }
+            if marks != 0 {
+                self.marked(marks, data, at, hit);
+            }
+            at += 5;
+        }
+        // The last positions, each with its bytes padded with zeros (a needle cannot hold
+        // bytes past the end, and `Needle::at` checks the length).
+        while at < data.len() {
+            let mut w = [0u8; 4];
+            for (x, y) in w.iter_mut().zip(data.get(at..).unwrap_or(&[])) {
+                *x = *y;
+            }
+            let w = u32::from_le_bytes(w);
+            if set(bits, slot4(w)) | set(bits, slot3(w)) != 0 {
+                self.marked(1, data, at, hit);
+            }
+            at += 1;
+        }
+        for (finder, n) in &self.tiny {
+            if let Some(needle) = self.needles.get(*n as usize) {
+                // Overlapping occurrences too (`find_iter` skips them).
+                let mut from = 0;
+                while let Some(found) = data.get(from..).and_then(|rest| finder.find(rest)) {
+                    let at = from + found;
+                    for &id in &needle.ids {
+                        hit(id, at, needle.bytes.len());
+                    }
+                    from = at + 1;
+                }
+            }
+        }
+    }
+
+    /// Reports the needles that occur at the positions `at + k` for each bit `k` of `marks`.
+    #[cold]
+    #[inline(never)]
+    fn marked(
+        &self,
+        mut marks: u64,
+        data: &[u8],
+        at: usize,
+        hit: &mut impl FnMut(usize, usize, usize),
+    ) {
+        while marks != 0 {
+            let k = marks.trailing_zeros() as usize;
+            marks &= marks - 1;
+            let pos = at + k;
+            let rest = data.get(pos..).unwrap_or(&[]);
+            let mut word = [0u8; 8];
+            for (x, y) in word.iter_mut().zip(rest) {
+                *x = *y;
+            }
+            let w = u64::from_le_bytes(word);
+            let lists = [
+                self.long.needles(slot4(w as u32)),
+                self.short.needles(slot3(w as u32)),
+            ];
+            for n in lists.into_iter().flatten() {
+                let Some(needle) = self.needles.get(*n as usize) else {
+                    continue;
+                };
+                if needle.at(w, rest) {
+                    for &id in &needle.ids {
+                        hit(id, pos, needle.bytes.len());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every spelling of a short needle that matches it: itself, or with `fold` each case of its
+/// letters.
+fn spellings(bytes: &[u8], fold: bool) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = vec![Vec::new()];
+    for &b in bytes {
+        let cases: Vec<u8> = if fold && b.is_ascii_alphabetic() {
+            vec![b.to_ascii_lowercase(), b.to_ascii_uppercase()]
+        } else {
+            vec![b]
+        };
+        out = out
+            .iter()
+            .flat_map(|s| {
+                cases.iter().map(move |&c| {
+                    let mut s = s.clone();
+                    s.push(c);
+                    s
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every (id, start) by brute force.
+    fn brute(needles: &[(&str, bool)], data: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (i, (n, fold)) in needles.iter().enumerate() {
+            for at in 0..data.len() {
+                let Some(here) = data.get(at..at + n.len()) else {
+                    continue;
+                };
+                let same = if *fold {
+                    here.eq_ignore_ascii_case(n.as_bytes())
+                } else {
+                    here == n.as_bytes()
+                };
+                if same && !n.is_empty() {
+                    out.push((i, at));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    fn found(needles: &[(&str, bool)], data: &[u8]) -> Vec<(usize, usize)> {
+        let list = needles
+            .iter()
+            .enumerate()
+            .map(|(i, (n, f))| (n.as_bytes().to_vec(), i, *f))
+            .collect();
+        let Some(s) = Sieve::build(list) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        s.each(data, &mut |id, at, len| {
+            assert_eq!(len, needles.get(id).map_or(0, |n| n.0.len()));
+            out.push((id, at));
+        });
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn exact_and_folded_needles_of_every_length() {
+        let needles = [
+            ("twitch", true),
+            ("Twitch", false),
+            ("TWITCH", false),
+            ("ghp_", false),
+            ("xox", false),
+            ("q~", false),
+            ("eyj", true),
+            ("x", false),
+            ("akia", false),
+            ("AKIA", false),
+            ("", false),
+        ];
+        let data = b"TwItCh Twitch twitch TWITCH ghp_ GHP_ xoxb eyJ EYJ q~ Q~ AKIA akia x";
+        assert_eq!(found(&needles, data), brute(&needles, data));
+        // Needles at the very end, shorter than a fingerprint's four bytes.
+        for data in [&b"..q~"[..], b"xox", b"q~", b"TWITCH", b"eY", b"x", b""] {
+            assert_eq!(found(&needles, data), brute(&needles, data), "{data:?}");
+        }
+    }
+
+    #[test]
+    fn random_needles_and_bytes_agree_with_brute_force() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        // Bytes that differ only in the case bit (`@`/`` ` ``, `_`/DEL) must not be confused.
+        let alphabet = b"aAbB_\x7f@`1";
+        for _ in 0..300 {
+            let count = 1 + next(40);
+            let owned: Vec<(String, bool)> = (0..count)
+                .map(|_| {
+                    let len = 1 + next(7) as usize;
+                    let s: Vec<u8> = (0..len)
+                        .map(|_| alphabet.get(next(9) as usize).copied().unwrap_or(b'a'))
+                        .collect();
+                    (String::from_utf8_lossy(&s).into_owned(), next(2) == 0)
+                })
+                .collect();
+            let needles: Vec<(&str, bool)> = owned.iter().map(|(s, f)| (s.as_str(), *f)).collect();
+            let data: Vec<u8> = (0..200)
+                .map(|_| alphabet.get(next(9) as usize).copied().unwrap_or(b'a'))
+                .collect();
+            assert_eq!(
+                found(&needles, &data),
+                brute(&needles, &data),
+                "{needles:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn thousands_of_needles() {
+        let owned: Vec<String> = (0..5000).map(|i| format!("kw{i}_")).collect();
+        let needles: Vec<(&str, bool)> = owned.iter().map(|s| (s.as_str(), true)).collect();
+        let data: String = (0..5000)
+            .step_by(7)
+            .map(|i| format!("x KW{i}_ y "))
+            .collect();
+        let want = brute(&needles, data.as_bytes());
+        assert!(want.len() > 714);
+        assert_eq!(found(&needles, data.as_bytes()), want);
+    }
+}
