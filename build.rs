@@ -1,12 +1,19 @@
 //! Embeds every `rules/*.toml` file into the binary, so that the built-in rules and the files
-//! in the repository can never drift apart.
+//! in the repository can never drift apart. Each file's rules are also embedded as JSON
+//! (`builtin_rules.json`: the `rules` of each file, the `patterns` of `aws.toml`), which a scan
+//! reads in a fraction of the time the TOML takes: hundreds of rule files would otherwise cost a
+//! pre-commit hook more than the commit it checks. A file that does not parse is left out of
+//! the JSON, so that keyhound reads its TOML and reports the error with its line.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-changed=rules");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    // Read when the script runs, not when it is compiled: a build script compiled for one
+    // checkout must embed the rules of the checkout it runs for.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| ".".into());
+    let dir = Path::new(&manifest).join("rules");
     let mut files: Vec<String> = std::fs::read_dir(&dir)
         .map(|rd| {
             rd.flatten()
@@ -28,9 +35,28 @@ fn main() {
         );
     }
     out.push(']');
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()))
-        .join("embedded_rules.rs");
+    let out_dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
+    let dest = Path::new(&out_dir).join("embedded_rules.rs");
     if let Err(e) = std::fs::write(&dest, out) {
+        println!("cargo:warning=could not write {}: {e}", dest.display());
+    }
+    let mut json: Vec<(String, serde_json::Value)> = Vec::new();
+    for f in &files {
+        let key = if f == "aws.toml" { "patterns" } else { "rules" };
+        let parsed = std::fs::read_to_string(dir.join(f))
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .and_then(|mut table| match table.remove(key) {
+                Some(rules) => serde_json::to_value(rules).ok(),
+                None => Some(serde_json::Value::Array(Vec::new())),
+            });
+        if let Some(rules) = parsed {
+            json.push((format!("rules/{f}"), rules));
+        }
+    }
+    let dest = Path::new(&out_dir).join("builtin_rules.json");
+    let text = serde_json::to_string(&json).unwrap_or_else(|_| "[]".into());
+    if let Err(e) = std::fs::write(&dest, text) {
         println!("cargo:warning=could not write {}: {e}", dest.display());
     }
 }

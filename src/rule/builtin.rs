@@ -17,10 +17,25 @@ pub fn embedded() -> &'static [(&'static str, &'static str)] {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"))
 }
 
-/// The built-in pattern rules, parsed but not compiled, as (source file, rule).
+/// The built-in pattern rules, parsed but not compiled, as (source file, rule): from the JSON
+/// that `build.rs` made of each file (quick to read), or from the file's TOML when the JSON of
+/// it is missing or does not fit (so that an error is reported with its line).
 pub fn specs() -> Result<Vec<(String, RuleSpec)>> {
+    let json: Vec<(String, serde_json::Value)> = serde_json::from_str(include_str!(concat!(
+        env!("OUT_DIR"),
+        "/builtin_rules.json"
+    )))
+    .unwrap_or_default();
     let mut specs = Vec::new();
     for (name, text) in embedded() {
+        let quick = json
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, rules)| Vec::<RuleSpec>::deserialize(rules).ok());
+        if let Some(rules) = quick {
+            specs.extend(rules.into_iter().map(|s| ((*name).to_string(), s)));
+            continue;
+        }
         if *name == AWS_FILE {
             specs.extend(
                 aws_patterns(name, text)?
@@ -50,6 +65,26 @@ fn aws_patterns(name: &str, text: &str) -> Result<Vec<RuleSpec>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The JSON the scan reads holds the same rules as the TOML files.
+    #[test]
+    fn the_quick_form_holds_every_rule_of_the_files() {
+        let quick = specs().unwrap_or_else(|e| panic!("{e}"));
+        let mut slow = Vec::new();
+        for (name, text) in embedded() {
+            let rules = if *name == AWS_FILE {
+                aws_patterns(name, text).unwrap_or_else(|e| panic!("{e}"))
+            } else {
+                file::parse(name, text)
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .rules
+            };
+            slow.extend(rules.into_iter().map(|s| ((*name).to_string(), s)));
+        }
+        let show = |v: &[(String, RuleSpec)]| format!("{v:?}");
+        assert_eq!(quick.len(), slow.len());
+        assert_eq!(show(&quick), show(&slow));
+    }
 
     /// Every built-in rule says how to revoke or rotate its credential: one line with a link.
     #[test]
