@@ -30,4 +30,5 @@ mod report;
 pub mod rule;
 mod source;
 mod suppress;
+pub mod triage;
 pub mod verify;
