@@ -96,6 +96,7 @@ fn annotation(f: &Finding, report: &Report<'_>, l: &Location) -> String {
     }
     message.push_str(". ");
     message.push_str(f.rule.help);
+    message.push_str(&super::remedy::sentences(f));
     format!(
         "::{} {}::{}",
         command_level(f),

@@ -118,6 +118,30 @@ pub(crate) fn remedy(f: &Finding) -> Option<Remedy> {
     })
 }
 
+/// The triage and the remediation of a live key as sentences, for reports whose only room is
+/// a message (SARIF, GitHub annotations, GitLab's solution); empty for anything else.
+pub(crate) fn sentences(f: &Finding) -> String {
+    let mut s = String::new();
+    if let Some(t) = f.verification.as_ref().and_then(|v| v.triage.as_deref()) {
+        s.push_str(&format!(" Risk {}: {}.", t.risk.as_str(), t.reason));
+    }
+    if let Some(r) = remedy(f) {
+        let steps: Vec<String> = r
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| format!("{}. {step}", i + 1))
+            .collect();
+        s.push_str(&format!(
+            " To shut it off: {}. Look for its use: {}. See {}",
+            steps.join("; "),
+            r.cloudtrail,
+            r.docs
+        ));
+    }
+    s
+}
+
 /// Safe to paste into a shell unquoted: IAM names and region names are made of these.
 fn is_plain(s: &str) -> bool {
     !s.is_empty()
