@@ -6,8 +6,8 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
-use super::{EscapeBidi, Report};
 use super::remedy::Remedy;
+use super::{EscapeBidi, Report};
 use crate::finding::{Finding, Location};
 use crate::triage::Triage;
 

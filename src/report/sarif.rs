@@ -13,9 +13,9 @@ use serde_json::{json, Map, Value};
 use super::{EscapeBidi, Report};
 use crate::finding::{Finding, Location, Status};
 use crate::rule::{Rule, Severity};
-use crate::triage::Risk;
 use crate::source::fs::absolute;
 use crate::source::STDIN_NAME;
+use crate::triage::Risk;
 
 /// Where users read about keyhound.
 pub(crate) const INFORMATION_URI: &str = "https://github.com/keyhound/keyhound";

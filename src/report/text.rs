@@ -10,8 +10,8 @@ use std::io::{self, Write};
 use super::remedy::Remedy;
 use super::Report;
 use crate::finding::{CommitInfo, Encoding, Finding, Location, LocationKind, Status};
-use crate::triage::{Risk, Triage};
 use crate::rule::Severity;
+use crate::triage::{Risk, Triage};
 
 const RESET: &str = "\x1b[0m";
 const BOLD: &str = "\x1b[1m";
@@ -206,7 +206,10 @@ fn write_triage(t: &Triage, st: &Style, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "    principal   {}", sanitize(&who))?;
     let mut key = Vec::new();
     if let Some(k) = &t.key {
-        let age = k.age_days.map(|d| format!(", {d} days old")).unwrap_or_default();
+        let age = k
+            .age_days
+            .map(|d| format!(", {d} days old"))
+            .unwrap_or_default();
         key.push(format!("{}, created {}{age}", k.status, k.created));
     }
     if let Some(l) = &t.last_used {
@@ -253,7 +256,11 @@ fn write_triage(t: &Triage, st: &Style, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     for f in &t.failed {
-        writeln!(out, "    {}", st.paint(DIM, &format!("failed      {}", sanitize(f))))?;
+        writeln!(
+            out,
+            "    {}",
+            st.paint(DIM, &format!("failed      {}", sanitize(f)))
+        )?;
     }
     Ok(())
 }

@@ -60,5 +60,6 @@ mod rules;
 mod support;
 mod suppress;
 mod traps;
+mod triage;
 mod verify;
 mod verify_cli;
