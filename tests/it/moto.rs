@@ -1,7 +1,7 @@
 //! The moto STS test server shared by the library-level (`verify`) and binary-level
 //! (`verify_cli`) verification tests.
 //!
-//! `moto_or_skip` starts moto's server (IAM authentication on) through
+//! `moto_or_skip` (`moto_with_or_skip` with the script's arguments) starts moto's server (IAM authentication on) through
 //! `fixtures/sts/moto_sts.py`, with the Python of a venv under `target/moto-venv` created on
 //! first use (once per test process, whichever test asks first), and returns it with the keys
 //! it minted (`MotoKeys`). The server is stopped by PID when the `Moto` guard drops, even on
@@ -136,12 +136,8 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts a server; its stderr goes to `target/moto-server-LABEL.log`.
-    pub fn start(label: &str) -> Result<Moto, MotoError> {
-        Moto::start_with(label, &[])
-    }
-
-    /// Starts a server with the script's arguments (`--triage`: the triage scenario).
+    /// Starts a server with the script's arguments (`--triage`: the triage scenario); its
+    /// stderr goes to `target/moto-server-LABEL.log`.
     pub fn start_with(label: &str, args: &[&str]) -> Result<Moto, MotoError> {
         let python = moto_python()?;
         let started = Instant::now();
