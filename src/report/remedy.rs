@@ -153,6 +153,78 @@ fn is_plain(s: &str) -> bool {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::aws::AwsRules;
+    use crate::finding::{AwsKey, Secret, Verdict};
+
+    /// A live pair finding whose GetCallerIdentity ARN is `arn`.
+    fn live(key: &str, arn: &str) -> Finding {
+        let rules = AwsRules::builtin().unwrap();
+        let aws = AwsKey {
+            key_id: key.to_string(),
+            account_id: Some("123456789012".into()),
+            key_type: "long-term",
+        };
+        let mut f = Finding::new(
+            rules.pair,
+            Some(aws),
+            Some(Secret::new("hV3kq9Zp0sLw4Rt7Yx2Bn5Mc8Vd1Fg6Hj0Kl3Qw")),
+            None,
+            Vec::new(),
+        );
+        let mut v = Verdict::unknown("x");
+        v.status = Status::Live;
+        v.arn = Some(arn.to_string());
+        f.verification = Some(v);
+        f
+    }
+
+    const KEY: &str = "AKIARZPUZDIKDIYHSO4Z";
+
+    #[test]
+    fn user_keys_get_the_commands_with_the_user_name() {
+        let r = remedy(&live(KEY, "arn:aws:iam::123456789012:user/dev/alice")).unwrap();
+        assert_eq!(r.principal, "user");
+        assert_eq!(
+            r.steps[0],
+            format!("aws iam update-access-key --user-name alice --access-key-id {KEY} --status Inactive")
+        );
+        assert_eq!(
+            r.steps[2],
+            format!("aws iam delete-access-key --user-name alice --access-key-id {KEY}")
+        );
+        assert!(r.cloudtrail.starts_with(&format!(
+            "aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue={KEY} ("
+        )));
+        assert_eq!(r.docs, ROTATE_DOCS);
+        // A name that is not safe to paste into a shell is left out, not quoted wrongly.
+        let odd = remedy(&live(KEY, "arn:aws:iam::123456789012:user/a$(id)")).unwrap();
+        assert!(odd.steps[0].starts_with("aws iam update-access-key --access-key-id "));
+    }
+
+    #[test]
+    fn root_sessions_and_dead_keys() {
+        let root = remedy(&live(KEY, "arn:aws:iam::123456789012:root")).unwrap();
+        assert_eq!((root.principal, root.docs), ("root", ROOT_DOCS));
+        assert!(root.steps.iter().all(|s| !s.starts_with("aws iam")), "{:?}", root.steps);
+        assert!(root.steps[1].contains(KEY));
+        let role = remedy(&live(
+            "ASIARZPUZDIKDZY3BOML",
+            "arn:aws:sts::123456789012:assumed-role/deploy/ci",
+        ))
+        .unwrap();
+        assert_eq!((role.principal, role.docs), ("assumed_role", REVOKE_DOCS));
+        assert!(role.steps[0].contains("Revoke active sessions"));
+        let fed = remedy(&live(KEY, "arn:aws:sts::123456789012:federated-user/bob")).unwrap();
+        assert!(fed.steps[0].contains("GetFederationToken"));
+        let mut dead = live(KEY, "arn:aws:iam::123456789012:user/alice");
+        if let Some(v) = dead.verification.as_mut() {
+            v.status = Status::Invalid;
+        }
+        assert_eq!(remedy(&dead), None);
+        assert_eq!(sentences(&dead), "");
+        let s = sentences(&live(KEY, "arn:aws:iam::123456789012:user/alice"));
+        assert!(s.starts_with(" To shut it off: 1. aws iam update-access-key"), "{s}");
+    }
 
     #[test]
     fn shell_safety() {
