@@ -187,8 +187,11 @@ pub(crate) fn step_summary(report: &Report<'_>) -> String {
             let verdict = f
                 .verification
                 .as_ref()
-                .map(|v| v.status.as_str())
-                .unwrap_or("");
+                .map(|v| match &v.triage {
+                    Some(t) => format!("{}, risk {}", v.status.as_str(), t.risk.as_str()),
+                    None => v.status.as_str().to_string(),
+                })
+                .unwrap_or_default();
             s.push_str(&format!(
                 "| {} | {} | {} | {} | {} | {} | {} |\n",
                 f.severity.as_str(),

@@ -205,7 +205,11 @@ mod tests {
     fn root_sessions_and_dead_keys() {
         let root = remedy(&live(KEY, "arn:aws:iam::123456789012:root")).unwrap();
         assert_eq!((root.principal, root.docs), ("root", ROOT_DOCS));
-        assert!(root.steps.iter().all(|s| !s.starts_with("aws iam")), "{:?}", root.steps);
+        assert!(
+            root.steps.iter().all(|s| !s.starts_with("aws iam")),
+            "{:?}",
+            root.steps
+        );
         assert!(root.steps[1].contains(KEY));
         let role = remedy(&live(
             "ASIARZPUZDIKDZY3BOML",
@@ -223,7 +227,10 @@ mod tests {
         assert_eq!(remedy(&dead), None);
         assert_eq!(sentences(&dead), "");
         let s = sentences(&live(KEY, "arn:aws:iam::123456789012:user/alice"));
-        assert!(s.starts_with(" To shut it off: 1. aws iam update-access-key"), "{s}");
+        assert!(
+            s.starts_with(" To shut it off: 1. aws iam update-access-key"),
+            "{s}"
+        );
     }
 
     #[test]
