@@ -264,6 +264,17 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE", help_heading = VERIFY)]
     pub skip_aws_account_file: Option<PathBuf>,
 
+    /// Ask IAM, with each live key itself, who it belongs to, how old it is, when it was last
+    /// used and what it can do (read-only Get/List/SimulatePrincipalPolicy calls). The calls
+    /// are made with the leaked key and appear in the owner's CloudTrail.
+    #[arg(long, conflicts_with = "no_verify", help_heading = VERIFY)]
+    pub aws_triage: bool,
+
+    /// IAM endpoint for --aws-triage (default: AWS_ENDPOINT_URL_IAM, else AWS_ENDPOINT_URL,
+    /// else https://iam.amazonaws.com; plain http only for loopback addresses).
+    #[arg(long, value_name = "URL", requires = "aws_triage", help_heading = VERIFY)]
+    pub iam_endpoint: Option<String>,
+
     /// Report only credentials that AWS confirmed live. The others are counted in the summary;
     /// the exit status counts only what is reported (0 when verification was unavailable).
     #[arg(long, conflicts_with = "no_verify", help_heading = VERIFY)]

@@ -283,6 +283,8 @@ pub struct Verdict {
     pub account: Option<String>,
     pub arn: Option<String>,
     pub user_id: Option<String>,
+    /// What `--aws-triage` found out about a live key.
+    pub triage: Option<Box<crate::triage::Triage>>,
 }
 
 impl Verdict {
@@ -293,6 +295,7 @@ impl Verdict {
             account: None,
             arn: None,
             user_id: None,
+            triage: None,
         }
     }
 

@@ -8,8 +8,9 @@
 //! `source` (`Blob`s with their `Origin`: files, standard input, git objects, history, the
 //! index) → `extract` (text out of what was read) → `detect` (the prefilter, pattern rules and
 //! inline ignores, with `aws` for AWS key IDs, secrets, tokens and their pairing) → `suppress`
-//! (allowlists, baseline) → `verify` (STS) → `report`. Data types sit at the bottom and depend
-//! on nothing above them: `rule` (rules as data), `finding`, `location`, `error`.
+//! (allowlists, baseline) → `verify` (STS, and IAM triage of live keys) → `report`. Data types
+//! sit at the bottom and depend on nothing above them: `rule` (rules as data), `finding`,
+//! `triage` (what triage learned), `location`, `error`.
 //!
 //! The library exists for the binary and the integration tests; only what they use is public.
 
@@ -30,4 +31,5 @@ mod report;
 pub mod rule;
 mod source;
 mod suppress;
+pub mod triage;
 pub mod verify;

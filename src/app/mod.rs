@@ -161,6 +161,9 @@ fn scan(settings: &Settings, scanner: &Scanner, files: &mut Outputs) -> Result<i
     // Step 3: verify.
     let aws = scanner.detector.aws();
     crate::verify::findings(&mut outcome.findings, scanner.verify.as_ref(), aws);
+    if let Some(triage) = &scanner.triage {
+        crate::verify::triage_findings(&mut outcome.findings, triage);
+    }
     if settings.only_verified {
         outcome.suppressed.withheld = Some(Withheld::apply(&mut outcome.findings));
     }

@@ -15,7 +15,7 @@ use crate::detect::Detector;
 use crate::error::{Error, Result};
 use crate::source::fs::absolute;
 use crate::suppress::{parse_baseline, PathBase, Suppressions};
-use crate::verify::VerifyConfig;
+use crate::verify::{TriageConfig, VerifyConfig};
 
 /// What a scan runs with.
 pub(crate) struct Scanner {
@@ -24,6 +24,8 @@ pub(crate) struct Scanner {
     pub suppressions: Suppressions,
     /// How to verify key pairs; `None` with `--no-verify`.
     pub verify: Option<VerifyConfig>,
+    /// How to triage live keys; `None` without `--aws-triage`.
+    pub triage: Option<TriageConfig>,
     /// The project configuration file in use, if any.
     pub config_file: Option<PathBuf>,
     /// Problems with the configuration that do not stop the scan.
@@ -53,6 +55,13 @@ impl Scanner {
         Ok(Scanner {
             detector,
             suppressions,
+            triage: settings.verify.as_ref().and_then(|v| {
+                v.triage.as_ref().map(|endpoint| TriageConfig {
+                    endpoint: endpoint.clone(),
+                    concurrency: v.concurrency,
+                    timeout: v.timeout,
+                })
+            }),
             verify,
             warnings,
             config_file: project.file,

@@ -57,6 +57,8 @@ pub(crate) struct VerifySettings {
     pub skip_accounts: Vec<String>,
     /// `--skip-aws-account-file`, read when the scanner is built.
     pub skip_accounts_file: Option<PathBuf>,
+    /// The IAM endpoint with `--aws-triage`; `None` without it.
+    pub triage: Option<Endpoint>,
 }
 
 /// A validated scan command line.
@@ -315,7 +317,16 @@ fn verify_settings(args: &ScanArgs, warnings: &mut Vec<String>) -> Result<Verify
             args.verify_concurrency
         ));
     }
+    let triage = if args.aws_triage {
+        Some(Endpoint::resolve_iam(
+            args.iam_endpoint.as_deref(),
+            &|name| std::env::var(name).ok(),
+        )?)
+    } else {
+        None
+    };
     Ok(VerifySettings {
+        triage,
         endpoint,
         concurrency,
         timeout: Duration::from_secs_f64(args.verify_timeout.min(86_400.0)),

@@ -96,6 +96,7 @@ fn annotation(f: &Finding, report: &Report<'_>, l: &Location) -> String {
     }
     message.push_str(". ");
     message.push_str(f.rule.help);
+    message.push_str(&super::remedy::sentences(f));
     format!(
         "::{} {}::{}",
         command_level(f),
@@ -186,8 +187,11 @@ pub(crate) fn step_summary(report: &Report<'_>) -> String {
             let verdict = f
                 .verification
                 .as_ref()
-                .map(|v| v.status.as_str())
-                .unwrap_or("");
+                .map(|v| match &v.triage {
+                    Some(t) => format!("{}, risk {}", v.status.as_str(), t.risk.as_str()),
+                    None => v.status.as_str().to_string(),
+                })
+                .unwrap_or_default();
             s.push_str(&format!(
                 "| {} | {} | {} | {} | {} | {} | {} |\n",
                 f.severity.as_str(),

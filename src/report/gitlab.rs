@@ -142,7 +142,7 @@ fn vulnerability(f: &Finding, report: &Report<'_>, l: &Location) -> Value {
         "name": f.rule.name,
         "description": description,
         "severity": severity(f),
-        "solution": f.rule.help,
+        "solution": format!("{}{}", f.rule.help, super::remedy::sentences(f)),
         "identifiers": [{
             "type": "keyhound_rule_id",
             "name": format!("keyhound rule {}", f.rule.id),

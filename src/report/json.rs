@@ -6,8 +6,10 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
+use super::remedy::Remedy;
 use super::{EscapeBidi, Report};
 use crate::finding::{Finding, Location};
+use crate::triage::Triage;
 
 /// Version of the JSON shape; bumped on any incompatible change.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -48,6 +50,61 @@ fn location(l: &Location) -> Value {
     Value::Object(m)
 }
 
+/// What `--aws-triage` found out about a key (`verification.triage`, documented in README.md).
+pub(crate) fn triage(t: &Triage) -> Value {
+    json!({
+        "principal": {
+            "type": t.principal.kind.as_str(),
+            "name": t.principal.name,
+            "session": t.principal.session,
+        },
+        "key": t.key.as_ref().map(|k| json!({
+            "status": k.status,
+            "created": k.created,
+            "age_days": k.age_days,
+        })),
+        "last_used": t.last_used.as_ref().map(|l| json!({
+            "never_used": l.date.is_none(),
+            "date": l.date,
+            "service": l.service,
+            "region": l.region,
+        })),
+        "account_alias": t.account_alias.as_ref().map(|a| json!(a)),
+        "account_alias_read": t.account_alias.is_some(),
+        "groups": t.groups,
+        "policies": t.policies.iter().map(|p| json!({
+            "name": p.name,
+            "arn": p.arn,
+            "kind": p.kind,
+            "via": p.via,
+            "document_read": p.document_read,
+        })).collect::<Vec<_>>(),
+        "permission_boundary": t.permission_boundary,
+        "access": {
+            "method": t.access.method.as_str(),
+            "allowed": t.access.allowed,
+            "denied": t.access.denied,
+            "conditional": t.access.conditional,
+            "scoped": t.access.scoped,
+            "unknown": t.access.unknown,
+        },
+        "risk": t.risk.as_str(),
+        "reason": t.reason,
+        "not_permitted": t.not_permitted,
+        "failed": t.failed,
+    })
+}
+
+/// How to shut a live key off (`verification.remediation`).
+pub(crate) fn remediation(r: &Remedy) -> Value {
+    json!({
+        "principal_type": r.principal,
+        "steps": r.steps,
+        "cloudtrail": r.cloudtrail,
+        "docs": r.docs,
+    })
+}
+
 /// The JSON object of one finding.
 pub(crate) fn finding(f: &Finding, report: &Report<'_>) -> Value {
     let primary = f.primary();
@@ -72,6 +129,8 @@ pub(crate) fn finding(f: &Finding, report: &Report<'_>) -> Value {
             "account": v.account,
             "arn": v.arn,
             "user_id": v.user_id,
+            "triage": v.triage.as_deref().map(triage),
+            "remediation": super::remedy::remedy(f).as_ref().map(remediation),
         })),
         "locations": f.locations.iter().map(location).collect::<Vec<_>>(),
     });

@@ -7,6 +7,7 @@ pub(crate) mod github;
 pub(crate) mod gitlab;
 pub(crate) mod json;
 pub(crate) mod own;
+pub(crate) mod remedy;
 pub(crate) mod sarif;
 pub(crate) mod summary;
 pub(crate) mod text;

@@ -15,6 +15,7 @@ use crate::finding::{Finding, Location, Status};
 use crate::rule::{Rule, Severity};
 use crate::source::fs::absolute;
 use crate::source::STDIN_NAME;
+use crate::triage::Risk;
 
 /// Where users read about keyhound.
 pub(crate) const INFORMATION_URI: &str = "https://github.com/keyhound/keyhound";
@@ -143,6 +144,7 @@ pub(crate) fn message(f: &Finding) -> String {
     }
     m.push(' ');
     m.push_str(f.rule.help);
+    m.push_str(&super::remedy::sentences(f));
     m
 }
 
@@ -234,10 +236,21 @@ fn properties(f: &Finding, primary: &Location) -> Value {
     }
     props.insert("kind".into(), json!(primary.kind.as_str()));
     if let Some(v) = &f.verification {
-        props.insert(
-            "verification".into(),
-            json!({"status": v.status.as_str(), "reason": v.reason, "account": v.account, "arn": v.arn}),
-        );
+        let mut verification = json!({"status": v.status.as_str(), "reason": v.reason, "account": v.account, "arn": v.arn});
+        if let Some(obj) = verification.as_object_mut() {
+            if let Some(t) = &v.triage {
+                obj.insert("triage".into(), super::json::triage(t));
+                // GitHub ranks results by security-severity: an administrator key is the worst
+                // there is.
+                if t.risk == Risk::Admin {
+                    props.insert("security-severity".into(), json!("10.0"));
+                }
+            }
+            if let Some(r) = super::remedy::remedy(f) {
+                obj.insert("remediation".into(), super::json::remediation(&r));
+            }
+        }
+        props.insert("verification".into(), verification);
     }
     if let Some(at_head) = f.present_at_head {
         props.insert("present_at_head".into(), json!(at_head));

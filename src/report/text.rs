@@ -1,14 +1,17 @@
 //! The text report, for people. One block per finding: where it is, how bad, what it is (the
 //! key ID and its account, the redacted secret), then every location and the rule's help line
-//! (how to revoke or rotate that credential). Colour only when asked
+//! (how to revoke or rotate that credential); a live AWS key also gets its triage (with
+//! `--aws-triage`) and the commands that shut it off. Colour only when asked
 //! for or on a terminal; file names and other untrusted text are stripped of control
 //! characters so that a hostile file name cannot drive the terminal.
 
 use std::io::{self, Write};
 
+use super::remedy::Remedy;
 use super::Report;
 use crate::finding::{CommitInfo, Encoding, Finding, Location, LocationKind, Status};
 use crate::rule::Severity;
+use crate::triage::{Risk, Triage};
 
 const RESET: &str = "\x1b[0m";
 const BOLD: &str = "\x1b[1m";
@@ -106,6 +109,9 @@ fn write_finding(
         sanitize(f.rule.name),
     )?;
     write_verdict(f, st, out)?;
+    if let Some(t) = f.verification.as_ref().and_then(|v| v.triage.as_deref()) {
+        write_triage(t, st, out)?;
+    }
     if let Some(c) = &primary.commit {
         writeln!(
             out,
@@ -126,6 +132,9 @@ fn write_finding(
     write_values(f, report, out)?;
     write_locations(f, primary.commit.as_ref(), out)?;
     writeln!(out, "    help        {}", sanitize(f.rule.help))?;
+    if let Some(r) = super::remedy::remedy(f) {
+        write_remedy(&r, out)?;
+    }
     writeln!(
         out,
         "    {}",
@@ -166,6 +175,104 @@ fn write_verdict(f: &Finding, st: &Style, out: &mut dyn Write) -> io::Result<()>
         st.paint(style, &status),
         line.trim()
     )
+}
+
+/// The triage block: risk and reason, who, the key, permissions, what could not be read.
+fn write_triage(t: &Triage, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let style = match t.risk {
+        Risk::Admin | Risk::High => "\x1b[1;31m",
+        Risk::Limited => "\x1b[33m",
+        Risk::Unknown => DIM,
+    };
+    writeln!(
+        out,
+        "    risk        {}  {}",
+        st.paint(style, &t.risk.as_str().to_uppercase()),
+        sanitize(&t.reason)
+    )?;
+    let mut who = format!(
+        "{} {}",
+        t.principal.kind.as_str().replace('_', " "),
+        t.principal.name
+    );
+    if let Some(s) = &t.principal.session {
+        who.push_str(&format!(" (session {s})"));
+    }
+    match &t.account_alias {
+        Some(Some(a)) => who.push_str(&format!(", account alias {a}")),
+        Some(None) => who.push_str(", no account alias"),
+        None => {}
+    }
+    writeln!(out, "    principal   {}", sanitize(&who))?;
+    let mut key = Vec::new();
+    if let Some(k) = &t.key {
+        let age = k
+            .age_days
+            .map(|d| format!(", {d} days old"))
+            .unwrap_or_default();
+        key.push(format!("{}, created {}{age}", k.status, k.created));
+    }
+    if let Some(l) = &t.last_used {
+        key.push(match &l.date {
+            None => "never used".to_string(),
+            Some(d) => {
+                let mut s = format!("last used {d}");
+                if let Some(svc) = &l.service {
+                    s.push_str(&format!(" by {svc}"));
+                }
+                if let Some(r) = &l.region {
+                    s.push_str(&format!(" in {r}"));
+                }
+                s
+            }
+        });
+    }
+    if !key.is_empty() {
+        writeln!(out, "    key         {}", sanitize(&key.join("; ")))?;
+    }
+    if !t.policies.is_empty() {
+        let names: Vec<String> = t
+            .policies
+            .iter()
+            .map(|p| format!("{} ({} via {})", p.name, p.kind, p.via))
+            .collect();
+        writeln!(out, "    policies    {}", sanitize(&names.join(", ")))?;
+    }
+    let a = &t.access;
+    for (label, list) in [
+        ("allowed", &a.allowed),
+        ("conditional", &a.conditional),
+        ("scoped", &a.scoped),
+    ] {
+        if !list.is_empty() {
+            writeln!(out, "    {label:<11} {}", sanitize(&list.join(", ")))?;
+        }
+    }
+    if !t.not_permitted.is_empty() {
+        writeln!(
+            out,
+            "    not permitted {}",
+            sanitize(&t.not_permitted.join(", "))
+        )?;
+    }
+    for f in &t.failed {
+        writeln!(
+            out,
+            "    {}",
+            st.paint(DIM, &format!("failed      {}", sanitize(f)))
+        )?;
+    }
+    Ok(())
+}
+
+/// How to shut the key off: numbered steps, the CloudTrail lookup, the documentation.
+fn write_remedy(r: &Remedy, out: &mut dyn Write) -> io::Result<()> {
+    for (i, step) in r.steps.iter().enumerate() {
+        let label = if i == 0 { "remedy" } else { "" };
+        writeln!(out, "    {label:<11} {}. {}", i + 1, sanitize(step))?;
+    }
+    writeln!(out, "    cloudtrail  {}", sanitize(&r.cloudtrail))?;
+    writeln!(out, "    docs        {}", r.docs)
 }
 
 /// The key ID with its account, the secret and the token, redacted unless asked otherwise.
@@ -227,13 +334,27 @@ fn write_locations(
 /// Writes the text report.
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let st = Style { on: report.color };
-    // Live credentials first: they are the ones to act on now.
+    // Live credentials first: they are the ones to act on now; administrators and high-risk
+    // keys first among them (a stable sort keeps the report order otherwise).
     let is_live = |f: &&Finding| {
         f.verification
             .as_ref()
             .is_some_and(|v| v.status == Status::Live)
     };
-    for f in report.findings.iter().filter(is_live) {
+    let mut live: Vec<&Finding> = report.findings.iter().filter(is_live).collect();
+    live.sort_by_key(|f| {
+        match f
+            .verification
+            .as_ref()
+            .and_then(|v| v.triage.as_ref())
+            .map(|t| t.risk)
+        {
+            Some(Risk::Admin) => 0,
+            Some(Risk::High) => 1,
+            _ => 2,
+        }
+    });
+    for f in live {
         write_finding(f, report, &st, out)?;
     }
     for f in report.findings.iter().filter(|f| !is_live(f)) {

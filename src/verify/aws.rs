@@ -65,6 +65,7 @@ fn classify_success(body: &str, key_account: Option<&str>) -> Verdict {
             account: Some(id.account),
             arn: Some(id.arn),
             user_id: Some(id.user_id),
+            triage: None,
         },
         Err(Problem::NoAccount) => Verdict::unknown(format!(
             "HTTP 200 without an account ID{}",
@@ -136,7 +137,7 @@ fn classify_error(status: u16, body: &str) -> (Verdict, Retry) {
     }
 }
 
-fn is_throttling(code: &str) -> bool {
+pub(super) fn is_throttling(code: &str) -> bool {
     code.contains("Throttl")
         || matches!(
             code,
@@ -145,7 +146,7 @@ fn is_throttling(code: &str) -> bool {
 }
 
 /// A short note on a body that is not an AWS error response.
-fn describe_body(body: &str) -> &'static str {
+pub(super) fn describe_body(body: &str) -> &'static str {
     let head = body.trim_start();
     let lower: String = head
         .chars()
@@ -191,6 +192,27 @@ pub(super) fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// The HTTP agent for `endpoint`: `timeout` for connecting and for each whole exchange, no
+/// redirects, statuses returned rather than turned into errors. A proxy from the environment
+/// is used for https (CONNECT keeps TLS end to end), never for loopback endpoints, which are
+/// local test servers.
+pub(super) fn agent(endpoint: &Endpoint, timeout: Duration) -> ureq::Agent {
+    let proxy = if endpoint.is_loopback() {
+        None
+    } else {
+        ureq::Proxy::try_from_env()
+    };
+    ureq::Agent::config_builder()
+        .timeout_connect(Some(timeout))
+        .timeout_global(Some(timeout))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .user_agent(format!("keyhound/{}", env!("CARGO_PKG_VERSION")))
+        .proxy(proxy)
+        .build()
+        .into()
+}
+
 /// An HTTP client bound to one endpoint.
 pub(crate) struct Client {
     agent: ureq::Agent,
@@ -203,24 +225,8 @@ pub(crate) struct Client {
 impl Client {
     /// `timeout` bounds connecting and, separately, the whole exchange.
     pub(crate) fn new(endpoint: &Endpoint, timeout: Duration) -> Client {
-        // A proxy from the environment is used for https (CONNECT keeps TLS end to end), never
-        // for loopback endpoints, which are local test servers.
-        let proxy = if endpoint.is_loopback() {
-            None
-        } else {
-            ureq::Proxy::try_from_env()
-        };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(timeout))
-            .timeout_global(Some(timeout))
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .user_agent(format!("keyhound/{}", env!("CARGO_PKG_VERSION")))
-            .proxy(proxy)
-            .build()
-            .into();
         Client {
-            agent,
+            agent: agent(endpoint, timeout),
             timeout,
             endpoint: endpoint.clone(),
             url: endpoint.to_string(),
@@ -284,7 +290,7 @@ impl Client {
 }
 
 /// A short, secret-free description of a transport failure.
-fn transport_reason(e: &ureq::Error, timeout: Duration, https: bool) -> String {
+pub(super) fn transport_reason(e: &ureq::Error, timeout: Duration, https: bool) -> String {
     let limit = timeout.as_secs_f64();
     match e {
         ureq::Error::Timeout(ureq::Timeout::Connect) => {

@@ -1,6 +1,7 @@
-//! Where verification requests go: `--sts-endpoint`, else the SDK environment variables
-//! (`AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`),
-//! else AWS's global endpoint; plain HTTP only on loopback.
+//! Where verification and triage requests go: `--sts-endpoint` (`--iam-endpoint`), else the
+//! SDK environment variables (`AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL_IAM`, then
+//! `AWS_ENDPOINT_URL`, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`), else AWS's global
+//! endpoint; plain HTTP only on loopback.
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -10,6 +11,8 @@ use crate::error::Error;
 
 /// The official global STS endpoint.
 pub(super) const DEFAULT_ENDPOINT: &str = "https://sts.amazonaws.com";
+/// The official global IAM endpoint (signed for us-east-1).
+pub(super) const DEFAULT_IAM_ENDPOINT: &str = "https://iam.amazonaws.com";
 
 /// Where STS requests are sent: a parsed `http(s)://host[:port][/path]` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,22 +35,52 @@ impl Endpoint {
         flag: Option<&str>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Endpoint, Error> {
+        Endpoint::resolve_for(
+            ("--sts-endpoint", "AWS_ENDPOINT_URL_STS", DEFAULT_ENDPOINT),
+            flag,
+            env,
+        )
+    }
+
+    /// The IAM endpoint for triage, by the same rules: `flag` (`--iam-endpoint`), else
+    /// `AWS_ENDPOINT_URL_IAM`, else `AWS_ENDPOINT_URL`, else `https://iam.amazonaws.com`.
+    pub fn resolve_iam(
+        flag: Option<&str>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Endpoint, Error> {
+        Endpoint::resolve_for(
+            (
+                "--iam-endpoint",
+                "AWS_ENDPOINT_URL_IAM",
+                DEFAULT_IAM_ENDPOINT,
+            ),
+            flag,
+            env,
+        )
+    }
+
+    /// `resolve` for a service: its flag, its own environment variable and its default URL.
+    fn resolve_for(
+        (flag_name, service_var, default): (&'static str, &'static str, &str),
+        flag: Option<&str>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Endpoint, Error> {
         let labelled = |name: &'static str, url: &str| {
             Endpoint::parse_url(url).map_err(|e| Error::flag(name, format!("{name}: {e}")))
         };
         if let Some(url) = flag {
-            return labelled("--sts-endpoint", url);
+            return labelled(flag_name, url);
         }
         let ignore_env = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         if !ignore_env {
-            for var in ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"] {
+            for var in [service_var, "AWS_ENDPOINT_URL"] {
                 if let Some(url) = env(var).filter(|v| !v.trim().is_empty()) {
                     return labelled(var, &url);
                 }
             }
         }
-        labelled("--sts-endpoint", DEFAULT_ENDPOINT)
+        labelled(flag_name, default)
     }
 
     /// Parses an endpoint URL given with `--sts-endpoint`. Rejects user info, queries,
@@ -59,7 +92,7 @@ impl Endpoint {
     /// `parse`, with the reason as text for the caller to label.
     fn parse_url(url: &str) -> Result<Endpoint, String> {
         let url = url.trim();
-        let bad = |why: &str| format!("invalid STS endpoint URL {:?}: {why}", clip(url, 200));
+        let bad = |why: &str| format!("invalid endpoint URL {:?}: {why}", clip(url, 200));
         let (scheme, rest) = url
             .split_once("://")
             .ok_or_else(|| bad("expected http(s)://host[:port]"))?;
@@ -270,6 +303,36 @@ mod tests {
             .unwrap(),
             "https://sts.amazonaws.com/"
         );
+    }
+
+    #[test]
+    fn iam_endpoint_precedence() {
+        let iam = |flag: Option<&str>, vars: &[(&str, &str)]| {
+            Endpoint::resolve_iam(flag, &env_of(vars))
+                .map(|e| e.to_string())
+                .map_err(|e| e.to_string())
+        };
+        let all = [
+            ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:5055"),
+            ("AWS_ENDPOINT_URL_IAM", "http://127.0.0.3:7000"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.2:6000"),
+        ];
+        assert_eq!(iam(None, &[]).unwrap(), "https://iam.amazonaws.com/");
+        assert_eq!(iam(None, &all).unwrap(), "http://127.0.0.3:7000/");
+        // The STS variable is not the IAM endpoint.
+        assert_eq!(iam(None, &all[..1]).unwrap(), "https://iam.amazonaws.com/");
+        assert_eq!(iam(None, &all[2..]).unwrap(), "http://127.0.0.2:6000/");
+        assert_eq!(
+            iam(Some("http://[::1]:9"), &all).unwrap(),
+            "http://[::1]:9/"
+        );
+        let err = iam(Some("http://10.1.1.1"), &[]).unwrap_err();
+        assert!(
+            err.starts_with("--iam-endpoint: ") && err.contains("loopback"),
+            "{err}"
+        );
+        let err = iam(None, &[("AWS_ENDPOINT_URL_IAM", "http://iam.example")]).unwrap_err();
+        assert!(err.starts_with("AWS_ENDPOINT_URL_IAM: "), "{err}");
     }
 
     #[test]

@@ -8,13 +8,14 @@
 //! are `unknown`. This module owns the worker pool, the cache of distinct credentials and the
 //! limits; `skip` decides what is never sent, `endpoint` where requests go, `aws` the HTTP
 //! call and the response table, `identity` what a success must hold to be believed, `sigv4`
-//! the signature.
+//! the signature, `triage` the opt-in read-only IAM questions asked of live keys.
 
 mod aws;
 mod endpoint;
 mod identity;
 mod sigv4;
 mod skip;
+mod triage;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,6 +28,8 @@ pub use endpoint::Endpoint;
 pub(crate) use skip::parse_skip_accounts_file;
 use skip::Job;
 pub use skip::BUILTIN_CANARY_ACCOUNTS;
+pub(crate) use triage::findings as triage_findings;
+pub use triage::{allowed_actions, TriageConfig, HIGH_IMPACT};
 
 /// The classification of an STS response, for the fuzzer.
 #[cfg(feature = "fuzzing")]

@@ -34,7 +34,9 @@
 //!   help, gitleaks spellings, and `keyhound pre-commit` in each of its modes.
 //! - `verify`: verification (the library) against moto's STS server and misbehaving loopback
 //!   servers; `verify_cli`: verification through the binary (flags, environment, reports).
-//! - `moto`: the moto STS server both start (a venv under `target/`, stopped by PID).
+//! - `triage`: `--aws-triage` and the remediation against moto's IAM (users with attached,
+//!   inline and group policies, no permission, an Inactive key, a role session).
+//! - `moto`: the moto STS server they start (a venv under `target/`, stopped by PID).
 //!
 //! Every credential in these tests is generated at test time by a seeded generator; none is
 //! real. The only ones committed are those of `fixtures/` (the golden reports and the demo
@@ -60,5 +62,6 @@ mod rules;
 mod support;
 mod suppress;
 mod traps;
+mod triage;
 mod verify;
 mod verify_cli;

@@ -1,7 +1,7 @@
 //! The moto STS test server shared by the library-level (`verify`) and binary-level
 //! (`verify_cli`) verification tests.
 //!
-//! `moto_or_skip` starts moto's server (IAM authentication on) through
+//! `moto_or_skip` (`moto_with_or_skip` with the script's arguments) starts moto's server (IAM authentication on) through
 //! `fixtures/sts/moto_sts.py`, with the Python of a venv under `target/moto-venv` created on
 //! first use (once per test process, whichever test asks first), and returns it with the keys
 //! it minted (`MotoKeys`). The server is stopped by PID when the `Moto` guard drops, even on
@@ -136,8 +136,9 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts a server; its stderr goes to `target/moto-server-LABEL.log`.
-    pub fn start(label: &str) -> Result<Moto, MotoError> {
+    /// Starts a server with the script's arguments (`--triage`: the triage scenario); its
+    /// stderr goes to `target/moto-server-LABEL.log`.
+    pub fn start_with(label: &str, args: &[&str]) -> Result<Moto, MotoError> {
         let python = moto_python()?;
         let started = Instant::now();
         let log = repo_root()
@@ -146,6 +147,7 @@ impl Moto {
         let log_file = std::fs::File::create(&log).unwrap();
         let mut child = Command::new(&python)
             .arg(repo_root().join("fixtures/sts/moto_sts.py"))
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(log_file)
@@ -213,6 +215,30 @@ impl Moto {
         (v["total"].as_u64().unwrap(), by_key)
     }
 
+    /// Requests moto received since the last reset, per action (`GetCallerIdentity`, …).
+    pub fn actions(&mut self) -> HashMap<String, u64> {
+        let v = self.command("counts");
+        v["actions"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
+            .collect()
+    }
+
+    /// The keys of the triage scenario (`--triage`), by user name: (key ID, secret).
+    pub fn triage_keys(&self) -> HashMap<String, (String, String)> {
+        self.info["triage"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, k)| {
+                let get = |f: &str| k[f].as_str().unwrap().to_string();
+                (name.clone(), (get("akid"), get("secret")))
+            })
+            .collect()
+    }
+
     pub fn reset(&mut self) {
         assert_eq!(self.command("reset")["ok"], Value::Bool(true));
     }
@@ -243,8 +269,13 @@ impl Drop for Moto {
 /// does not require it. `label` names the test (and its server log). The server must run in
 /// `ACCOUNT`.
 pub fn moto_or_skip(label: &str) -> Option<(Moto, MotoKeys)> {
+    moto_with_or_skip(label, &[])
+}
+
+/// `moto_or_skip` with the script's arguments.
+pub fn moto_with_or_skip(label: &str, args: &[&str]) -> Option<(Moto, MotoKeys)> {
     let required = std::env::var("KEYHOUND_REQUIRE_MOTO").is_ok_and(|v| v == "1");
-    match Moto::start(label) {
+    match Moto::start_with(label, args) {
         Ok(moto) => {
             let keys = MotoKeys::of(&moto);
             assert_eq!(moto.get("account"), ACCOUNT);

@@ -54,6 +54,7 @@ complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l verify-concur
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l verify-timeout -d 'Connect and request timeout for each verification request, in seconds' -r
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l skip-aws-account -d 'Never send keys of this AWS account to AWS (a canary-token account); repeatable' -r
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l skip-aws-account-file -d 'Read more accounts to skip from FILE (one 12-digit ID per line, # comments)' -r -F
+complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l iam-endpoint -d 'IAM endpoint for --aws-triage (default: AWS_ENDPOINT_URL_IAM, else AWS_ENDPOINT_URL, else https://iam.amazonaws.com; plain http only for loopback addresses)' -r
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l config -d 'Project configuration file (default: .keyhound.toml at the top of the scanned repository or directory; a .gitleaks.toml there is read when there is none)' -r -F
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l baseline -d 'Do not report findings whose fingerprints are listed in FILE' -r -F
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l write-baseline -d 'Write the fingerprints of this scan\'s findings to FILE (a baseline for --baseline)' -r -F
@@ -67,6 +68,7 @@ complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l show-secrets 
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l redact -d 'Redact secrets in reports: the default, accepted for gitleaks users'
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -s q -l quiet -d 'Print no summary and no warnings on standard error'
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l no-verify -d 'Do not check found key pairs against AWS'
+complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l aws-triage -d 'Ask IAM, with each live key itself, who it belongs to, how old it is, when it was last used and what it can do (read-only Get/List/SimulatePrincipalPolicy calls). The calls are made with the leaked key and appear in the owner\'s CloudTrail'
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l only-verified -d 'Report only credentials that AWS confirmed live. The others are counted in the summary; the exit status counts only what is reported (0 when verification was unavailable)'
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l no-builtin-rules -d 'Use only the AWS detection (and the project configuration\'s own rules), not the built-in rules of rules/*.toml'
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l no-config -d 'Ignore .keyhound.toml and .gitleaks.toml'
