@@ -160,11 +160,22 @@ impl Needles {
     /// With `fold`, the needles must be lowercase and the caller searches a lowercased copy of
     /// the data (see `needs_lowercase`).
     pub(crate) fn build(needles: Vec<(Vec<u8>, usize)>, fold: bool) -> Result<Option<Needles>> {
+        Ok(Needles::entries(needles, fold, true))
+    }
+
+    /// Exact `needles` in Teddy searchers only: `None` when there are none, too many, or no
+    /// Teddy on this machine (for the sieve's short needles, which the sieve takes otherwise).
+    pub(crate) fn packed_only(needles: Vec<(Vec<u8>, usize)>) -> Option<Needles> {
+        Needles::entries(needles, false, false)
+    }
+
+    /// `build`; without `fallback`, `None` where the needles would not go to Teddy.
+    fn entries(needles: Vec<(Vec<u8>, usize)>, fold: bool, fallback: bool) -> Option<Needles> {
         let mut entries: Vec<Entry> = Vec::new();
         let mut sorted: Vec<(Vec<u8>, usize)> =
             needles.into_iter().filter(|(n, _)| !n.is_empty()).collect();
         if sorted.is_empty() {
-            return Ok(None);
+            return None;
         }
         sorted.sort();
         sorted.dedup();
@@ -198,17 +209,18 @@ impl Needles {
             }
             chain.push(i);
         }
-        let search = Needles::search(&entries, fold)?;
-        Ok(Some(Needles {
+        let search = Needles::search(&entries, fold, fallback)?;
+        Some(Needles {
             entries,
             search,
             direct: false,
-        }))
+        })
     }
 
-    fn search(entries: &[Entry], fold: bool) -> Result<Search> {
+    /// Teddy searchers for `entries`, or (with `fallback`) the sieve where they do not do.
+    fn search(entries: &[Entry], fold: bool, fallback: bool) -> Option<Search> {
         if entries.len() > MAX_PACKED {
-            return Ok(Needles::sieve_of(entries, fold));
+            return fallback.then(|| Needles::sieve_of(entries, fold));
         }
         // Needles shorter than the full fingerprint get searchers of their own so that they do
         // not shorten the others' fingerprints.
@@ -231,11 +243,11 @@ impl Needles {
                     Some(searcher) => {
                         groups.push((searcher, group.iter().map(|(_, e)| *e).collect()))
                     }
-                    None => return Ok(Needles::sieve_of(entries, fold)),
+                    None => return fallback.then(|| Needles::sieve_of(entries, fold)),
                 }
             }
         }
-        Ok(Search::Packed(groups))
+        Some(Search::Packed(groups))
     }
 
     /// The sieve for `entries` (its ids are entry indices).

@@ -8,9 +8,13 @@
 //! needles have a fingerprint of their three bytes, by another hash, in the same bitmap; the
 //! rare needles of one or two bytes are searched apart with `memmem`, one pass per spelling.
 //! Only a position whose fingerprint is set is compared with the needles that have it, eight
-//! bytes at once first, then byte for byte (exact) or ignoring ASCII case (folded). The cost is
+//! bytes at once first, then byte for byte (exact) or ignoring ASCII case (folded). Exact
+//! needles shorter than four bytes (the built-in rules' `xox`, `Q~`, `EAA`) are searched by a
+//! Teddy pass instead, so that positions need no second fingerprint. The cost is
 //! one pass whatever the number of needles, and unlike a DFA it needs no lowercased copy of the
 //! blob and no table that outgrows the cache.
+
+use super::prefilter::Needles;
 
 /// log2 of the bitmap size in bits.
 const BITS: u32 = 16;
@@ -144,9 +148,18 @@ pub(crate) struct Sieve {
     long: Table,
     /// Needles of three bytes, by `slot3`.
     short: Table,
-    /// Needles of one or two bytes, as every spelling they match: found with `memmem`.
+    /// Whether `short` holds any needle (else positions are not hashed for it).
+    shorts: bool,
+    /// Case-insensitive needles of one or two bytes, as every spelling they match: found with
+    /// `memmem`.
     tiny: Vec<(memchr::memmem::Finder<'static>, u32)>,
+    /// Exact needles of one to three bytes (the built-in rules' keywords are all exact): found
+    /// in one SIMD Teddy pass, which spares every position a second fingerprint.
+    packed: Option<Box<Needles>>,
 }
+
+/// At most this many exact short needles go to Teddy (one or two searchers' worth).
+const MAX_PACKED_SHORT: usize = 128;
 
 impl Sieve {
     /// `needles` are (bytes, id, fold); several needles may share an id, and several ids a
@@ -174,7 +187,21 @@ impl Sieve {
             }
         }
         let (mut long, mut short, mut tiny) = (Vec::new(), Vec::new(), Vec::new());
+        let exact_short: Vec<(Vec<u8>, usize)> = list
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !n.fold && n.bytes.len() < 4)
+            .map(|(i, n)| (n.bytes.clone(), i))
+            .collect();
+        let packed = if exact_short.len() <= MAX_PACKED_SHORT {
+            Needles::packed_only(exact_short).map(Box::new)
+        } else {
+            None
+        };
         for (i, n) in list.iter().enumerate() {
+            if packed.is_some() && !n.fold && n.bytes.len() < 4 {
+                continue;
+            }
             let i = i as u32;
             match n.bytes.as_slice() {
                 [a, b, c, d, ..] => long.push((slot4(u32::from_le_bytes([*a, *b, *c, *d])), i)),
@@ -190,15 +217,38 @@ impl Sieve {
         Some(Sieve {
             needles: list,
             long: Table::build(&mut long, &mut bits),
+            shorts: !short.is_empty(),
             short: Table::build(&mut short, &mut bits),
             bits,
             tiny,
+            packed,
         })
     }
 
     /// Calls `hit(id, start, len)` for every occurrence of every needle in `data`, overlapping
     /// ones included, in no particular order.
     pub(crate) fn each(&self, data: &[u8], hit: &mut impl FnMut(usize, usize, usize)) {
+        if self.shorts {
+            self.sift::<true>(data, hit);
+        } else {
+            self.sift::<false>(data, hit);
+        }
+        if let Some(p) = &self.packed {
+            // As a trait object: `Needles::each` may call a sieve's `each` again, and generic
+            // closures would nest without end.
+            let mut short: &mut dyn FnMut(usize, usize, usize) = &mut |n, at, _| {
+                if let Some(needle) = self.needles.get(n) {
+                    for &id in &needle.ids {
+                        hit(id, at, needle.bytes.len());
+                    }
+                }
+            };
+            p.each(data, &mut short);
+        }
+    }
+
+    /// The fingerprint pass (with three-byte fingerprints when `SHORTS`), and the tiny needles.
+    fn sift<const SHORTS: bool>(&self, data: &[u8], hit: &mut impl FnMut(usize, usize, usize)) {
         let bits = &*self.bits;
         let mut at = 0;
         // Eight bytes at a time hold the four-byte windows of five positions; a position is
@@ -208,7 +258,8 @@ impl Sieve {
             let mut marks = 0u64;
             for k in 0..5 {
                 let w = (word >> (8 * k)) as u32;
-                marks |= (set(bits, slot4(w)) | set(bits, slot3(w))) << k;
+                let short = if SHORTS { set(bits, slot3(w)) } else { 0 };
+                marks |= (set(bits, slot4(w)) | short) << k;
             }
             if marks != 0 {
                 self.marked(marks, data, at, hit);
@@ -223,7 +274,8 @@ impl Sieve {
                 *x = *y;
             }
             let w = u32::from_le_bytes(w);
-            if set(bits, slot4(w)) | set(bits, slot3(w)) != 0 {
+            let short = if SHORTS { set(bits, slot3(w)) } else { 0 };
+            if set(bits, slot4(w)) | short != 0 {
                 self.marked(1, data, at, hit);
             }
             at += 1;
