@@ -89,6 +89,12 @@ struct Table {
 impl Table {
     /// `keyed` are (slot, needle); each slot is also set in `bits`.
     fn build(keyed: &mut [(usize, u32)], bits: &mut [u64; WORDS]) -> Table {
+        if keyed.is_empty() {
+            return Table {
+                start: Vec::new(),
+                list: Vec::new(),
+            };
+        }
         keyed.sort_unstable();
         let mut start = vec![0u32; SLOTS + 1];
         for &(slot, _) in keyed.iter() {

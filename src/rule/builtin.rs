@@ -21,11 +21,19 @@ pub fn embedded() -> &'static [(&'static str, &'static str)] {
 /// that `build.rs` made of each file (quick to read), or from the file's TOML when the JSON of
 /// it is missing or does not fit (so that an error is reported with its line).
 pub fn specs() -> Result<Vec<(String, RuleSpec)>> {
-    let json: Vec<(String, serde_json::Value)> = serde_json::from_str(include_str!(concat!(
-        env!("OUT_DIR"),
-        "/builtin_rules.json"
-    )))
-    .unwrap_or_default();
+    const JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin_rules.json"));
+    // One pass into the rules themselves; only if that fails (a file that does not fit the
+    // schema) is the JSON read file by file, to find which files to read from their TOML.
+    let json: Vec<(String, serde_json::Value)> =
+        match serde_json::from_str::<Vec<(String, Vec<RuleSpec>)>>(JSON) {
+            Ok(all) if all.len() == embedded().len() => {
+                return Ok(all
+                    .into_iter()
+                    .flat_map(|(name, rules)| rules.into_iter().map(move |s| (name.clone(), s)))
+                    .collect());
+            }
+            _ => serde_json::from_str(JSON).unwrap_or_default(),
+        };
     let mut specs = Vec::new();
     for (name, text) in embedded() {
         let quick = json
