@@ -80,78 +80,140 @@ pub(crate) fn hir_contains_any(hir: &Hir, needles: &[&[u8]]) -> bool {
 }
 
 fn must_contain(hir: &Hir, needle: &[&[u8]]) -> bool {
-    if let Some(s) = exact(hir) {
-        return contains(&s, needle);
+    if let Some(set) = strings(hir) {
+        return all_contain(&set, needle);
     }
     match hir.kind() {
         HirKind::Capture(c) => must_contain(&c.sub, needle),
         HirKind::Repetition(r) => r.min >= 1 && must_contain(&r.sub, needle),
         HirKind::Alternation(alts) => alts.iter().all(|a| must_contain(a, needle)),
         HirKind::Concat(parts) => {
-            // Adjacent parts that each match one fixed string form one run of known bytes;
-            // zero-width assertions (`\b`, `^`) between them keep the run together.
-            let mut run: Vec<u8> = Vec::new();
+            // Adjacent parts that each match one of a few fixed strings form runs of known
+            // bytes (every combination of them); zero-width assertions (`\b`, `^`) between
+            // them keep the runs together. The parser factors `abc|abd` into `ab(?:c|d)`, so
+            // a keyword can be split across parts.
+            let mut runs: Vec<Vec<u8>> = vec![Vec::new()];
             for part in parts {
-                if let Some(s) = exact(part) {
-                    run.extend_from_slice(&s);
-                    continue;
-                }
                 if matches!(part.kind(), HirKind::Look(_)) {
                     continue;
                 }
-                if contains(&run, needle) || must_contain(part, needle) {
+                if let Some(set) = strings(part) {
+                    if let Some(joined) = join(&runs, &set) {
+                        runs = joined;
+                        continue;
+                    }
+                }
+                if all_contain(&runs, needle) || must_contain(part, needle) {
                     return true;
                 }
-                run.clear();
+                runs = match strings(part) {
+                    // Too many combinations: start again from this part's strings.
+                    Some(set) => set,
+                    None => vec![Vec::new()],
+                };
             }
-            contains(&run, needle)
+            all_contain(&runs, needle)
         }
         _ => false,
     }
 }
 
-/// The one string `hir` matches, if it matches exactly one.
-fn exact(hir: &Hir) -> Option<Vec<u8>> {
+/// At most this many strings are tracked for one part of a pattern.
+const MAX_STRINGS: usize = 256;
+
+/// Every string of `left` followed by every string of `right`, unless there are too many.
+fn join(left: &[Vec<u8>], right: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if left.len().checked_mul(right.len())? > MAX_STRINGS {
+        return None;
+    }
+    Some(
+        left.iter()
+            .flat_map(|l| {
+                right.iter().map(move |r| {
+                    let mut s = l.clone();
+                    s.extend_from_slice(r);
+                    s
+                })
+            })
+            .collect(),
+    )
+}
+
+fn all_contain(hays: &[Vec<u8>], needles: &[&[u8]]) -> bool {
+    !hays.is_empty() && hays.iter().all(|h| contains(h, needles))
+}
+
+/// The few strings `hir` matches, if it matches a finite set of at most `MAX_STRINGS`
+/// strings, each at most 1 KiB (`(?:polygon|Polygon)`, `[Pp]assword`, `x{3}`).
+fn strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     match hir.kind() {
-        HirKind::Empty => Some(Vec::new()),
-        HirKind::Literal(l) => Some(l.0.to_vec()),
+        HirKind::Empty => Some(vec![Vec::new()]),
+        HirKind::Literal(l) => Some(vec![l.0.to_vec()]),
         HirKind::Class(Class::Bytes(c)) => {
-            let r = c.ranges();
-            match r {
-                [one] if one.start() == one.end() => Some(vec![one.start()]),
-                _ => None,
-            }
+            let count: usize = c
+                .ranges()
+                .iter()
+                .map(|r| usize::from(r.end() - r.start()) + 1)
+                .sum();
+            (count <= 16).then(|| {
+                c.ranges()
+                    .iter()
+                    .flat_map(|r| (r.start()..=r.end()).map(|b| vec![b]))
+                    .collect()
+            })
         }
         HirKind::Class(Class::Unicode(c)) => {
-            let r = c.ranges();
-            match r {
-                [one] if one.start() == one.end() => {
-                    let mut buf = [0u8; 4];
-                    Some(one.start().encode_utf8(&mut buf).as_bytes().to_vec())
-                }
-                _ => None,
-            }
+            let count: usize = c
+                .ranges()
+                .iter()
+                .map(|r| (r.end() as usize).saturating_sub(r.start() as usize) + 1)
+                .sum();
+            (count <= 16).then(|| {
+                c.ranges()
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .map(|ch| {
+                        let mut buf = [0u8; 4];
+                        ch.encode_utf8(&mut buf).as_bytes().to_vec()
+                    })
+                    .collect()
+            })
         }
-        HirKind::Capture(c) => exact(&c.sub),
+        HirKind::Capture(c) => strings(&c.sub),
         HirKind::Repetition(r) if r.max == Some(r.min) => {
-            let s = exact(&r.sub)?;
+            let one = strings(&r.sub)?;
             let n = usize::try_from(r.min).ok()?;
-            if s.len().checked_mul(n)? > 1024 {
-                return None;
-            }
-            Some(s.repeat(n))
-        }
-        HirKind::Concat(parts) => {
-            let mut out = Vec::new();
-            for p in parts {
-                if matches!(p.kind(), HirKind::Look(_)) {
-                    // A zero-width assertion matches no bytes, but the string is still fixed.
-                    continue;
+            let mut out = vec![Vec::new()];
+            for _ in 0..n {
+                out = join(&out, &one)?;
+                if out.iter().any(|s| s.len() > 1024) {
+                    return None;
                 }
-                out.extend(exact(p)?);
             }
             Some(out)
         }
+        HirKind::Alternation(alts) => {
+            let mut out = Vec::new();
+            for a in alts {
+                out.extend(strings(a)?);
+                if out.len() > MAX_STRINGS {
+                    return None;
+                }
+            }
+            Some(out)
+        }
+        HirKind::Concat(parts) => {
+            let mut out = vec![Vec::new()];
+            for p in parts {
+                if matches!(p.kind(), HirKind::Look(_)) {
+                    // A zero-width assertion matches no bytes; the strings are still fixed.
+                    continue;
+                }
+                out = join(&out, &strings(p)?)?;
+            }
+            Some(out)
+        }
+        HirKind::Look(_) => Some(vec![Vec::new()]),
         _ => None,
     }
 }
@@ -212,5 +274,26 @@ mod tests {
         assert!(!always_contains(db, b"mysql"));
         assert!(always_contains_any(db, &[b"mysql", b"mariadb"]));
         assert!(!always_contains_any(db, &[b"mysql", b"MARIADB"]));
+    }
+
+    /// The parser factors alternatives (`polygon|Polygon|POLYGON` becomes `p(?:olygon)|P(?:…)`):
+    /// a keyword split across parts is still proven, and small classes count as their bytes.
+    #[test]
+    fn factored_alternatives_and_small_classes() {
+        let spellings: [&[u8]; 3] = [b"polygon", b"Polygon", b"POLYGON"];
+        let p = r"(?:(?:\b|_)(?:polygon|Polygon|POLYGON)|[a-z0-9](?:Polygon|POLYGON))[\w.-]{0,24}?(?i:key)=([a-z]{8})";
+        assert!(always_contains_any(p, &spellings));
+        assert!(!always_contains_any(p, &spellings[..2]));
+        assert!(!always_contains(
+            r"snow(?:[Pp]assword|PASSWORD)",
+            b"assword"
+        ));
+        assert!(always_contains_any(
+            r"x(?:[Pp]assword|PASSWORD)=",
+            &[b"password", b"Password", b"PASSWORD"]
+        ));
+        assert!(always_contains(r"(?:ab|ac)(?:cd|ce)", b"a"));
+        assert!(!always_contains(r"(?:ab|cd)x", b"ab"));
+        assert!(always_contains(r"(?:ab){2}", b"abab"));
     }
 }

@@ -256,7 +256,7 @@ impl Sieve {
         let exact_short: Vec<(Vec<u8>, usize)> = list
             .iter()
             .enumerate()
-            .filter(|(_, n)| !n.fold && n.bytes.len() < 4)
+            .filter(|(_, n)| !n.fold && n.bytes.len() == 3)
             .map(|(i, n)| (n.bytes.clone(), i))
             .collect();
         let packed = if exact_short.len() <= MAX_PACKED_SHORT {
@@ -265,7 +265,7 @@ impl Sieve {
             None
         };
         for (i, n) in list.iter().enumerate() {
-            if packed.is_some() && !n.fold && n.bytes.len() < 4 {
+            if packed.is_some() && !n.fold && n.bytes.len() == 3 {
                 continue;
             }
             let i = i as u32;
