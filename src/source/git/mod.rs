@@ -11,6 +11,7 @@ pub(crate) mod change;
 pub(crate) mod commit;
 mod graph;
 pub(crate) mod index;
+pub(crate) mod index_file;
 mod loose;
 pub(crate) mod objects;
 pub(crate) mod pack;
