@@ -1,7 +1,7 @@
 //! `keyhound scan --staged` and `keyhound scan --since REV`: a change, not a tree. As steps:
 //! find the repository holding the path, list the blobs the change introduces (the index
-//! entries that differ from HEAD, or what each commit of the range added), scan them in
-//! parallel, attach the commit that introduced each blob with a finding, and (for a range)
+//! entries that differ from HEAD, or what each commit of the range added), scan them (in
+//! parallel when there are more than a few), attach the commit that introduced each blob with a finding, and (for a range)
 //! keep one finding per credential and path, from the oldest commit.
 
 use std::collections::{HashMap, HashSet};
@@ -24,7 +24,8 @@ use crate::source::git::{commit, with_odb};
 use crate::source::{Blob, GitPlace, Origin, Stats, Tally};
 
 /// `--staged`: what the next commit will record. A pre-commit hook reads a few objects, so
-/// the object database is opened for a few (see `Store::open_for_few`).
+/// the object database is opened for a few (see `Store::open_for_few`) until the list shows
+/// many.
 pub(crate) fn staged(
     given: &Path,
     settings: &Settings,
@@ -34,7 +35,7 @@ pub(crate) fn staged(
     let list = |repo: &Repository, reader: &Reader<'_, '_>| change::staged(repo, reader, tally);
     let change = Change {
         flag: "--staged",
-        store: Store::open_for_few,
+        few: true,
     };
     scan_change(given, change, list, settings, scanner, tally)
 }
@@ -51,16 +52,17 @@ pub(crate) fn since(
         |repo: &Repository, reader: &Reader<'_, '_>| change::since(repo, reader, spec, tally);
     let change = Change {
         flag: "--since",
-        store: Store::open,
+        few: false,
     };
     let findings = scan_change(given, change, list, settings, scanner, tally);
     oldest_per_path(findings)
 }
 
-/// What kind of change is scanned: its flag (for messages), and how its objects are opened.
+/// What kind of change is scanned: its flag (for messages), and whether its objects are
+/// opened for reading a few (`Store::open_for_few`) or many (`Store::open`).
 struct Change {
     flag: &'static str,
-    store: fn(&Repository) -> Store,
+    few: bool,
 }
 
 /// Finds the repository, lists the blobs of the change with `list`, and scans them.
@@ -75,7 +77,11 @@ fn scan_change(
     let Some(repo) = discover(given, change.flag, tally) else {
         return Vec::new();
     };
-    let store = (change.store)(&repo);
+    let store = if change.few {
+        Store::open_for_few(&repo)
+    } else {
+        Store::open(&repo)
+    };
     let odb = match repo.odb() {
         Ok(o) => o,
         Err(e) => {
@@ -106,6 +112,12 @@ fn scan_change(
         return job.scan_all(&reader, &blobs);
     }
     super::start_threads(settings.threads);
+    // Many blobs: the pack indexes read whole cost less than a lookup by reads for each.
+    let store = if change.few {
+        Store::open(&repo)
+    } else {
+        store
+    };
     scan_in_parallel(repo.path(), &store, &blobs, &job)
 }
 
