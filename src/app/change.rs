@@ -1,7 +1,7 @@
 //! `keyhound scan --staged` and `keyhound scan --since REV`: a change, not a tree. As steps:
 //! find the repository holding the path, list the blobs the change introduces (the index
-//! entries that differ from HEAD, or what each commit of the range added), scan them in
-//! parallel, attach the commit that introduced each blob with a finding, and (for a range)
+//! entries that differ from HEAD, or what each commit of the range added), scan them (in
+//! parallel when there are more than a few), attach the commit that introduced each blob with a finding, and (for a range)
 //! keep one finding per credential and path, from the oldest commit.
 
 use std::collections::{HashMap, HashSet};
@@ -23,7 +23,9 @@ use crate::source::git::store::{Reader, Store};
 use crate::source::git::{commit, with_odb};
 use crate::source::{Blob, GitPlace, Origin, Stats, Tally};
 
-/// `--staged`: what the next commit will record.
+/// `--staged`: what the next commit will record. A pre-commit hook reads a few objects, so
+/// the object database is opened for a few (see `Store::open_for_few`) until the list shows
+/// many.
 pub(crate) fn staged(
     given: &Path,
     settings: &Settings,
@@ -31,7 +33,11 @@ pub(crate) fn staged(
     tally: &Tally,
 ) -> Vec<Finding> {
     let list = |repo: &Repository, reader: &Reader<'_, '_>| change::staged(repo, reader, tally);
-    scan_change(given, "--staged", list, settings, scanner, tally)
+    let change = Change {
+        flag: "--staged",
+        few: true,
+    };
+    scan_change(given, change, list, settings, scanner, tally)
 }
 
 /// `--since REV` / `A..B`: what the commits of the range introduced.
@@ -44,34 +50,79 @@ pub(crate) fn since(
 ) -> Vec<Finding> {
     let list =
         |repo: &Repository, reader: &Reader<'_, '_>| change::since(repo, reader, spec, tally);
-    let findings = scan_change(given, "--since", list, settings, scanner, tally);
+    let change = Change {
+        flag: "--since",
+        few: false,
+    };
+    let findings = scan_change(given, change, list, settings, scanner, tally);
     oldest_per_path(findings)
+}
+
+/// What kind of change is scanned: its flag (for messages), and whether its objects are
+/// opened for reading a few (`Store::open_for_few`) or many (`Store::open`).
+struct Change {
+    flag: &'static str,
+    few: bool,
 }
 
 /// Finds the repository, lists the blobs of the change with `list`, and scans them.
 fn scan_change(
     given: &Path,
-    flag: &str,
+    change: Change,
     list: impl FnOnce(&Repository, &Reader<'_, '_>) -> Result<Vec<NewBlob>, Error>,
     settings: &Settings,
     scanner: &Scanner,
     tally: &Tally,
 ) -> Vec<Finding> {
-    let Some(repo) = discover(given, flag, tally) else {
+    let Some(repo) = discover(given, change.flag, tally) else {
         return Vec::new();
     };
-    let store = Store::open(&repo);
-    let blobs = match with_odb(repo.path(), tally, |_, odb| list(&repo, &store.reader(odb))) {
-        Some(Ok(b)) => b,
-        Some(Err(e)) => {
+    let store = if change.few {
+        Store::open_for_few(&repo)
+    } else {
+        Store::open(&repo)
+    };
+    let odb = match repo.odb() {
+        Ok(o) => o,
+        Err(e) => {
+            tally.error(Error::git(repo.path().display().to_string(), &e));
+            return Vec::new();
+        }
+    };
+    let reader = store.reader(&odb);
+    let blobs = match list(&repo, &reader) {
+        Ok(b) => b,
+        Err(e) => {
             tally.error(e);
             return Vec::new();
         }
-        None => return Vec::new(),
     };
     let base = display_base(given, &repo);
-    scan_new_blobs(&repo, &store, &blobs, &base, settings, scanner, tally)
+    let job = Job {
+        base: &base,
+        max_size: settings.walk.max_file_size,
+        limits: &settings.walk.archive,
+        scanner,
+        tally,
+        commits: Mutex::new(HashMap::new()),
+    };
+    if blobs.len() <= CHUNK {
+        // A few blobs (a commit's worth, usually): scanned here, with the handle that listed
+        // them, rather than by a pool of threads each opening the repository again.
+        return job.scan_all(&reader, &blobs);
+    }
+    super::start_threads(settings.threads);
+    // Many blobs: the pack indexes read whole cost less than a lookup by reads for each.
+    let store = if change.few {
+        Store::open(&repo)
+    } else {
+        store
+    };
+    scan_in_parallel(repo.path(), &store, &blobs, &job)
 }
+
+/// Blobs scanned by one thread, with one handle on the repository.
+const CHUNK: usize = 64;
 
 /// The repository holding `given` (the path itself or a parent), like git finds it.
 fn discover(given: &Path, flag: &str, tally: &Tally) -> Option<Repository> {
@@ -98,35 +149,21 @@ fn display_base(given: &Path, repo: &Repository) -> PathBuf {
     }
 }
 
-/// Scans the blobs a change introduces, in parallel.
-fn scan_new_blobs(
-    repo: &Repository,
+/// Scans the blobs of a change in parallel, each thread with its own handle on the repository
+/// at `git_dir`.
+fn scan_in_parallel(
+    git_dir: &Path,
     store: &Store,
     blobs: &[NewBlob],
-    base: &Path,
-    settings: &Settings,
-    scanner: &Scanner,
-    tally: &Tally,
+    job: &Job<'_>,
 ) -> Vec<Finding> {
-    let git_dir = repo.path().to_path_buf();
-    let job = Job {
-        base,
-        max_size: settings.walk.max_file_size,
-        limits: &settings.walk.archive,
-        scanner,
-        tally,
-        commits: Mutex::new(HashMap::new()),
-    };
     let findings: Mutex<Vec<Finding>> = Mutex::new(Vec::new());
-    blobs.par_chunks(64).for_each(|chunk| {
-        with_odb(&git_dir, tally, |_, odb| {
-            let reader = store.reader(odb);
-            for new in chunk {
-                let found = job.scan(&reader, new);
-                if !found.is_empty() {
-                    if let Ok(mut all) = findings.lock() {
-                        all.extend(found);
-                    }
+    blobs.par_chunks(CHUNK).for_each(|chunk| {
+        with_odb(git_dir, job.tally, |_, odb| {
+            let found = job.scan_all(&store.reader(odb), chunk);
+            if !found.is_empty() {
+                if let Ok(mut all) = findings.lock() {
+                    all.extend(found);
                 }
             }
         });
@@ -146,6 +183,14 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
+    /// Reads and scans each of `blobs`, one after the other.
+    fn scan_all(&self, reader: &Reader<'_, '_>, blobs: &[NewBlob]) -> Vec<Finding> {
+        blobs
+            .iter()
+            .flat_map(|new| self.scan(reader, new))
+            .collect()
+    }
+
     /// Reads and scans one blob; its findings carry the commit that introduced it.
     fn scan(&self, reader: &Reader<'_, '_>, new: &NewBlob) -> Vec<Finding> {
         let stats = &self.tally.stats;

@@ -86,11 +86,10 @@ fn scan_command(args: &ScanArgs) -> Result<i32> {
         report: open(settings.output.as_ref(), "--output")?,
         baseline: open(settings.write_baseline.as_ref(), "--write-baseline")?,
     };
-    if let Err(e) = rayon::ThreadPoolBuilder::new()
-        .num_threads(settings.threads)
-        .build_global()
-    {
-        eprintln!("keyhound: warning: {e}");
+    // `--staged` starts its threads only when it has more than a few blobs to scan: idle
+    // workers of a pool started for nothing spin on a pre-commit hook's cores.
+    if !settings.staged {
+        start_threads(settings.threads);
     }
     let code = scan(&settings, &scanner, &mut files);
     // The rules (hundreds of compiled rules and their tables) live until the process exits:
@@ -98,6 +97,19 @@ fn scan_command(args: &ScanArgs) -> Result<i32> {
     // scanner owns no file or other resource that must be closed; `files` is dropped as usual.)
     std::mem::forget(scanner);
     code
+}
+
+/// Starts the global thread pool with `threads` workers (once; later calls do nothing).
+pub(crate) fn start_threads(threads: usize) {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+        {
+            eprintln!("keyhound: warning: {e}");
+        }
+    });
 }
 
 /// The files a scan writes, opened before it starts.

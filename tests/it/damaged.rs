@@ -127,6 +127,24 @@ fn truncated_loose_tree_is_an_error_and_the_scan_goes_on() {
 }
 
 #[test]
+fn staged_reads_no_tree_that_the_index_shows_unchanged() {
+    // sub/ is unchanged in the index (its cache tree names HEAD's sub tree): --staged never
+    // reads that tree, so a damaged copy of it costs nothing, and the staged key is found.
+    let (repo, _, _, _, cb) = two_commits();
+    let sub = repo.rev(&format!("{}:sub", cb.id));
+    truncate(&repo, &sub);
+    let (c_text, c) = pair_text(4105, "c.env");
+    repo.write("c.env", &c_text);
+    repo.git(&["add", "c.env"]);
+    let out = scan(repo.path(), &["--staged"]);
+    assert_no_panic(&out);
+    assert_eq!(out.code, 1, "stderr:\n{}", out.stderr);
+    let mut want = c;
+    want.locs.sort();
+    assert_eq!(findings_of(&out.json()), vec![want], "{}", out.stderr);
+}
+
+#[test]
 fn truncated_loose_commit_is_an_error_and_the_scan_goes_on() {
     let (repo, a, b, _, cb) = two_commits();
     truncate(&repo, &cb.id);

@@ -780,6 +780,44 @@ fn staged_deletion_and_unchanged_files_are_not_reported() {
 }
 
 #[test]
+fn staged_where_the_cache_tree_differs_from_head_and_in_index_version_4() {
+    // `git reset --soft` leaves the index's cache tree naming the undone commit's trees,
+    // which differ from HEAD's: the entries under them are compared, not skipped.
+    let repo = GitRepo::init();
+    repo.write("README.md", "# service\n");
+    repo.write("deploy/prod/notes.txt", "nothing here\n");
+    repo.write("docs/guide.md", "# guide\n");
+    repo.commit_all("A");
+    let (text, e) = pair_file(1034, "deploy/prod/creds.env");
+    repo.write("deploy/prod/creds.env", &text);
+    repo.commit_all("B");
+    repo.git(&["reset", "-q", "--soft", "HEAD~1"]);
+    let out = scan(&repo, &["--staged"]);
+    check("after a soft reset", &out, 1, &[(e.clone(), Src::Files)]);
+
+    // Index version 4 (each path written as a change to the one before), a second file
+    // staged in another directory, and one unstaged (the work tree only).
+    repo.git(&["update-index", "--index-version", "4"]);
+    let (text, f) = pair_file(1035, "docs/api/creds.env");
+    repo.write("docs/api/creds.env", &text);
+    repo.git(&["add", "docs/api/creds.env"]);
+    let (text, _) = pair_file(1036, "deploy/later.env");
+    repo.write("deploy/later.env", &text);
+    let out = scan(&repo, &["--staged"]);
+    check(
+        "index version 4",
+        &out,
+        1,
+        &[(e, Src::Files), (f, Src::Files)],
+    );
+
+    // Everything committed: nothing staged, whatever the work tree holds.
+    repo.git(&["commit", "-qm", "C"]);
+    let out = scan(&repo, &["--staged"]);
+    check("nothing staged", &out, 0, &[]);
+}
+
+#[test]
 fn staged_in_a_first_commit() {
     let repo = GitRepo::init();
     let (text, e) = pair_file(1028, "creds.env");

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use git2::{ObjectType, Oid, Repository};
 
 use super::graph::Graph;
+use super::index_file::{self, CacheTree, IndexEntry, IndexFile};
 use super::parse;
 use super::store::Reader;
 use super::walk::{commit_tree, peel_to_commit, shallow};
@@ -30,30 +31,52 @@ const GITLINK: u32 = 0o160000;
 /// Index entries that differ from HEAD (all of them before the first commit). Deleted files,
 /// conflicted entries and submodules carry nothing to scan and are left out. When HEAD's tree
 /// cannot be read (a damaged repository), that is an error and every staged entry is scanned.
+/// HEAD's trees are read only where the index's cache tree does not already show them
+/// unchanged (see `HeadView`).
 pub(crate) fn staged(
     repo: &Repository,
     reader: &Reader<'_, '_>,
     tally: &Tally,
 ) -> Result<Vec<NewBlob>, Error> {
-    let head = match head_paths(repo, reader) {
+    let index = read_index(repo);
+    let cache_tree = index.as_ref().ok().and_then(|i| i.cache_tree.as_ref());
+    let head = match head_view(repo, reader, cache_tree) {
         Ok(h) => h,
         Err(e) => {
             tally.error(e);
-            HashMap::new()
+            HeadView::default()
         }
     };
-    let index = commit_index(repo).map_err(|e| Error::git("--staged: reading the index", &e))?;
-    let conflicted: HashSet<Vec<u8>> = index
+    let index = index?;
+    if head.unchanged {
+        return Ok(Vec::new());
+    }
+    let conflicted: HashSet<&[u8]> = index
+        .entries
         .iter()
-        .filter(|e| stage(e) != 0)
-        .map(|e| e.path.clone())
+        .filter(|e| e.stage != 0)
+        .map(|e| e.path.as_slice())
         .collect();
     let mut out = Vec::new();
-    for e in index.iter() {
-        if stage(&e) != 0 || conflicted.contains(&e.path) || e.mode == GITLINK || e.id.is_zero() {
+    // The last unchanged directory an entry was found in (with its slash): the entries after
+    // it in the index's order are in it too, until one is not.
+    let mut inside: &[u8] = &[];
+    for e in &index.entries {
+        if e.stage != 0
+            || conflicted.contains(e.path.as_slice())
+            || e.mode == GITLINK
+            || e.id.is_zero()
+        {
             continue;
         }
-        if head.get(&e.path) == Some(&(e.id, e.mode)) {
+        if !inside.is_empty() && e.path.starts_with(inside) {
+            continue;
+        }
+        if let Some(dir) = head.unchanged_dir(&e.path) {
+            inside = dir;
+            continue;
+        }
+        if head.blobs.get(&e.path) == Some(&(e.id, e.mode)) {
             continue;
         }
         out.push(NewBlob {
@@ -65,28 +88,81 @@ pub(crate) fn staged(
     Ok(out)
 }
 
-/// The index the next commit records. `git commit -a` and `git commit PATHS` stage into a
-/// temporary index and name it to their hooks in GIT_INDEX_FILE (git's own variable, which
-/// every git command honours); the repository's index is used otherwise.
-fn commit_index(repo: &Repository) -> Result<git2::Index, git2::Error> {
-    match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
-        Some(path) => git2::Index::open(std::path::Path::new(&path)),
+/// The index the next commit records, read by keyhound, or by libgit2 when keyhound's reader
+/// does not understand it (then without its cache tree). `git commit -a` and `git commit
+/// PATHS` stage into a temporary index and name it to their hooks in GIT_INDEX_FILE (git's own
+/// variable, which every git command honours); the repository's index is used otherwise.
+fn read_index(repo: &Repository) -> Result<IndexFile, Error> {
+    let named = std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty());
+    let path = match &named {
+        Some(p) => std::path::PathBuf::from(p),
+        None => repo.path().join("index"),
+    };
+    if let Some(index) = std::fs::read(&path)
+        .ok()
+        .and_then(|d| index_file::parse(&d))
+    {
+        return Ok(index);
+    }
+    let index = match &named {
+        Some(p) => git2::Index::open(std::path::Path::new(p)),
         None => repo.index(),
+    }
+    .map_err(|e| Error::git("--staged: reading the index", &e))?;
+    let entries = index
+        .iter()
+        .map(|e| IndexEntry {
+            stage: (e.flags >> 12) & 3,
+            path: e.path,
+            mode: e.mode,
+            id: e.id,
+        })
+        .collect();
+    Ok(IndexFile {
+        entries,
+        cache_tree: None,
+    })
+}
+
+/// HEAD's tree as far as `--staged` needs it: the blobs of its directories that the index's
+/// cache tree does not show unchanged, and the directories it does. A directory whose cache
+/// tree names the same tree as HEAD holds exactly HEAD's entries in the index, so neither its
+/// tree nor its entries need be read.
+#[derive(Default)]
+struct HeadView {
+    /// Every blob path of the trees read, with its id and mode.
+    blobs: HashMap<Vec<u8>, (Oid, u32)>,
+    /// The directories the index has unchanged, with a trailing slash.
+    unchanged_dirs: HashSet<Vec<u8>>,
+    /// The whole index is HEAD's tree: nothing is staged.
+    unchanged: bool,
+}
+
+impl HeadView {
+    /// The unchanged directory `path` is in (as a prefix of `path`, with its slash), if any.
+    fn unchanged_dir<'p>(&self, path: &'p [u8]) -> Option<&'p [u8]> {
+        if self.unchanged_dirs.is_empty() {
+            return None;
+        }
+        memchr::memchr_iter(b'/', path)
+            .filter_map(|i| path.get(..=i))
+            .find(|dir| self.unchanged_dirs.contains(*dir))
     }
 }
 
-/// Every blob path of HEAD's tree with its id and mode (none before the first commit).
-fn head_paths(
+/// HEAD's view (nothing before the first commit), read along `cache_tree`.
+fn head_view(
     repo: &Repository,
     reader: &Reader<'_, '_>,
-) -> Result<HashMap<Vec<u8>, (Oid, u32)>, Error> {
+    cache_tree: Option<&CacheTree>,
+) -> Result<HeadView, Error> {
     let target = match repo.head() {
         Ok(h) => h.resolve().ok().and_then(|r| r.target()),
         Err(e)
             if e.code() == git2::ErrorCode::UnbornBranch
                 || e.code() == git2::ErrorCode::NotFound =>
         {
-            return Ok(HashMap::new())
+            return Ok(HeadView::default())
         }
         Err(e) => return Err(Error::git("HEAD", &e)),
     };
@@ -103,18 +179,25 @@ fn head_paths(
         object: format!("git commit {commit}"),
         message: m,
     })?;
-    flatten(reader, parsed.tree)
+    if cache_tree.is_some_and(|c| c.id == Some(parsed.tree)) {
+        return Ok(HeadView {
+            unchanged: true,
+            ..HeadView::default()
+        });
+    }
+    read_changed(reader, parsed.tree, cache_tree)
 }
 
-fn stage(e: &git2::IndexEntry) -> u16 {
-    (e.flags >> 12) & 3
-}
-
-/// Every blob path of a tree with its id and mode.
-fn flatten(reader: &Reader<'_, '_>, tree: Oid) -> Result<HashMap<Vec<u8>, (Oid, u32)>, Error> {
-    let mut out = HashMap::new();
-    let mut stack: Vec<(Oid, Vec<u8>)> = vec![(tree, Vec::new())];
-    while let Some((t, prefix)) = stack.pop() {
+/// The blob paths of `tree` with their ids and modes, except under the directories that
+/// `cache_tree` shows unchanged (which are listed instead).
+fn read_changed(
+    reader: &Reader<'_, '_>,
+    tree: Oid,
+    cache_tree: Option<&CacheTree>,
+) -> Result<HeadView, Error> {
+    let mut out = HeadView::default();
+    let mut stack: Vec<(Oid, Vec<u8>, Option<&CacheTree>)> = vec![(tree, Vec::new(), cache_tree)];
+    while let Some((t, prefix, cached)) = stack.pop() {
         let data = reader.read_kind(t, ObjectType::Tree)?;
         let (entries, problem) = parse::tree(data.bytes());
         if let Some(p) = problem {
@@ -125,14 +208,19 @@ fn flatten(reader: &Reader<'_, '_>, tree: Oid) -> Result<HashMap<Vec<u8>, (Oid, 
         }
         for e in entries {
             let mut path = prefix.clone();
-            if !path.is_empty() {
-                path.push(b'/');
-            }
             path.extend_from_slice(e.name);
             match e.kind() {
-                ObjectType::Tree => stack.push((e.oid, path)),
+                ObjectType::Tree => {
+                    let sub = cached.and_then(|c| c.child(e.name));
+                    path.push(b'/');
+                    if sub.is_some_and(|s| s.id == Some(e.oid)) {
+                        out.unchanged_dirs.insert(path);
+                    } else {
+                        stack.push((e.oid, path, sub));
+                    }
+                }
                 _ => {
-                    out.insert(path, (e.oid, e.mode));
+                    out.blobs.insert(path, (e.oid, e.mode));
                 }
             }
         }

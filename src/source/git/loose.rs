@@ -16,8 +16,9 @@ use crate::error::Error;
 #[derive(Default)]
 pub(crate) struct LooseObjects {
     dirs: Vec<PathBuf>,
-    /// Each object id, with the directory that holds it.
-    ids: HashMap<Oid, usize>,
+    /// Each object id, with the directory that holds it; `None` when the directories were not
+    /// listed (a scan of a few objects), and each object is looked for on disk.
+    ids: Option<HashMap<Oid, usize>>,
 }
 
 /// An object read: its type and size, and its content unless it was larger than asked for.
@@ -61,17 +62,34 @@ impl LooseObjects {
         }
         LooseObjects {
             dirs: objects_dirs.to_vec(),
-            ids,
+            ids: Some(ids),
+        }
+    }
+
+    /// The loose objects under each of `objects_dirs`, looked for one by one as they are asked
+    /// for rather than listed (a repository may hold thousands; `--staged` reads a few).
+    pub(crate) fn unlisted(objects_dirs: &[PathBuf]) -> LooseObjects {
+        LooseObjects {
+            dirs: objects_dirs.to_vec(),
+            ids: None,
         }
     }
 
     pub(crate) fn contains(&self, oid: &Oid) -> bool {
-        self.ids.contains_key(oid)
+        self.dir_of(oid).is_some()
     }
 
-    /// The ids of every loose object, sorted.
+    /// The directory (by position) that holds `oid` loose: the first that does.
+    fn dir_of(&self, oid: &Oid) -> Option<usize> {
+        match &self.ids {
+            Some(ids) => ids.get(oid).copied(),
+            None => self.dirs.iter().position(|d| object_path(d, oid).is_file()),
+        }
+    }
+
+    /// The ids of every loose object, sorted (none when the directories were not listed).
     pub(crate) fn ids(&self) -> Vec<Oid> {
-        let mut v: Vec<Oid> = self.ids.keys().copied().collect();
+        let mut v: Vec<Oid> = self.ids.iter().flat_map(|m| m.keys().copied()).collect();
         v.sort_unstable();
         v
     }
@@ -114,14 +132,10 @@ impl LooseObjects {
     /// start of the content.
     fn open(&self, oid: &Oid) -> Result<(ObjectType, u64, Decoder), Error> {
         let dir = self
-            .ids
-            .get(oid)
-            .and_then(|&n| self.dirs.get(n))
+            .dir_of(oid)
+            .and_then(|n| self.dirs.get(n))
             .ok_or_else(|| damaged(oid, "not a loose object".into()))?;
-        let hex = oid.to_string();
-        let path = dir
-            .join(hex.get(..2).unwrap_or_default())
-            .join(hex.get(2..).unwrap_or_default());
+        let path = object_path(dir, oid);
         let file = std::fs::File::open(&path).map_err(|e| damaged(oid, e.to_string()))?;
         let mut z = flate2::read::ZlibDecoder::new(std::io::BufReader::new(file));
         let mut header = Vec::with_capacity(32);
@@ -155,6 +169,13 @@ impl LooseObjects {
         };
         Ok((kind, size, z))
     }
+}
+
+/// Where `oid` lies loose under the object directory `dir`.
+fn object_path(dir: &std::path::Path, oid: &Oid) -> PathBuf {
+    let hex = oid.to_string();
+    dir.join(hex.get(..2).unwrap_or_default())
+        .join(hex.get(2..).unwrap_or_default())
 }
 
 type Decoder = flate2::read::ZlibDecoder<std::io::BufReader<std::fs::File>>;

@@ -3,14 +3,16 @@
 //! keyhound has checked; commits, trees and tags are parsed by keyhound (`parse`), and history
 //! is ordered by keyhound (`graph`) the way libgit2's revision walk orders it. On top of that:
 //! every blob read once (`objects`), where each blob first appears in the history of every ref
-//! (`walk`), the blobs a change introduces (`change`: the index for `--staged`, a range of
-//! commits for `--since`), the index's view of the work tree (`index`), and who made a commit
-//! and when (`commit`). A damaged object is an error naming it; nothing hangs or panics on one.
+//! (`walk`), the blobs a change introduces (`change`: the index for `--staged`, read with its
+//! cache tree by `index_file`, a range of commits for `--since`), the index's view of the work
+//! tree (`index`), and who made a commit and when (`commit`). A damaged object is an error
+//! naming it; nothing hangs or panics on one.
 
 pub(crate) mod change;
 pub(crate) mod commit;
 mod graph;
 pub(crate) mod index;
+pub(crate) mod index_file;
 mod loose;
 pub(crate) mod objects;
 pub(crate) mod pack;

@@ -5,7 +5,11 @@
 //! object is still inflated by libgit2 (with its delta cache), once keyhound knows what it is.
 //! Entry headers are read with positioned reads, not through a memory map: a map of the pack
 //! would count every page the listing touches (all of them) in keyhound's resident memory.
+//! A scan of every object reads each index whole; a scan of a few (`--staged`) reads only the
+//! fan-out table and looks objects up with positioned reads (git/git's index is 24 MB: reading
+//! it whole would cost a pre-commit hook more than the rest of its work).
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -26,8 +30,13 @@ struct Pack {
     path: PathBuf,
     /// The `.pack` file; `None` when it cannot be opened.
     data: Option<File>,
-    /// The `.idx` file's bytes.
-    idx: Vec<u8>,
+    /// The `.idx` file's bytes, whole: read when the pack is opened for every object, or on
+    /// the first listing of a pack opened for a few (then empty if it cannot be read).
+    idx: OnceLock<Vec<u8>>,
+    /// The `.idx` file, for the positioned reads of a pack opened for a few objects.
+    idx_file: Option<File>,
+    /// The index's header and fan-out table (its first 1032 bytes).
+    head: Vec<u8>,
     count: usize,
     /// Every entry's offset, sorted, and the resolved type of the entry at each (0 while not
     /// known): a delta chain is followed once, and its entries remembered, whichever thread
@@ -44,6 +53,17 @@ pub(crate) struct PackedAt {
     pub(crate) offset: u64,
 }
 
+/// How a pack's index is read: whole when it is opened (a scan of every object, or of many), or
+/// piece by piece, as objects are looked up (a scan of a few).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IndexReading {
+    Whole,
+    Lookups,
+}
+
+/// Bytes of an index's header (magic and version) and fan-out table.
+const IDX_HEAD: usize = 8 + 1024;
+
 /// Every pack of an object database (and of its alternates).
 #[derive(Default)]
 pub(crate) struct Packs {
@@ -54,8 +74,9 @@ pub(crate) struct Packs {
 }
 
 impl Packs {
-    /// The packs under each of `objects_dirs` (`pack/*.idx`), in name order.
-    pub(crate) fn open(objects_dirs: &[PathBuf]) -> Packs {
+    /// The packs under each of `objects_dirs` (`pack/*.idx`), in name order, with their
+    /// indexes read as `reading` says.
+    pub(crate) fn open(objects_dirs: &[PathBuf], reading: IndexReading) -> Packs {
         let mut out = Packs::default();
         for dir in objects_dirs {
             let mut idx_files: Vec<PathBuf> = std::fs::read_dir(dir.join("pack"))
@@ -68,10 +89,13 @@ impl Packs {
                 .unwrap_or_default();
             idx_files.sort();
             for idx_path in idx_files {
-                match std::fs::read(&idx_path)
-                    .ok()
-                    .and_then(|d| Pack::new(&idx_path, d))
-                {
+                let pack = match reading {
+                    IndexReading::Whole => std::fs::read(&idx_path)
+                        .ok()
+                        .and_then(|d| Pack::whole(&idx_path, d)),
+                    IndexReading::Lookups => Pack::lookups(&idx_path),
+                };
+                match pack {
                     Some(p) => out.packs.push(p),
                     None => out.unreadable.push(idx_path),
                 }
@@ -84,6 +108,7 @@ impl Packs {
     pub(crate) fn listing(&self) -> Vec<(Oid, PackedAt)> {
         let mut out = Vec::new();
         for (n, p) in self.packs.iter().enumerate() {
+            p.load();
             p.remember_kinds();
             let start = out.len();
             for i in 0..p.count {
@@ -218,13 +243,33 @@ pub(crate) struct Entry {
 
 impl Pack {
     /// A pack from its `.idx` path and bytes; `None` unless the index is a version-2 index.
-    fn new(idx_path: &Path, idx: Vec<u8>) -> Option<Pack> {
-        if idx.get(0..4) != Some(&[0xff, 0x74, 0x4f, 0x63][..]) || be32(&idx, 4)? != 2 {
+    fn whole(idx_path: &Path, idx: Vec<u8>) -> Option<Pack> {
+        let head = idx.get(..IDX_HEAD)?.to_vec();
+        let mut pack = Pack::new(idx_path, head, idx.len() as u64, None)?;
+        pack.idx = OnceLock::from(idx);
+        Some(pack)
+    }
+
+    /// A pack whose index is read piece by piece (its header and fan-out table now); `None`
+    /// unless the index is a version-2 index.
+    fn lookups(idx_path: &Path) -> Option<Pack> {
+        let file = File::open(idx_path).ok()?;
+        let len = file.metadata().ok()?.len();
+        let mut head = vec![0u8; IDX_HEAD];
+        if read_at(&file, &mut head, 0).ok()? != IDX_HEAD {
             return None;
         }
-        let count = usize::try_from(be32(&idx, 8 + 255 * 4)?).ok()?;
+        Pack::new(idx_path, head, len, Some(file))
+    }
+
+    /// A pack from its index's header and fan-out table (`head`) and length, checked.
+    fn new(idx_path: &Path, head: Vec<u8>, len: u64, idx_file: Option<File>) -> Option<Pack> {
+        if head.get(0..4) != Some(&[0xff, 0x74, 0x4f, 0x63][..]) || be32(&head, 4)? != 2 {
+            return None;
+        }
+        let count = usize::try_from(be32(&head, 8 + 255 * 4)?).ok()?;
         // The tables must fit: fan-out, ids, CRCs, offsets.
-        if idx.len() < 8 + 1024 + count.checked_mul(28)? {
+        if len < u64::try_from(IDX_HEAD.checked_add(count.checked_mul(28)?)?).ok()? {
             return None;
         }
         let path = idx_path.with_extension("pack");
@@ -232,11 +277,37 @@ impl Pack {
         let pack = Pack {
             path,
             data,
-            idx,
+            idx: OnceLock::new(),
+            idx_file,
+            head,
             count,
             kinds: OnceLock::new(),
         };
         Some(pack)
+    }
+
+    /// The index read whole (read now if it was not: see `idx`).
+    fn load(&self) -> &[u8] {
+        self.idx.get_or_init(|| {
+            let mut all = Vec::new();
+            if let Some(mut f) = self.idx_file.as_ref() {
+                use std::io::{Read as _, Seek as _};
+                if f.rewind().and_then(|()| f.read_to_end(&mut all)).is_err() {
+                    all.clear();
+                }
+            }
+            all
+        })
+    }
+
+    /// `len` bytes of the index at `at`: from the whole index when it was read, else read now.
+    fn idx_bytes(&self, at: usize, len: usize) -> Option<Cow<'_, [u8]>> {
+        if let Some(all) = self.idx.get() {
+            return all.get(at..at.checked_add(len)?).map(Cow::Borrowed);
+        }
+        let mut buf = vec![0u8; len];
+        let n = read_at(self.idx_file.as_ref()?, &mut buf, at as u64).ok()?;
+        (n == len).then_some(Cow::Owned(buf))
     }
 
     /// Builds the cache of resolved types (see `kinds`).
@@ -250,20 +321,19 @@ impl Pack {
     }
 
     fn oid(&self, i: usize) -> Option<Oid> {
-        let at = 8 + 1024 + 20 * i;
-        Oid::from_bytes(self.idx.get(at..at + 20)?).ok()
+        Oid::from_bytes(&self.idx_bytes(IDX_HEAD + 20 * i, 20)?).ok()
     }
 
     fn offset(&self, i: usize) -> Option<u64> {
-        let offsets = 8 + 1024 + 24 * self.count;
-        let off = be32(&self.idx, offsets + 4 * i)?;
+        let offsets = IDX_HEAD + 24 * self.count;
+        let off = be32(&self.idx_bytes(offsets + 4 * i, 4)?, 0)?;
         if off & 0x8000_0000 == 0 {
             return Some(u64::from(off));
         }
         let large = offsets + 4 * self.count;
         let at = large + 8 * usize::try_from(off & 0x7fff_ffff).ok()?;
         Some(u64::from_be_bytes(
-            self.idx.get(at..at + 8)?.try_into().ok()?,
+            self.idx_bytes(at, 8)?.as_ref().try_into().ok()?,
         ))
     }
 
@@ -273,14 +343,13 @@ impl Pack {
         let lo = if first == 0 {
             0
         } else {
-            usize::try_from(be32(&self.idx, 8 + 4 * (first - 1))?).ok()?
+            usize::try_from(be32(&self.head, 8 + 4 * (first - 1))?).ok()?
         };
-        let hi = usize::try_from(be32(&self.idx, 8 + 4 * first)?).ok()?;
+        let hi = usize::try_from(be32(&self.head, 8 + 4 * first)?).ok()?;
         let (mut lo, mut hi) = (lo, hi.min(self.count));
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let at = 8 + 1024 + 20 * mid;
-            match self.idx.get(at..at + 20)?.cmp(oid) {
+            match self.idx_bytes(IDX_HEAD + 20 * mid, 20)?.as_ref().cmp(oid) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return self.offset(mid),
@@ -527,7 +596,7 @@ mod tests {
 
         let repo = git2::Repository::open(root).expect("open");
         let odb = repo.odb().expect("odb");
-        let packs = Packs::open(&[root.join(".git/objects")]);
+        let packs = Packs::open(&[root.join(".git/objects")], IndexReading::Whole);
         let mut deltas = 0;
         let mut blobs = 0;
         for (oid, at) in packs.listing() {

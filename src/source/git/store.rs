@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use git2::{ObjectType, Odb, Oid};
 
 use super::loose::{LooseObjects, Object};
-use super::pack::Packs;
+use super::pack::{IndexReading, Packs};
 use crate::error::Error;
 
 /// Alternates followed at most this deep (git's own limit).
@@ -49,12 +49,25 @@ pub(crate) enum Read<'o> {
 }
 
 impl Store {
-    /// The objects of `repo` (of its common directory, for a linked worktree).
+    /// The objects of `repo` (of its common directory, for a linked worktree), for reading
+    /// many of them: the loose objects listed and the pack indexes read whole.
     pub(crate) fn open(repo: &git2::Repository) -> Store {
         let dirs = objects_dirs(&repo.commondir().join("objects"));
         Store {
             loose: LooseObjects::list(&dirs),
-            packs: Packs::open(&dirs),
+            packs: Packs::open(&dirs, IndexReading::Whole),
+            partial: super::walk::is_partial_clone(repo),
+        }
+    }
+
+    /// The objects of `repo`, for reading a few of them (`--staged`): each loose object looked
+    /// for when asked for, and each pack index read only where a lookup needs it. `listing`
+    /// finds no loose object in such a store.
+    pub(crate) fn open_for_few(repo: &git2::Repository) -> Store {
+        let dirs = objects_dirs(&repo.commondir().join("objects"));
+        Store {
+            loose: LooseObjects::unlisted(&dirs),
+            packs: Packs::open(&dirs, IndexReading::Lookups),
             partial: super::walk::is_partial_clone(repo),
         }
     }
