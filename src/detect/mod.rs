@@ -7,6 +7,7 @@
 
 mod buckets;
 pub(crate) mod checksum;
+mod grams;
 pub(crate) mod ignore;
 pub(crate) mod literal;
 mod near;

@@ -16,6 +16,9 @@
 //! one pass whatever the number of needles, and unlike a DFA it needs no lowercased copy of the
 //! blob and no table that outgrows the cache.
 
+use std::sync::OnceLock;
+
+use super::grams;
 use super::prefilter::Needles;
 
 /// log2 of the bitmap size in bits.
@@ -79,47 +82,91 @@ impl Needle {
     }
 }
 
-/// Needles by fingerprint slot: for each slot, the needles that have it
-/// (`start[f]..start[f + 1]` in `list`).
+/// Needles by fingerprint slot, compact enough that looking one up at a marked position stays
+/// in the cache: the slots in use are a bitmap, ranked by the population count of the words
+/// before theirs (`rank`), and the entries of the `r`-th slot in use are
+/// `list[starts[r]..starts[r + 1]]`. (A dense array of list starts, one per slot, took 1 MiB,
+/// and every marked position missed the cache on it.)
 struct Table {
-    start: Vec<u32>,
-    list: Vec<u32>,
+    bits: Box<[u64; WORDS]>,
+    rank: Vec<u32>,
+    starts: Vec<u32>,
+    list: Vec<Entry>,
+}
+
+/// A needle under a slot, with its quick test (see `Needle::head`) inline so that a position
+/// whose fingerprint collides is rejected without reading the needle.
+#[derive(Clone, Copy)]
+struct Entry {
+    head: u64,
+    keep: u64,
+    case: u64,
+    needle: u32,
+    /// Where the fingerprinted bytes start in the needle.
+    offset: u32,
 }
 
 impl Table {
-    /// `keyed` are (slot, needle); each slot is also set in `bits`.
-    fn build(keyed: &mut [(usize, u32)], bits: &mut [u64; WORDS]) -> Table {
-        if keyed.is_empty() {
-            return Table {
-                start: Vec::new(),
-                list: Vec::new(),
-            };
-        }
+    /// `keyed` are (slot, needle index, offset); each slot is also set in `bits`.
+    fn build(
+        keyed: &mut [(usize, u32, u32)],
+        needles: &[Needle],
+        bits: &mut [u64; WORDS],
+    ) -> Table {
         keyed.sort_unstable();
-        let mut start = vec![0u32; SLOTS + 1];
-        for &(slot, _) in keyed.iter() {
-            if let Some(w) = bits.get_mut(slot / 64) {
-                *w |= 1 << (slot % 64);
-            }
-            if let Some(s) = start.get_mut(slot + 1) {
-                *s += 1;
-            }
-        }
-        for i in 1..start.len() {
-            let prev = start.get(i - 1).copied().unwrap_or(0);
-            if let Some(s) = start.get_mut(i) {
-                *s += prev;
+        let mut own = Box::new([0u64; WORDS]);
+        for &(slot, _, _) in keyed.iter() {
+            let (w, b) = ((slot >> 6) & (WORDS - 1), 1u64 << (slot & 63));
+            if let (Some(x), Some(y)) = (own.get_mut(w), bits.get_mut(w)) {
+                *x |= b;
+                *y |= b;
             }
         }
+        let mut rank = Vec::with_capacity(WORDS);
+        let mut total = 0u32;
+        for w in own.iter() {
+            rank.push(total);
+            total += w.count_ones();
+        }
+        let mut starts = Vec::with_capacity(total as usize + 1);
+        let mut list = Vec::with_capacity(keyed.len());
+        let mut last = None;
+        for &(slot, n, offset) in keyed.iter() {
+            if last != Some(slot) {
+                starts.push(list.len() as u32);
+                last = Some(slot);
+            }
+            if let Some(needle) = needles.get(n as usize) {
+                list.push(Entry {
+                    head: needle.head,
+                    keep: needle.keep,
+                    case: needle.case,
+                    needle: n,
+                    offset,
+                });
+            }
+        }
+        starts.push(list.len() as u32);
         Table {
-            start,
-            list: keyed.iter().map(|&(_, n)| n).collect(),
+            bits: own,
+            rank,
+            starts,
+            list,
         }
     }
 
-    fn needles(&self, slot: usize) -> &[u32] {
-        let from = self.start.get(slot).copied().unwrap_or(0) as usize;
-        let to = self.start.get(slot + 1).copied().unwrap_or(0) as usize;
+    #[inline]
+    fn needles(&self, slot: usize) -> &[Entry] {
+        let w = (slot >> 6) & (WORDS - 1);
+        let word = self.bits.get(w).copied().unwrap_or(0);
+        let bit = 1u64 << (slot & 63);
+        if word & bit == 0 {
+            return &[];
+        }
+        let r = self.rank.get(w).copied().unwrap_or(0) as usize
+            + (word & (bit - 1)).count_ones() as usize;
+        let from = self.starts.get(r).copied().unwrap_or(0) as usize;
+        let to = self.starts.get(r + 1).copied().unwrap_or(0) as usize;
         self.list.get(from..to).unwrap_or(&[])
     }
 }
@@ -152,18 +199,68 @@ fn commonness(b: u8) -> f32 {
     }
 }
 
-/// Where the rarest four bytes of a needle of four bytes or more start (see `commonness`;
-/// within its first 255 bytes, where an offset fits the table's entries).
-fn rarest_gram(bytes: &[u8]) -> usize {
+/// Where the rarest four bytes of a needle of four bytes or more start (within its first 255
+/// bytes, where an offset fits the table's entries): the four bytes least frequent in real
+/// code by the table of `grams` (summed over every spelling, for a case-insensitive needle),
+/// and among those the table does not hold (rarer than any it holds) the least likely by
+/// `commonness`. `tion` is the most frequent sequence of letters in code, so `notion` is
+/// fingerprinted by `otio`; `stri` and `code` are avoided the same way.
+fn rarest_gram(bytes: &[u8], fold: bool) -> usize {
     let last = bytes.len().saturating_sub(4).min(255);
     let score = |o: usize| -> f32 {
-        bytes
-            .get(o..o + 4)
-            .map_or(f32::MAX, |g| g.iter().map(|&b| commonness(b).ln()).sum())
+        let Some(g) = bytes.get(o..o + 4) else {
+            return f32::MAX;
+        };
+        let mut gram = [0u8; 4];
+        gram.copy_from_slice(g);
+        gram_spellings(gram, fold)
+            .into_iter()
+            .map(|w| frequency(w.to_le_bytes()) + crowd(slot4(w)))
+            .sum()
     };
     (0..=last)
         .min_by(|&a, &b| score(a).total_cmp(&score(b)))
         .unwrap_or(0)
+}
+
+/// How often the frequent four-byte sequences of code that hash to `slot` occur, per million
+/// positions: a fingerprint that shares its slot with `tion` would mark every `tion` too.
+fn crowd(slot: usize) -> f32 {
+    static SLOTS: OnceLock<Vec<(usize, f32)>> = OnceLock::new();
+    let slots = SLOTS.get_or_init(|| {
+        let mut v: Vec<(usize, f32)> = grams::COMMON
+            .iter()
+            .map(|&(g, n)| (slot4(u32::from_le_bytes(g)), f32::from(n)))
+            .collect();
+        v.sort_unstable_by_key(|&(s, _)| s);
+        v
+    });
+    let from = slots.partition_point(|&(s, _)| s < slot);
+    slots
+        .get(from..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|&&(s, _)| s == slot)
+        .map(|&(_, n)| n)
+        .sum()
+}
+
+/// How often four bytes occur in code, per million positions: from the table of `grams`, or,
+/// for the rarer sequences it does not hold, an estimate below its least frequent entry.
+fn frequency(gram: [u8; 4]) -> f32 {
+    static SORTED: OnceLock<Vec<([u8; 4], u16)>> = OnceLock::new();
+    let sorted = SORTED.get_or_init(|| {
+        let mut v = grams::COMMON.to_vec();
+        v.sort_unstable();
+        v
+    });
+    if let Ok(i) = sorted.binary_search_by(|(g, _)| g.cmp(&gram)) {
+        return sorted.get(i).map_or(0.0, |&(_, n)| f32::from(n));
+    }
+    let floor = grams::COMMON.last().map_or(1.0, |&(_, n)| f32::from(n));
+    // The most likely four bytes by `commonness` (four blanks) score 15^4.
+    let likely: f32 = gram.iter().map(|&b| commonness(b)).product();
+    floor * (likely / 50_625.0).min(0.99)
 }
 
 /// The four bytes of `gram` in every spelling a case-insensitive needle matches (letters in
@@ -271,7 +368,7 @@ impl Sieve {
             let i = i as u32;
             match n.bytes.as_slice() {
                 [_, _, _, _, ..] => {
-                    let o = rarest_gram(&n.bytes);
+                    let o = rarest_gram(&n.bytes, n.fold);
                     let mut gram = [0u8; 4];
                     for (x, y) in gram.iter_mut().zip(n.bytes.iter().skip(o)) {
                         *x = *y;
@@ -282,9 +379,9 @@ impl Sieve {
                         .collect();
                     slots.sort_unstable();
                     slots.dedup();
-                    long.extend(slots.into_iter().map(|s| (s, i << 8 | o as u32)));
+                    long.extend(slots.into_iter().map(|s| (s, i, o as u32)));
                 }
-                [a, b, c] => short.push((slot3(u32::from_le_bytes([*a, *b, *c, 0])), i << 8)),
+                [a, b, c] => short.push((slot3(u32::from_le_bytes([*a, *b, *c, 0])), i, 0)),
                 bytes => {
                     for spelling in spellings(bytes, n.fold) {
                         tiny.push((memchr::memmem::Finder::new(&spelling).into_owned(), i));
@@ -293,11 +390,14 @@ impl Sieve {
             }
         }
         let mut bits = Box::new([0u64; WORDS]);
+        let long = Table::build(&mut long, &list, &mut bits);
+        let shorts = !short.is_empty();
+        let short = Table::build(&mut short, &list, &mut bits);
         Some(Sieve {
             needles: list,
-            long: Table::build(&mut long, &mut bits),
-            shorts: !short.is_empty(),
-            short: Table::build(&mut short, &mut bits),
+            long,
+            shorts,
+            short,
             bits,
             tiny,
             packed,
@@ -389,10 +489,19 @@ impl Sieve {
             marks &= marks - 1;
             let pos = at + k;
             let w = word_at(data, pos) as u32;
-            let lists = [self.long.needles(slot4(w)), self.short.needles(slot3(w))];
-            for &entry in lists.into_iter().flatten() {
-                let (n, o) = ((entry >> 8) as usize, (entry & 0xFF) as usize);
-                let (Some(needle), Some(start)) = (self.needles.get(n), pos.checked_sub(o)) else {
+            let short = if self.shorts {
+                self.short.needles(slot3(w))
+            } else {
+                &[]
+            };
+            for e in self.long.needles(slot4(w)).iter().chain(short) {
+                let Some(start) = pos.checked_sub(e.offset as usize) else {
+                    continue;
+                };
+                if (word_at(data, start) | e.case) & e.keep != e.head {
+                    continue;
+                }
+                let Some(needle) = self.needles.get(e.needle as usize) else {
                     continue;
                 };
                 let rest = data.get(start..).unwrap_or(&[]);
@@ -409,6 +518,9 @@ impl Sieve {
 /// The eight bytes at `at` (zero-padded at the end of `data`), little-endian.
 #[inline]
 fn word_at(data: &[u8], at: usize) -> u64 {
+    if let Some(&[a, b, c, d, e, f, g, h]) = data.get(at..at.saturating_add(8)) {
+        return u64::from_le_bytes([a, b, c, d, e, f, g, h]);
+    }
     let mut word = [0u8; 8];
     for (x, y) in word.iter_mut().zip(data.get(at..).unwrap_or(&[])) {
         *x = *y;
