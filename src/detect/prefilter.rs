@@ -147,7 +147,7 @@ enum Search {
     Packed(Vec<(Searcher, Vec<usize>)>),
     /// Many needles, or no Teddy on this machine: one pass that compares case-insensitively
     /// itself where the needles are folded.
-    Sieve(Sieve),
+    Sieve(Box<Sieve>),
 }
 
 use super::buckets::{plan, MASK};
@@ -258,7 +258,7 @@ impl Needles {
             .map(|(i, e)| (e.bytes.clone(), i, fold))
             .collect();
         match Sieve::build(list) {
-            Some(s) => Search::Sieve(s),
+            Some(s) => Search::Sieve(Box::new(s)),
             None => Search::Packed(Vec::new()),
         }
     }
@@ -267,7 +267,7 @@ impl Needles {
     fn sieve(needles: Vec<(Vec<u8>, usize, bool)>) -> Option<Needles> {
         Some(Needles {
             entries: Vec::new(),
-            search: Search::Sieve(Sieve::build(needles)?),
+            search: Search::Sieve(Box::new(Sieve::build(needles)?)),
             direct: true,
         })
     }
