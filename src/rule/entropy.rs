@@ -12,8 +12,8 @@
 //! still drops what random values of that shape almost never look like. A value of letters of
 //! one case where the rule's pattern allows both is measured as mixed-case (a word in capitals
 //! is no random key of a mixed-case format); hex is hex whatever the pattern allows (no word is
-//! written in hex). Values under 16 characters keep the floor as written: at that length a
-//! word or a password (`postgres`, `guest`) is as likely as a random key. The percentile is
+//! written in hex). Values under 16 characters (12 for hex) keep the floor as written: at that
+//! length a word or a password (`postgres`, `guest`) is as likely as a random key. The percentile is
 //! measured once per shape by a small deterministic simulation, on first need (only a value
 //! under the rule's floor needs it), and cached. A value of digits only keeps the floor as
 //! written: a random hex or alphanumeric value is almost never digits only, so the cap of
@@ -60,23 +60,27 @@ pub(crate) fn passes_floor(secret: &[u8], floor: f64, mixed_case: impl FnOnce() 
     if h >= floor {
         return true;
     }
-    if secret.len() < SHORTEST {
-        return false;
-    }
     match Shape::of(secret) {
-        Some(mut shape) => {
+        Some(mut shape) if secret.len() >= shortest(shape) => {
             if shape.alphabet == 36 && mixed_case() {
                 shape.alphabet = 62;
             }
             h >= random_floor(shape)
         }
-        None => false,
+        _ => false,
     }
 }
 
 /// Shorter values keep the floor as written: a value of a few characters is as likely a word
-/// or a password (`postgres`, `guest`) as a random key, and few keys are that short.
-const SHORTEST: usize = 16;
+/// or a password (`postgres`, `guest`) as a random key. Hex from 12 characters (some keys are
+/// 12 to 15 hex digits, and hardly a word is written in hex), other values from 16.
+fn shortest(shape: Shape) -> usize {
+    if shape.alphabet == 16 {
+        12
+    } else {
+        16
+    }
+}
 
 /// The alphabet and length of a value, as far as its entropy depends on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -30,12 +30,27 @@ const LONGEST: usize = 128;
 
 /// The keyboard rows, as (row, column) of a lowercase character.
 fn key(b: u8) -> Option<(u8, u8)> {
-    const ROWS: [&[u8]; 4] = [b"1234567890", b"qwertyuiop", b"asdfghjkl", b"zxcvbnm"];
-    ROWS.iter().enumerate().find_map(|(r, row)| {
-        let c = row.iter().position(|&k| k == b)?;
-        Some((r as u8, c as u8))
-    })
+    let k = *KEYS.get(usize::from(b))?;
+    (k != 0).then(|| (k >> 4, (k & 15) - 1))
 }
+
+/// Row * 16 + column + 1 of each character on a keyboard row, 0 for the others (indices of
+/// constants, checked when it compiles).
+#[allow(clippy::indexing_slicing)]
+const KEYS: [u8; 256] = {
+    const ROWS: [&[u8]; 4] = [b"1234567890", b"qwertyuiop", b"asdfghjkl", b"zxcvbnm"];
+    let mut t = [0u8; 256];
+    let mut r = 0;
+    while r < ROWS.len() {
+        let mut c = 0;
+        while c < ROWS[r].len() {
+            t[ROWS[r][c] as usize] = (r as u8) * 16 + c as u8 + 1;
+            c += 1;
+        }
+        r += 1;
+    }
+    t
+};
 
 /// The relations of `b` to the character `a` before it, as bits: next (1) or previous (2) in
 /// the alphabet or among the digits, next (4) or previous (8) on a keyboard row.
