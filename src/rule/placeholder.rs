@@ -7,7 +7,7 @@
 //!   `qwerty`, `asdfgh`, `zxcvbn`, `567890`), or runs of 4 or more covering 8 characters
 //!   (`abcd1234`, `zyxw9876`);
 //! - two interleaved runs (`a1b2c3d4`, `z9y8x7w6`): 8 characters, each one step from the one
-//!   two before it;
+//!   two before it, each half keeping its direction;
 //! - a block repeated (`abcabcabc`, `1234512345`, `Asdf1234asdf1234`): a period of up to 16
 //!   characters repeated in full at least once, over at least 5 characters (a run of one
 //!   character, `AAAAAAAAAA`, is part of some formats and is left to the entropy floor);
@@ -103,15 +103,35 @@ fn sequential(v: &[u8]) -> bool {
     false
 }
 
-/// Six steps in a row where each character is one step (either way, alphabet or keyboard)
-/// from the one two before it: `a1b2c3d4`.
+/// Six steps in a row where each character is one step from the one two before it, in the
+/// same direction as the step before it in its half: `a1b2c3d4` (letters up, digits up),
+/// `z9y8x7w6`.
 fn interleaved(v: &[u8]) -> bool {
     let mut run = 0;
-    for w in v.windows(3) {
+    // The relations the run of each half (even, odd positions) still follows.
+    let mut follows = [0xf_u8; 2];
+    for (i, w) in v.windows(3).enumerate() {
         let &[a, _, c] = w else {
             continue;
         };
-        run = if steps(a, c) != 0 { run + 1 } else { 0 };
+        let s = steps(a, c);
+        let half = i % 2;
+        let kept = s & follows.get(half).copied().unwrap_or(0);
+        if kept != 0 {
+            run += 1;
+        } else {
+            run = usize::from(s != 0);
+            follows = [0xf; 2];
+        }
+        if let Some(f) = follows.get_mut(half) {
+            *f = if kept != 0 {
+                kept
+            } else if s != 0 {
+                s
+            } else {
+                0xf
+            };
+        }
         if run >= 6 {
             return true;
         }
