@@ -2,7 +2,8 @@
 //! every rule keyword in a blob (see `prefilter`); only the rules whose keywords occur run their
 //! regex, so the cost of a blob does not grow with the number of rules that cannot match it. A
 //! match becomes a `RuleMatch` only when its captured secret passes the rule's entropy floor
-//! and allowlist.
+//! (fair to its length and alphabet), is not shaped like a placeholder, and passes the
+//! allowlist.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -15,8 +16,10 @@ use super::near;
 use super::prefilter::Needles;
 use super::size;
 use crate::error::{Error, Result};
+use crate::rule::entropy::passes_floor;
 use crate::rule::file::{self, Checksum, RuleSpec};
-use crate::rule::{shannon_entropy, Rule, Stopwords};
+use crate::rule::placeholder::is_placeholder;
+use crate::rule::{Rule, Stopwords};
 
 /// A rule ready to run.
 pub(crate) struct CompiledRule {
@@ -32,6 +35,9 @@ pub(crate) struct CompiledRule {
     checksum: Option<Checksum>,
     /// Its keywords are searched as written (`literal::exact_keywords`).
     exact: bool,
+    /// Whether its secret may mix upper- and lowercase letters (see `entropy::passes_floor`),
+    /// worked out from the pattern when a value first needs it.
+    mixed_case: OnceLock<bool>,
     /// When every match holds one of its keywords as written and is at most this many bytes
     /// long: its regex runs only around the keywords' hits (see `near`). Worked out while
     /// loading rule files, on first use for the built-in rules.
@@ -483,7 +489,9 @@ impl CompiledRule {
         }
     }
 
-    /// Entropy floor, checksum and allowlist.
+    /// Checksum, entropy floor (capped by what random values of the secret's length and
+    /// alphabet reach: `rule::entropy`), placeholder shapes (for a rule with a floor, whose
+    /// secret is a random value: `rule::placeholder`) and allowlist.
     fn accepts(&self, secret: &[u8]) -> bool {
         if secret.is_empty() {
             return false;
@@ -494,7 +502,7 @@ impl CompiledRule {
             }
         }
         if let Some(min) = self.spec.entropy {
-            if shannon_entropy(secret) < min {
+            if !passes_floor(secret, min, || self.mixed_case()) || is_placeholder(secret) {
                 return false;
             }
         }
@@ -554,6 +562,7 @@ fn compile(name: &str, spec: RuleSpec, exact: bool, eager: bool) -> Result<Compi
         checksum,
         exact,
         span: OnceLock::new(),
+        mixed_case: OnceLock::new(),
     })
 }
 
@@ -589,6 +598,7 @@ impl CompiledRule {
             extras: OnceLock::new(),
             exact: true,
             span: OnceLock::new(),
+            mixed_case: OnceLock::new(),
         })
     }
 
@@ -601,6 +611,40 @@ impl CompiledRule {
                 stopwords: Stopwords::default(),
                 allow: Vec::new(),
             })
+        })
+    }
+
+    /// Whether the secret's group of the pattern has classes of both lower- and uppercase
+    /// letters (a pattern that cannot be parsed, which the tests rule out, says yes: the
+    /// stricter answer).
+    fn mixed_case(&self) -> bool {
+        *self.mixed_case.get_or_init(|| {
+            let parse = |unicode: bool| {
+                regex_syntax::ParserBuilder::new()
+                    .utf8(false)
+                    .unicode(unicode)
+                    .build()
+                    .parse(&self.spec.pattern)
+                    .ok()
+            };
+            let Some(hir) = parse(false).or_else(|| parse(true)) else {
+                return true;
+            };
+            let group = match self.spec.secret_group {
+                None => Some(1),
+                Some(usize::MAX) => None,
+                Some(g) => Some(g),
+            };
+            let secret = match group {
+                Some(0) => Some(&hir),
+                Some(g) => capture(&hir, g),
+                None => capture(&hir, 1).or(Some(&hir)),
+            };
+            let (mut lower, mut upper) = (false, false);
+            if let Some(h) = secret {
+                letter_cases(h, &mut lower, &mut upper);
+            }
+            lower && upper
         })
     }
 
@@ -620,6 +664,44 @@ impl CompiledRule {
                 .or_else(|| parse(true))
                 .and_then(|hir| span_of(&self.spec, &hir))
         })
+    }
+}
+
+/// The capture group `index` of `hir`.
+fn capture(hir: &regex_syntax::hir::Hir, index: usize) -> Option<&regex_syntax::hir::Hir> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) if c.index as usize == index => Some(hir),
+        HirKind::Capture(c) => capture(&c.sub, index),
+        HirKind::Repetition(r) => capture(&r.sub, index),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().find_map(|h| capture(h, index)),
+        _ => None,
+    }
+}
+
+/// Sets `lower` and `upper` when a class in `hir` holds an ASCII letter of that case (the
+/// letters of literals are a prefix, not the random part of a value).
+fn letter_cases(hir: &regex_syntax::hir::Hir, lower: &mut bool, upper: &mut bool) {
+    use regex_syntax::hir::{Class, HirKind};
+    let mut range = |start: u32, end: u32| {
+        *lower |= start <= u32::from(b'z') && end >= u32::from(b'a');
+        *upper |= start <= u32::from(b'Z') && end >= u32::from(b'A');
+    };
+    match hir.kind() {
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .for_each(|r| range(r.start().into(), r.end().into())),
+        HirKind::Class(Class::Unicode(c)) => c
+            .ranges()
+            .iter()
+            .for_each(|r| range(r.start().into(), r.end().into())),
+        HirKind::Capture(c) => letter_cases(&c.sub, lower, upper),
+        HirKind::Repetition(r) => letter_cases(&r.sub, lower, upper),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => {
+            hs.iter().for_each(|h| letter_cases(h, lower, upper))
+        }
+        _ => {}
     }
 }
 

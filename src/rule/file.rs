@@ -25,7 +25,9 @@ pub struct RuleSpec {
     /// list the spellings that count, such as `twilio`, `Twilio`, `TWILIO`).
     #[serde(default)]
     pub case_sensitive_keywords: bool,
-    /// Minimum Shannon entropy (bits per character) of the captured secret.
+    /// Minimum Shannon entropy (bits per character) of the captured secret, capped by what
+    /// random values of its length and alphabet reach (`entropy::passes_floor`); a rule with a
+    /// floor also drops placeholder shapes (`placeholder`).
     #[serde(default)]
     pub entropy: Option<f64>,
     #[serde(default)]

@@ -188,3 +188,42 @@ fn a_rule_with_a_checksum_reports_only_values_that_carry_it() {
         "{e}"
     );
 }
+
+#[test]
+fn entropy_floor_is_fair_to_random_keys_and_not_to_placeholders() {
+    let file = r#"
+[[rules]]
+id = "demo-hex"
+name = "Demo hex key"
+severity = "high"
+pattern = '''demo_key=([a-z0-9]{32})\b'''
+keywords = ["demo_key"]
+entropy = 3.5
+
+[[rules]]
+id = "demo-mixed"
+name = "Demo mixed-case key"
+severity = "high"
+pattern = '''demo_token=([A-Za-z0-9]{24})\b'''
+keywords = ["demo_token"]
+entropy = 3.8
+"#;
+    let set =
+        RuleSet::from_files(&[("demo.toml".into(), file.into())]).unwrap_or_else(|e| panic!("{e}"));
+    let found = |text: &str| !set.matches(text.as_bytes()).is_empty();
+    // A random 32-hex key of entropy 3.4: the plain floor of 3.5 dropped it.
+    assert!(found("demo_key=bb96026b9d6428dbd8e433bd7f39392e"));
+    for placeholder in [
+        "abcd1234efgh5678ijkl9012mnop3456",
+        "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4",
+        "0123456789abcdef0123456789abcdef",
+    ] {
+        assert!(!found(&format!("demo_key={placeholder}")), "{placeholder}");
+    }
+    // A word in capitals where the format mixes cases keeps the floor of 3.8.
+    assert!(!found("demo_token=PLATFORMENGINEERINGTEAM1"));
+    assert!(found("demo_token=q7Xk2LmP9sVb4NcR8wTz3YdH"));
+    let mixed = |id: &str| set.by_id(id).map(CompiledRule::mixed_case);
+    assert_eq!(mixed("demo-hex"), Some(false));
+    assert_eq!(mixed("demo-mixed"), Some(true));
+}

@@ -95,7 +95,7 @@ fn gitleaks_project(tree: &Tree) -> (String, String) {
     );
     tree.write(
         "config/dev.properties",
-        "svc_password = ChangeMe0123456789xyzQ\n",
+        "svc_password = ChangeMe7f3Kq9Lx2Vb8Rw\n",
     );
     tree.write(
         "vendor/acme-sdk/client.py",
