@@ -490,8 +490,8 @@ impl CompiledRule {
     }
 
     /// Checksum, entropy floor (capped by what random values of the secret's length and
-    /// alphabet reach: `rule::entropy`), placeholder shapes (for a rule with a floor, whose
-    /// secret is a random value: `rule::placeholder`) and allowlist.
+    /// alphabet reach: `rule::entropy`; a value that passes only by that cap must also not be
+    /// shaped like a placeholder: `rule::placeholder`) and allowlist.
     fn accepts(&self, secret: &[u8]) -> bool {
         if secret.is_empty() {
             return false;
@@ -502,7 +502,12 @@ impl CompiledRule {
             }
         }
         if let Some(min) = self.spec.entropy {
-            if !passes_floor(secret, min, || self.mixed_case()) || is_placeholder(secret) {
+            // A value at the written floor passes as it always did. One under it passes where
+            // random values of its length and alphabet fall as low, unless it is shaped like a
+            // placeholder: lowering a floor must not let `abcd1234…` through.
+            if crate::rule::entropy::shannon_entropy(secret) < min
+                && (!passes_floor(secret, min, || self.mixed_case()) || is_placeholder(secret))
+            {
                 return false;
             }
         }

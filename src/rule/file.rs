@@ -26,8 +26,8 @@ pub struct RuleSpec {
     #[serde(default)]
     pub case_sensitive_keywords: bool,
     /// Minimum Shannon entropy (bits per character) of the captured secret, capped by what
-    /// random values of its length and alphabet reach (`entropy::passes_floor`); a rule with a
-    /// floor also drops placeholder shapes (`placeholder`).
+    /// random values of its length and alphabet reach (`entropy::passes_floor`); a value that
+    /// passes only by that cap must not have a placeholder's shape (`placeholder`).
     #[serde(default)]
     pub entropy: Option<f64>,
     #[serde(default)]

@@ -1,7 +1,7 @@
-//! Placeholder values recognised by their shape, for every rule with an entropy floor (beside
-//! its stopwords): what people type where a key goes has structure that entropy cannot see
-//! (`abcd1234efgh5678…` and `0123456789abcdef…` have the entropy of random hex). A value is a
-//! placeholder when it holds
+//! Placeholder values recognised by their shape, for a value under its rule's written entropy
+//! floor that passes only because the floor is capped for its length and alphabet
+//! (`rule::entropy`): what people type where a key goes has structure that entropy cannot see,
+//! and lowering a floor must not let it through. A value is a placeholder when it holds
 //!
 //! - a sequential run of 6 characters (`abcdef`, `123456`, `fedcba`, `987654`, keyboard rows
 //!   `qwerty`, `asdfgh`, `zxcvbn`, `567890`), or runs of 4 or more covering 8 characters

