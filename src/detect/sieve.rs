@@ -2,19 +2,21 @@
 //! prefilter's search once the needles outnumber what SIMD Teddy searchers take in a few passes
 //! (hundreds of rule keywords).
 //!
-//! Every position of the blob is tested once against a bitmap of fingerprints: the four bytes
-//! of each needle least likely to occur in text (`rarest_gram`: `ecov` of `codecov`, not
-//! `code`), hashed to 18 bits, in every spelling a case-insensitive needle matches; the bitmap
-//! is 32 KiB, about 1% full with the built-in rules' 2,700 keywords, and stays in the L1 cache.
+//! Every position of the blob is tested once against a bitmap of fingerprints: four bytes of
+//! each needle, hashed to 18 bits, in every spelling a case-insensitive needle matches; the
+//! bitmap is 32 KiB, about 1% full with the built-in rules' 2,900 keywords, and stays in the L1
+//! cache. The four bytes are those least frequent in real code (`rarest_gram`, by the table of
+//! `grams`: `otio` of `notion`, not `tion`) and whose slot no frequent sequence shares, so that
+//! few positions are marked. With AVX2, eight positions are hashed and looked up at a time.
 //! Case-insensitive three-byte needles have a fingerprint of their three bytes, by another
-//! hash, in the same bitmap; the rare case-insensitive needles of one or two bytes are searched
-//! apart with `memmem`, one pass per spelling.
+//! hash, in the same bitmap; needles of one or two bytes (every spelling of a case-insensitive
+//! one) are searched apart with `memmem`, one pass each.
 //! Only a position whose fingerprint is set is compared with the needles that have it, eight
 //! bytes at once first, then byte for byte (exact) or ignoring ASCII case (folded). Exact
-//! needles shorter than four bytes (the built-in rules' `xox`, `Q~`, `EAA`) are searched by a
-//! Teddy pass instead, so that positions need no second fingerprint. The cost is
-//! one pass whatever the number of needles, and unlike a DFA it needs no lowercased copy of the
-//! blob and no table that outgrows the cache.
+//! needles of three bytes (the built-in rules' `xox`, `0Q~`, `EAA`) are searched by a Teddy
+//! pass instead, so that positions need no second fingerprint. The cost is one pass whatever
+//! the number of needles, and unlike a DFA it needs no lowercased copy of the blob and no table
+//! that outgrows the cache.
 
 use std::sync::OnceLock;
 
@@ -306,17 +308,18 @@ pub(crate) struct Sieve {
     /// Every slot in use, of both tables.
     bits: Box<[u64; WORDS]>,
     /// Needles of four bytes or more, by the `slot4` of their rarest four bytes (every spelling
-    /// of them, for a case-insensitive needle); each entry is the needle's index shifted left
-    /// by 8, or'd with where those bytes start in it.
+    /// of them, for a case-insensitive needle); each entry names the needle and where those
+    /// bytes start in it.
     long: Table,
-    /// Case-insensitive needles of three bytes, by `slot3` (entries as in `long`, at 0).
+    /// Needles of three bytes that Teddy does not search (case-insensitive ones, or exact ones
+    /// past `MAX_PACKED_SHORT`), by `slot3` (entries as in `long`, at 0).
     short: Table,
     /// Whether `short` holds any needle (else positions are not hashed for it).
     shorts: bool,
-    /// Case-insensitive needles of one or two bytes, as every spelling they match: found with
+    /// Needles of one or two bytes, as every spelling they match: found with
     /// `memmem`.
     tiny: Vec<(memchr::memmem::Finder<'static>, u32)>,
-    /// Exact needles of one to three bytes (the built-in rules' keywords are all exact): found
+    /// Exact needles of three bytes (the built-in rules' keywords are all exact): found
     /// in one SIMD Teddy pass, which spares every position a second fingerprint.
     packed: Option<Box<Needles>>,
 }
