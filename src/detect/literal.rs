@@ -54,7 +54,15 @@ pub(crate) fn always_contains_any(pattern: &str, needles: &[&[u8]]) -> bool {
     if needles.iter().any(|n| n.is_empty()) {
         return true;
     }
-    // As the rule runs it: ASCII mode where the pattern allows it (see `CompiledRule::regex`).
+    match parse(pattern) {
+        Some(hir) => hir_contains_any(&hir, needles),
+        None => false,
+    }
+}
+
+/// A pattern parsed as the rule runs it: in ASCII mode where the pattern allows it, else in
+/// Unicode mode (see `CompiledRule::regex`); `None` when it does not parse.
+pub(crate) fn parse(pattern: &str) -> Option<Hir> {
     let parse = |unicode: bool| {
         regex_syntax::ParserBuilder::new()
             .utf8(false)
@@ -63,10 +71,7 @@ pub(crate) fn always_contains_any(pattern: &str, needles: &[&[u8]]) -> bool {
             .parse(pattern)
             .ok()
     };
-    match parse(false).or_else(|| parse(true)) {
-        Some(hir) => hir_contains_any(&hir, needles),
-        None => false,
-    }
+    parse(false).or_else(|| parse(true))
 }
 
 /// `always_contains_any` for a parsed pattern. Literal bytes are the same whether the pattern

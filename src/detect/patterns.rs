@@ -624,15 +624,7 @@ impl CompiledRule {
     /// stricter answer).
     fn mixed_case(&self) -> bool {
         *self.mixed_case.get_or_init(|| {
-            let parse = |unicode: bool| {
-                regex_syntax::ParserBuilder::new()
-                    .utf8(false)
-                    .unicode(unicode)
-                    .build()
-                    .parse(&self.spec.pattern)
-                    .ok()
-            };
-            let Some(hir) = parse(false).or_else(|| parse(true)) else {
+            let Some(hir) = super::literal::parse(&self.spec.pattern) else {
                 return true;
             };
             let group = match self.spec.secret_group {
@@ -657,17 +649,7 @@ impl CompiledRule {
     /// its regex needs to run only around their hits).
     fn span(&self) -> Option<usize> {
         *self.span.get_or_init(|| {
-            let parse = |unicode: bool| {
-                regex_syntax::ParserBuilder::new()
-                    .utf8(false)
-                    .unicode(unicode)
-                    .build()
-                    .parse(&self.spec.pattern)
-                    .ok()
-            };
-            parse(false)
-                .or_else(|| parse(true))
-                .and_then(|hir| span_of(&self.spec, &hir))
+            super::literal::parse(&self.spec.pattern).and_then(|hir| span_of(&self.spec, &hir))
         })
     }
 }
