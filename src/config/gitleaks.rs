@@ -1,7 +1,8 @@
 //! Reading gitleaks configuration files (`.gitleaks.toml`), so that a team can switch to
 //! keyhound without rewriting its rules: `[[rules]]` (`id`, `regex`, `secretGroup`, `entropy`,
-//! `keywords`, `description`, per-rule `[[rules.allowlists]]` or `[rules.allowlist]`) and the
-//! global `[allowlist]` / `[[allowlists]]` (`paths`, `regexes`, `stopwords`, `regexTarget`,
+//! `keywords`, `description`, per-rule `[[rules.allowlists]]` or `[rules.allowlist]`, their
+//! `regexTarget = "match"` included) and the global `[allowlist]` / `[[allowlists]]` (`paths`,
+//! `regexes`, `stopwords`, `regexTarget`,
 //! `targetRules`). Whatever keyhound cannot honour produces one warning naming the file, the
 //! rule and the field; nothing is skipped silently.
 
@@ -50,7 +51,7 @@ pub(crate) fn import(name: &str, text: &str) -> Result<ConfigFile> {
     // Global allowlists: the old single table and the new array of tables.
     for (i, t) in tables(&doc, "allowlist", "allowlists").iter().enumerate() {
         let targets: Vec<String> = strings(t.get("targetRules"));
-        let spec = allowlist(t, &format!("allowlist {}", i + 1), &mut warn);
+        let spec = allowlist(t, &format!("allowlist {}", i + 1), false, &mut warn);
         if targets.is_empty() {
             merge(&mut global, spec);
         } else {
@@ -130,9 +131,16 @@ fn rule(
     }
     let mut rule_allow = AllowlistSpec::default();
     for a in tables(t, "allowlist", "allowlists") {
-        let spec = allowlist(a, &format!("{at} allowlist"), warn);
+        // A rule's regexes may target its whole match, which keyhound's rule allowlist has
+        // (`matches`); the global allowlist applies to findings, where only the secret is.
+        let on_match = a.get("regexTarget").and_then(Value::as_str) == Some("match");
+        let spec = allowlist(a, &format!("{at} allowlist"), on_match, warn);
         rule_allow.stopwords.extend(spec.stopwords.iter().cloned());
-        rule_allow.regexes.extend(spec.regexes.iter().cloned());
+        if on_match {
+            rule_allow.matches.extend(spec.regexes.iter().cloned());
+        } else {
+            rule_allow.regexes.extend(spec.regexes.iter().cloned());
+        }
         if !spec.paths.is_empty() || !spec.path_regexes.is_empty() {
             merge(
                 per_rule.entry(keyhound_id(id)).or_default(),
@@ -164,8 +172,10 @@ fn rule(
         help: None,
         examples: Vec::new(),
         negative_examples: Vec::new(),
-        allowlist: (!rule_allow.stopwords.is_empty() || !rule_allow.regexes.is_empty())
-            .then_some(rule_allow),
+        allowlist: (!rule_allow.stopwords.is_empty()
+            || !rule_allow.regexes.is_empty()
+            || !rule_allow.matches.is_empty())
+        .then_some(rule_allow),
         secret_group: Some(secret_group.unwrap_or(usize::MAX)),
         path: t.get("path").and_then(Value::as_str).map(str::to_string),
         checksum: None,
@@ -203,7 +213,14 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn allowlist(t: &toml::Table, at: &str, warn: &mut impl FnMut(String)) -> AllowSpec {
+/// An allowlist table; `on_match`: its `regexTarget = "match"` is honoured (a rule's own
+/// allowlist), so it needs no warning.
+fn allowlist(
+    t: &toml::Table,
+    at: &str,
+    on_match: bool,
+    warn: &mut impl FnMut(String),
+) -> AllowSpec {
     let mut spec = AllowSpec {
         path_regexes: strings(t.get("paths")),
         regexes: strings(t.get("regexes")),
@@ -215,7 +232,7 @@ fn allowlist(t: &toml::Table, at: &str, warn: &mut impl FnMut(String)) -> AllowS
             "paths" | "regexes" | "stopwords" | "description" | "targetRules" => {}
             "regexTarget" => {
                 let target = v.as_str().unwrap_or_default();
-                if target != "secret" {
+                if target != "secret" && !(on_match && target == "match") {
                     warn(format!(
                         "{at}: regexTarget = {target:?} is not supported; its regexes are matched against the secret"
                     ));

@@ -50,6 +50,8 @@ struct Extras {
     path: Option<regex::Regex>,
     stopwords: Stopwords,
     allow: Vec<Regex>,
+    /// Matched against the whole match.
+    allow_match: Vec<Regex>,
 }
 
 /// The keyword prefilter: every occurrence of every keyword, in one search per group of
@@ -475,7 +477,11 @@ impl CompiledRule {
             let Some(g) = caps.get(group) else {
                 return;
             };
-            if self.accepts(g.as_bytes()) {
+            let context_allowed = || {
+                let whole = caps.get(0).map_or(&[][..], |m| m.as_bytes());
+                self.extras().allow_match.iter().any(|r| r.is_match(whole))
+            };
+            if self.accepts(g.as_bytes()) && !context_allowed() {
                 out.push(RuleMatch {
                     rule: i,
                     span: g.range(),
@@ -615,6 +621,7 @@ impl CompiledRule {
                 path: None,
                 stopwords: Stopwords::default(),
                 allow: Vec::new(),
+                allow_match: Vec::new(),
             })
         })
     }
@@ -697,7 +704,7 @@ impl Extras {
         let at = |field: &'static str, e: regex::Error| {
             Error::rule(name, &spec.id, field, e.to_string())
         };
-        let (stopwords, allow) = match &spec.allowlist {
+        let (stopwords, allow, allow_match) = match &spec.allowlist {
             Some(a) => (
                 Stopwords::new(&a.stopwords)
                     .map_err(|e| Error::rule(name, &spec.id, "allowlist.stopwords", e))?,
@@ -705,8 +712,12 @@ impl Extras {
                     .iter()
                     .map(|r| Regex::new(r).map_err(|e| at("allowlist.regexes", e)))
                     .collect::<Result<Vec<_>>>()?,
+                a.matches
+                    .iter()
+                    .map(|r| Regex::new(r).map_err(|e| at("allowlist.matches", e)))
+                    .collect::<Result<Vec<_>>>()?,
             ),
-            None => (Stopwords::default(), Vec::new()),
+            None => (Stopwords::default(), Vec::new(), Vec::new()),
         };
         let path = match &spec.path {
             Some(p) => Some(regex::Regex::new(p).map_err(|e| at("path", e))?),
@@ -716,6 +727,7 @@ impl Extras {
             path,
             stopwords,
             allow,
+            allow_match,
         })
     }
 }

@@ -91,6 +91,10 @@ pub struct AllowlistSpec {
     /// Regular expressions matched against the secret.
     #[serde(default)]
     pub regexes: Vec<String>,
+    /// Regular expressions matched against the pattern's whole match: the context around the
+    /// secret (the host of a URL whose password is the secret, a setting's name).
+    #[serde(default)]
+    pub matches: Vec<String>,
 }
 
 /// A rule file: `[[rules]]` tables.

@@ -21,8 +21,8 @@ fn service_password(seed: u64) -> String {
 }
 
 /// A gitleaks configuration as teams write them: a title, `[extend] useDefault`, two rules (one
-/// with a path filter and a secret in group 2), per-rule allowlists, a global allowlist with
-/// `regexTarget = "line"`, and a key gitleaks itself does not have.
+/// with a path filter and a secret in group 2), per-rule allowlists (one on the whole match), a
+/// global allowlist with `regexTarget = "line"`, and a key gitleaks itself does not have.
 const GITLEAKS_TOML: &str = r#"# gitleaks configuration for the acme monorepo.
 title = "acme gitleaks config"
 owner = "platform-security@acme.test"
@@ -53,6 +53,11 @@ secretGroup = 2
 entropy = 3.0
 keywords = ["svc_pass", "svcpass"]
 path = '''\.(properties|env|ya?ml)$'''
+
+    # The legacy setting name is a local mock's; the rule's regex match names it.
+    [[rules.allowlists]]
+    regexTarget = "match"
+    regexes = ['''^(?i)svcpass\b''']
 
 [allowlist]
 description = "global allowlist"
@@ -98,6 +103,10 @@ fn gitleaks_project(tree: &Tree) -> (String, String) {
         "svc_password = ChangeMe7f3Kq9Lx2Vb8Rw\n",
     );
     tree.write(
+        "config/mock.properties",
+        format!("svcpass = {}\n", service_password(706)),
+    );
+    tree.write(
         "vendor/acme-sdk/client.py",
         format!("TOKEN = \"{}\"\n", acme_token(705, "")),
     );
@@ -123,6 +132,7 @@ fn gitleaks_config_is_discovered_and_imported() {
     assert_config_ends_with(&doc, ".gitleaks.toml");
     // Found: the token (group 1) and the password (group 2, not the name in group 1). Not
     // found: the low-entropy token, the rule allowlists' test token and placeholder, the
+    // password whose match the rule allowlist's `regexTarget = "match"` regex allows, the
     // global allowlist's `changeme` password and vendored token.
     assert_eq!(
         rule_values(&doc),
