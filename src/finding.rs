@@ -39,8 +39,9 @@ impl Secret {
     }
 }
 
-/// The header of a private key: `-----BEGIN RSA PRIVATE KEY-----` (PEM, OpenSSH, PGP) or
-/// `PuTTY-User-Key-File-3: ssh-ed25519`, when `secret` starts with one.
+/// The header of a private key: `-----BEGIN RSA PRIVATE KEY-----` (PEM, OpenSSH, PGP),
+/// `PuTTY-User-Key-File-3: ssh-ed25519` or the kind of a keystore (`PKCS #12 keystore`), when
+/// `secret` starts with one.
 fn key_header(secret: &str) -> Option<&str> {
     let is_label = |s: &str| {
         !s.is_empty()
@@ -52,6 +53,9 @@ fn key_header(secret: &str) -> Option<&str> {
         let end = rest.find("-----")?;
         let header = secret.get(..11 + end + 5)?;
         return is_label(rest.get(..end)?).then_some(header);
+    }
+    if let Some(label) = crate::detect::keystore::label_of(secret) {
+        return Some(label);
     }
     if secret.starts_with("PuTTY-User-Key-File-") {
         let line = secret.lines().next()?.trim_end();

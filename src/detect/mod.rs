@@ -9,6 +9,7 @@ mod buckets;
 pub(crate) mod checksum;
 mod grams;
 pub(crate) mod ignore;
+pub(crate) mod keystore;
 pub(crate) mod literal;
 mod near;
 pub(crate) mod patterns;
@@ -91,13 +92,17 @@ impl Detector {
         &self.patterns
     }
 
-    /// Every rule, in report order: the AWS rules, then the pattern rules, by id.
+    /// Every rule, in report order: the AWS rules, then the pattern and keystore rules, by id.
     pub(crate) fn rules(&self) -> Vec<&'static Rule> {
-        self.aws
+        let mut others: Vec<&'static Rule> = self
+            .patterns
             .rules()
-            .into_iter()
-            .chain(self.patterns.rules().iter().map(|r| r.meta))
-            .collect()
+            .iter()
+            .map(|r| r.meta)
+            .chain(keystore::rules())
+            .collect();
+        others.sort_by_key(|r| r.id);
+        self.aws.rules().into_iter().chain(others).collect()
     }
 
     /// Finds the credentials in a blob; the findings carry its origin.
@@ -106,7 +111,12 @@ impl Detector {
         let mut found = self.search(data, blob.origin.rule_path());
         self.drop_aws_inside_aws_patterns(&mut found);
         let mut out = Detected::default();
-        if found.aws.candidates.is_empty() && found.rules.is_empty() {
+        // Binary content that is a keystore with private keys: one finding for the whole of it.
+        let keystore = blob
+            .view
+            .filter(|v| v.map.place() == Place::Bytes)
+            .and_then(|v| keystore::recognise(v.content).map(|k| keystore::finding(k, v.content)));
+        if found.aws.candidates.is_empty() && found.rules.is_empty() && keystore.is_none() {
             return out;
         }
         // Step 1: AWS candidates, paired.
@@ -139,6 +149,8 @@ impl Detector {
                 l.offset = None;
             }
         }
+        // Placed in the content already (by byte offset), so added after `place_in_content`.
+        out.findings.extend(keystore);
         out.findings = self.attach(out.findings, &blob.origin);
         if !blob.origin.members.is_empty() || blob.origin.deleted {
             for l in out.findings.iter_mut().flat_map(|f| f.locations.iter_mut()) {

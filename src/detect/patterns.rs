@@ -211,7 +211,13 @@ impl RuleSet {
         files: Vec<(String, RuleSpec)>,
     ) -> Result<RuleSet> {
         let mut rules: Vec<CompiledRule> = Vec::new();
-        let mut ids: HashSet<String> = crate::aws::IDS.iter().map(|s| s.to_string()).collect();
+        // The ids of the rules found by code (AWS, keystores) are taken too.
+        let mut ids: HashSet<String> = crate::aws::IDS
+            .iter()
+            .copied()
+            .chain(super::keystore::rules().map(|r| r.id))
+            .map(str::to_string)
+            .collect();
         for (name, spec) in builtin {
             if !ids.insert(spec.id.clone()) {
                 return Err(Error::rule(&name, &spec.id, "id", "defined twice"));

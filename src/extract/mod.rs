@@ -361,8 +361,8 @@ mod tests {
         assert_eq!(content(&be).as_deref(), Some(text.as_bytes()));
     }
 
-    /// Mutated binaries, databases, compiled Python, UTF-16 and e-mails holding credentials:
-    /// extraction never panics and every location lies inside the content.
+    /// Mutated binaries, databases, compiled Python, keystores, UTF-16 and e-mails holding
+    /// credentials: extraction never panics and every location lies inside the content.
     #[test]
     fn mutated_inputs_locate_inside_the_content() {
         let aws = crate::aws::AwsRules::builtin().unwrap_or_else(|e| panic!("{e}"));
@@ -391,6 +391,13 @@ mod tests {
         db.extend_from_slice(pair.replace('\0', "").as_bytes());
         db.resize(1024, 0);
         seeds.push(db);
+        // Keystores, whose finding covers the whole content.
+        seeds.push(crate::detect::keystore::build::pkcs12(true, 1));
+        seeds.push(crate::detect::keystore::build::java(
+            false,
+            &[(2, "ca"), (1, "k")],
+            2,
+        ));
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
         let mut rnd = |n: usize| {
             state ^= state << 13;

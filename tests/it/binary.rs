@@ -5,7 +5,10 @@
 //! `--no-binary`; UTF-16 text without a byte-order mark; and the negatives: random bytes give
 //! no finding, a UTF-8 file with a few NULs is read as the text it is.
 
+use std::collections::HashSet;
 use std::process::Command;
+
+use serde_json::Value;
 
 use crate::support::*;
 
@@ -415,4 +418,149 @@ fn binary_blobs_in_history_are_read_as_strings() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(doc["findings"][0]["present_at_head"], false);
     assert_eq!(doc["summary"]["binary_read_as_strings"], 1);
+}
+
+/// The keystore findings of a JSON report as (rule, path with members, byte offset, byte
+/// length, fingerprint), sorted.
+fn keystore_findings(doc: &Value) -> Vec<(String, String, u64, u64, String)> {
+    let mut v: Vec<_> = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| {
+            f["rule_id"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("keystore-"))
+        })
+        .map(|f| {
+            let l = &f["locations"][0];
+            let mut path = l["path"].as_str().unwrap_or("?").to_string();
+            for m in l["members"].as_array().into_iter().flatten() {
+                path.push('!');
+                path.push_str(m.as_str().unwrap_or("?"));
+            }
+            (
+                f["rule_id"].as_str().unwrap_or("?").to_string(),
+                path,
+                l["offset"].as_u64().unwrap_or(u64::MAX),
+                l["length"].as_u64().unwrap_or(u64::MAX),
+                f["fingerprint"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn keystores_with_private_keys_are_reported_by_structure_not_name() {
+    let tree = Tree::new();
+    let p12 = pkcs12(true, 9400);
+    let jks = java_keystore(false, &[(2, "root-ca"), (1, "tomcat")], 9401);
+    let jceks = java_keystore(true, &[(3, "db-encryption-key")], 9402);
+    tree.write("ssl/server.p12", &p12);
+    // keytool writes PKCS #12 under any name since Java 9.
+    tree.write("conf/tomcat.jks", &jks);
+    tree.write("secrets/app.keys", &jceks);
+    // The same keystore under another name, and inside a jar.
+    tree.write("backup/server-copy.bin", &p12);
+    tree.write(
+        "dist/app.jar",
+        archive::zip(
+            &[
+                (
+                    "META-INF/MANIFEST.MF",
+                    b"Manifest-Version: 1.0\n".as_slice(),
+                ),
+                ("BOOT-INF/classes/keystore.p12", &p12),
+            ],
+            true,
+        ),
+    );
+    // Certificates only: truststores are public material.
+    tree.write("ssl/truststore.p12", pkcs12(false, 9403));
+    tree.write(
+        "conf/cacerts",
+        java_keystore(false, &[(2, "ca-one"), (2, "ca-two")], 9404),
+    );
+    // An empty keystore, and a damaged one cut before its key entry.
+    tree.write("conf/empty.jks", java_keystore(false, &[], 9405));
+    tree.write("conf/cut.jks", jks.get(..300).unwrap_or_default());
+
+    let out = scan_json(tree.path(), &[]);
+    assert_no_panic(&out);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc = out.json();
+    let found = keystore_findings(&doc);
+    let rows: Vec<(&str, &str, u64, u64)> = found
+        .iter()
+        .map(|(r, p, o, l, _)| (r.as_str(), p.as_str(), *o, *l))
+        .collect();
+    let n = |d: &[u8]| d.len() as u64;
+    assert_eq!(
+        rows,
+        vec![
+            ("keystore-java", "conf/tomcat.jks", 0, n(&jks)),
+            ("keystore-java", "secrets/app.keys", 0, n(&jceks)),
+            ("keystore-pkcs12", "backup/server-copy.bin", 0, n(&p12)),
+            (
+                "keystore-pkcs12",
+                "dist/app.jar!BOOT-INF/classes/keystore.p12",
+                0,
+                n(&p12)
+            ),
+            ("keystore-pkcs12", "ssl/server.p12", 0, n(&p12)),
+        ],
+        "{doc:#}"
+    );
+    // The same keystore has the same fingerprint wherever it is.
+    let prints: HashSet<&str> = found
+        .iter()
+        .filter(|f| f.0 == "keystore-pkcs12")
+        .map(|f| f.4.as_str())
+        .collect();
+    assert_eq!(prints.len(), 1, "{found:?}");
+    assert_eq!(doc["findings"].as_array().map(Vec::len), Some(5), "{doc:#}");
+
+    // The text report names the kind and no value.
+    let text = keyhound(tree.path())
+        .args(["scan", "--no-verify", "--no-history", "."])
+        .run();
+    assert!(
+        text.stdout_str().contains("PKCS #12 keystore (redacted)"),
+        "{}",
+        text.stdout_str()
+    );
+    // `--no-binary` skips keystores with the other binaries.
+    let skipped = scan_json(tree.path(), &["--no-binary"]);
+    assert!(keystore_findings(&skipped.json()).is_empty());
+    // Each rule can be disabled like any other.
+    tree.write(".keyhound.toml", "disable = [\"keystore-java\"]\n");
+    let off = scan_json(tree.path(), &[]);
+    assert_eq!(keystore_findings(&off.json()).len(), 3, "{}", off.stderr);
+}
+
+#[test]
+fn a_keystore_deleted_from_history_is_still_reported() {
+    let repo = GitRepo::init();
+    let jks = java_keystore(false, &[(1, "release")], 9410);
+    repo.write("app/release.keystore", &jks);
+    repo.write("README.md", "# app\n");
+    let added = repo.commit_all("A: the signing key");
+    repo.git(&["rm", "-q", "app/release.keystore"]);
+    repo.commit_all("B: remove it");
+    let out = scan_json(repo.path(), &[]);
+    assert_no_panic(&out);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc = out.json();
+    let found = keystore_findings(&doc);
+    assert_eq!(found.len(), 1, "{doc:#}");
+    assert_eq!(found[0].1, "app/release.keystore");
+    let f = &doc["findings"][0];
+    assert_eq!(f["present_at_head"], false);
+    assert_eq!(
+        f["locations"][0]["commit"]["id"],
+        added.id.as_str(),
+        "{doc:#}"
+    );
 }

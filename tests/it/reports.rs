@@ -91,6 +91,8 @@ fn fixture() -> Fixture {
             true,
         ),
     );
+    // A PKCS #12 keystore with a private key: one finding for the whole file.
+    tree.write("ssl/server.p12", pkcs12(true, 210));
     secrets.extend([s1, s2, t2, s3, s4, s5, s6, t7, s8, s9]);
     Fixture { tree, secrets }
 }

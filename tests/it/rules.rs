@@ -13,6 +13,8 @@ use crate::support::*;
 
 /// The four AWS rules, whose detection lives in code.
 const AWS_IDS: [&str; 4] = [PAIR, SECRET, TOKEN, KEY];
+/// The keystore rules: found by code (binary structure), listed with the others.
+const KEYSTORE_IDS: [&str; 2] = ["keystore-java", "keystore-pkcs12"];
 
 /// A widget token: `wdg_` and 24 characters of a seeded random alphanumeric body.
 fn widget_token(seed: u64) -> String {
@@ -145,7 +147,11 @@ fn rules_list_lists_every_builtin_rule_once() {
         let id = l.split_whitespace().next().unwrap_or("");
         *listed.entry(id).or_default() += 1;
     }
-    let mut want: Vec<String> = AWS_IDS.iter().map(|s| (*s).to_string()).collect();
+    let mut want: Vec<String> = AWS_IDS
+        .iter()
+        .chain(KEYSTORE_IDS.iter())
+        .map(|s| (*s).to_string())
+        .collect();
     want.extend(builtin_file_ids());
     for id in &want {
         assert_eq!(
@@ -165,6 +171,16 @@ fn rules_list_lists_every_builtin_rule_once() {
             .find(|l| l.split_whitespace().next() == Some(id))
             .expect("listed");
         assert!(line.contains("rules/aws.toml"), "source of {id}: {line}");
+    }
+    for id in KEYSTORE_IDS {
+        let line = lines
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .expect("listed");
+        assert!(
+            line.contains("src/detect/keystore.rs"),
+            "source of {id}: {line}"
+        );
     }
     assert!(
         lines
@@ -394,7 +410,7 @@ fn rules_list_and_check_take_the_project_rules() {
     let tree = GitRepo::init();
     tree.write(".keyhound.toml", widget_config());
     tree.write("src/lib.rs", "\n");
-    let builtin = builtin_file_ids().len() + AWS_IDS.len();
+    let builtin = builtin_file_ids().len() + AWS_IDS.len() + KEYSTORE_IDS.len();
     // From a subdirectory of the repository, as a scan finds it.
     let out = rules_cmd(&tree.path().join("src"), &["list"]);
     assert_eq!(out.code, 0, "{}", all_output(&out));
@@ -413,11 +429,13 @@ fn rules_list_and_check_take_the_project_rules() {
 
     // `check`: the project rule is checked too; it needs no examples, but those it has must
     // behave.
+    // (The keystore rules have no text examples: their tests build keystores.)
+    let checked = builtin - KEYSTORE_IDS.len() + 1;
     let out = rules_cmd(tree.path(), &["check"]);
     assert_eq!(out.code, 0, "{}", all_output(&out));
     assert!(
         out.stdout_str()
-            .contains(&format!("{} rules checked", builtin + 1)),
+            .contains(&format!("{checked} rules checked")),
         "{}",
         all_output(&out)
     );
@@ -437,7 +455,7 @@ fn rules_list_and_check_take_the_project_rules() {
     );
     assert!(
         out.stderr
-            .contains(&format!("keyhound: 1 problem in {} rules", builtin + 1)),
+            .contains(&format!("keyhound: 1 problem in {} rules", checked)),
         "{}",
         out.stderr
     );

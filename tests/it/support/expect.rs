@@ -236,6 +236,7 @@ fn severity_of(rule: &str) -> &'static str {
         TOKEN => "medium",
         KEY => "low",
         GITHUB_PAT => "critical",
+        "keystore-pkcs12" | "keystore-java" => "high",
         _ => "?",
     }
 }

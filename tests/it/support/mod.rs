@@ -8,6 +8,7 @@
 //! - `expect`: the exact findings a case expects, and their comparison with a JSON report.
 //! - `git`: `git` with a fixed identity and date, and repositories built at test time.
 //! - `archive`: archives, compressed files and container images built at test time.
+//! - `keystore`: JKS, JCEKS and PKCS #12 keystores built at test time.
 //! - `net`: loopback network helpers (a closed port, a listener that never answers).
 //! - `schema`: a JSON Schema validator for the keywords GitLab's report schemas use.
 //!
@@ -18,6 +19,7 @@ pub mod archive;
 mod creds;
 mod expect;
 mod git;
+mod keystore;
 mod net;
 mod run;
 mod schema;
@@ -26,6 +28,7 @@ mod tree;
 pub use creds::*;
 pub use expect::*;
 pub use git::*;
+pub use keystore::*;
 pub use net::*;
 pub use run::*;
 pub use schema::*;
