@@ -218,25 +218,29 @@ fn pkcs12_has_key_bag(content: &[u8]) -> bool {
         .any(|at| matches!(content.get(at + BAG.len()), Some(1 | 2)))
 }
 
-/// A DER element with tag `tag` at the start of `data`: where its contents start and their
-/// length (definite lengths of up to four bytes).
-fn der_header(data: &[u8], tag: u8) -> Option<(usize, usize)> {
+/// An element with tag `tag` at the start of `data`: where its contents start and their
+/// length (definite lengths of up to four bytes; `None` for the indefinite length of BER, which
+/// some older tools write PKCS #12 files in).
+fn der_header(data: &[u8], tag: u8) -> Option<(usize, Option<usize>)> {
     if *data.first()? != tag {
         return None;
     }
     let first = *data.get(1)?;
     if first < 0x80 {
-        return Some((2, usize::from(first)));
+        return Some((2, Some(usize::from(first))));
     }
     let n = usize::from(first & 0x7F);
-    if n == 0 || n > 4 {
+    if n == 0 {
+        return Some((2, None));
+    }
+    if n > 4 {
         return None;
     }
     let len = data
         .get(2..2 + n)?
         .iter()
         .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-    Some((2 + n, len))
+    Some((2 + n, Some(len)))
 }
 
 fn be32(data: &[u8], at: usize) -> Option<u32> {
@@ -393,6 +397,17 @@ mod tests {
             recognise(&build::java(true, &[(2, "ca"), (3, "aes-key")], 4)),
             Some(Kind::Jceks)
         );
+        // The same PFX with the indefinite lengths of BER in its two outer sequences.
+        let der = build::pkcs12(true, 13);
+        let mut ber = vec![0x30, 0x80];
+        let inner = &der[4..];
+        assert_eq!(&der[..2], &[0x30, 0x82]);
+        assert_eq!(&inner[..5], &[0x02, 0x01, 0x03, 0x30, 0x82]);
+        ber.extend_from_slice(&inner[..3]);
+        ber.extend_from_slice(&[0x30, 0x80]);
+        ber.extend_from_slice(&inner[3 + 4..]);
+        ber.extend_from_slice(&[0, 0, 0, 0]);
+        assert_eq!(recognise(&ber), Some(Kind::Pkcs12));
     }
 
     #[test]
