@@ -1,6 +1,7 @@
 //! Checksums that a rule's secret must carry (`checksum = "..."` in a rule file; the names are
 //! `rule::file::Checksum`). A token format with a checksum tells a real token from a made-up
-//! or mistyped one without asking the provider, so a value that fails it is not reported.
+//! or mistyped one without asking the provider, so a value that fails it is not reported. An
+//! encoded value is checked the same way by what it decodes to (`base64-user-password`).
 
 use crate::rule::file::Checksum;
 
@@ -8,7 +9,54 @@ use crate::rule::file::Checksum;
 pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
     match checksum {
         Checksum::GithubCrc32 => github_crc32(secret),
+        Checksum::Base64UserPassword => base64_user_password(secret),
     }
+}
+
+/// Base64 of `user:password` with a real-looking password (see `Checksum::Base64UserPassword`).
+fn base64_user_password(secret: &[u8]) -> bool {
+    let Some(plain) = crate::aws::base64_decode(secret) else {
+        return false;
+    };
+    // Printable ASCII; line breaks too (Google's `_json_key` user has a JSON key as password).
+    if plain.is_empty()
+        || !plain
+            .iter()
+            .all(|b| (0x20..0x7F).contains(b) || matches!(b, b'\n' | b'\r' | b'\t'))
+    {
+        return false;
+    }
+    let Some(colon) = plain.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    let (Some(user), Some(password)) = (plain.get(..colon), plain.get(colon + 1..)) else {
+        return false;
+    };
+    if user.is_empty() || password.len() < 4 {
+        return false;
+    }
+    let lower = password.to_ascii_lowercase();
+    const PLACEHOLDERS: [&[u8]; 10] = [
+        b"password",
+        b"passwd",
+        b"passw0rd",
+        b"changeme",
+        b"secret",
+        b"example",
+        b"xxxx",
+        b"****",
+        b"your",
+        b"token",
+    ];
+    let placeholder = PLACEHOLDERS
+        .iter()
+        .any(|p| memchr::memmem::find(&lower, p).is_some())
+        || matches!(lower.first(), Some(b'$' | b'<' | b'%'))
+        || lower.starts_with(b"{{")
+        || lower
+            .iter()
+            .all(|&b| b == lower.first().copied().unwrap_or(0));
+    !placeholder
 }
 
 /// GitHub's and npm's token format: `<prefix>_<body>`, where the body is base62 and its last 6
@@ -81,6 +129,51 @@ mod tests {
             Checksum::GithubCrc32,
             b"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"
         ));
+    }
+
+    #[test]
+    fn base64_user_passwords_decode_to_a_user_and_a_real_password() {
+        let b64 = |s: &str| {
+            const A: &[u8; 64] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            let mut out = String::new();
+            for chunk in s.as_bytes().chunks(3) {
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+                for i in 0..=chunk.len() {
+                    out.push(char::from(
+                        A.get(((n >> (18 - 6 * i)) & 63) as usize)
+                            .copied()
+                            .unwrap_or(b'='),
+                    ));
+                }
+            }
+            while out.len() % 4 != 0 {
+                out.push('=');
+            }
+            out
+        };
+        let ok = |s: &str| valid(Checksum::Base64UserPassword, b64(s).as_bytes());
+        assert!(ok("ci-bot:Jx7q2VmL9sKd"));
+        assert!(ok("deploy@acme.io:dckr_pat_d4S-cgUsWELie_1U4b7ot4s6hSZ"));
+        assert!(ok(
+            "_json_key:{\n  \"type\": \"service_account\",\n  \"project_id\": \"x\"\n}"
+        ));
+        // No colon, no user, a short or placeholder password, a variable, not text.
+        assert!(!ok("ci-bot"));
+        assert!(!ok(":Jx7q2VmL9sKd"));
+        assert!(!ok("ci-bot:abc"));
+        assert!(!ok("user:password"));
+        assert!(!ok("admin:Passw0rd!"));
+        assert!(!ok("user:${REGISTRY_PASSWORD}"));
+        assert!(!ok("user:<token>"));
+        assert!(!ok("user:{{ registry_password }}"));
+        assert!(!ok("user:aaaaaaaa"));
+        assert!(!valid(Checksum::Base64UserPassword, b"!!!!"));
+        assert!(!valid(Checksum::Base64UserPassword, b"AAECAwQFBgc="));
+        assert!(!valid(Checksum::Base64UserPassword, b""));
     }
 
     #[test]

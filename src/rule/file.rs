@@ -66,11 +66,19 @@ pub enum Checksum {
     /// (`npm_`): after the prefix's `_`, a random base62 body whose last 6 characters are the
     /// CRC-32 (IEEE) of the rest of the body, in base62 (`0-9A-Za-z`), padded with `0`.
     GithubCrc32,
+    /// `base64-user-password`: the value is base64 of `user:password`, as registries store
+    /// basic credentials (Docker's `config.json` `auth`, npm's `_auth`): it decodes to
+    /// printable ASCII with a colon after a non-empty user name, and a password of at least
+    /// four characters that is no placeholder (`password`, `<password>`, `${PASSWORD}`, `xxxx`).
+    Base64UserPassword,
 }
 
 impl Checksum {
     /// Every checksum by its name in rule files.
-    pub const ALL: [(&'static str, Checksum); 1] = [("github-crc32", Checksum::GithubCrc32)];
+    pub const ALL: [(&'static str, Checksum); 2] = [
+        ("github-crc32", Checksum::GithubCrc32),
+        ("base64-user-password", Checksum::Base64UserPassword),
+    ];
 
     /// The checksum named `name`.
     pub fn parse(name: &str) -> Option<Checksum> {
