@@ -1,9 +1,10 @@
 //! Detection in one blob, as steps: one search finds every AWS literal and every rule keyword
 //! (`prefilter`); the AWS candidates are paired into findings (`aws`); the rules whose keywords
 //! occur run their patterns (`patterns`) and their matches become findings, unless they only
-//! repeat an AWS value; findings on a line with an inline ignore comment are dropped and
-//! counted (`ignore`); and the blob's origin (path, commit) is attached to what is left, which
-//! is also where rules limited to some paths are applied (`attach`).
+//! repeat an AWS value; binary content that is a keystore with private keys becomes one finding
+//! (`keystore`); findings on a line with an inline ignore comment are dropped and counted
+//! (`ignore`); and the blob's origin (path, commit) is attached to what is left, which is also
+//! where rules limited to some paths are applied (`attach`).
 
 mod buckets;
 pub(crate) mod checksum;
