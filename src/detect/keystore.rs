@@ -257,11 +257,10 @@ fn be16(data: &[u8], at: usize) -> Option<u16> {
 /// keys and the certificates go (the recognition reads the structure, not the keys).
 #[cfg(test)]
 pub(crate) mod build {
-    /// A JKS (`jceks`: JCEKS) of version 2 with `entries`: (tag, alias), tag 1 a private key,
-    /// 2 a trusted certificate, 3 a secret key (JCEKS).
-    pub(crate) fn java(jceks: bool, entries: &[(u32, &str)], seed: u64) -> Vec<u8> {
+    /// Deterministic filler bytes: each call gives the next `n`.
+    fn filler(seed: u64) -> impl FnMut(usize) -> Vec<u8> {
         let mut rng = seed | 1;
-        let mut random = |n: usize| -> Vec<u8> {
+        move |n| {
             (0..n)
                 .map(|_| {
                     rng ^= rng << 13;
@@ -270,7 +269,13 @@ pub(crate) mod build {
                     rng as u8
                 })
                 .collect()
-        };
+        }
+    }
+
+    /// A JKS (`jceks`: JCEKS) of version 2 with `entries`: (tag, alias), tag 1 a private key,
+    /// 2 a trusted certificate, 3 a secret key (JCEKS).
+    pub(crate) fn java(jceks: bool, entries: &[(u32, &str)], seed: u64) -> Vec<u8> {
+        let mut random = filler(seed);
         let mut out = Vec::new();
         out.extend_from_slice(if jceks {
             &[0xCE, 0xCE, 0xCE, 0xCE]
@@ -310,17 +315,7 @@ pub(crate) mod build {
     /// ContentInfo holding a `pkcs8ShroudedKeyBag` (when `key`) and an `encryptedData` one
     /// holding the certificates, then the MAC.
     pub(crate) fn pkcs12(key: bool, seed: u64) -> Vec<u8> {
-        let mut rng = seed | 1;
-        let mut random = |n: usize| -> Vec<u8> {
-            (0..n)
-                .map(|_| {
-                    rng ^= rng << 13;
-                    rng ^= rng >> 7;
-                    rng ^= rng << 17;
-                    rng as u8
-                })
-                .collect()
-        };
+        let mut random = filler(seed);
         let oid = |arcs: &[u8]| der(0x06, arcs.to_vec());
         let pkcs7 = |last: u8| oid(&[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, last]);
         let mut safes = Vec::new();
