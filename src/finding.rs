@@ -40,8 +40,8 @@ impl Secret {
 }
 
 /// The header of a private key: `-----BEGIN RSA PRIVATE KEY-----` (PEM, OpenSSH, PGP),
-/// `PuTTY-User-Key-File-3: ssh-ed25519` or the kind of a keystore (`PKCS #12 keystore`), when
-/// `secret` starts with one.
+/// `PuTTY-User-Key-File-3: ssh-ed25519`, when `secret` starts with one; or the kind of a file
+/// found whole (`PKCS #12 keystore`) when `secret` is that kind and the file's SHA-256.
 fn key_header(secret: &str) -> Option<&str> {
     let is_label = |s: &str| {
         !s.is_empty()
@@ -54,8 +54,16 @@ fn key_header(secret: &str) -> Option<&str> {
         let header = secret.get(..11 + end + 5)?;
         return is_label(rest.get(..end)?).then_some(header);
     }
-    if let Some(label) = crate::detect::keystore::label_of(secret) {
-        return Some(label);
+    // A finding for a whole file (a keystore): `<kind> sha256:<digest of the file>`.
+    if let Some((label, digest)) = secret.split_once(" sha256:") {
+        let kind = !label.is_empty()
+            && label.len() <= 40
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'#');
+        if kind && digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Some(label);
+        }
     }
     if secret.starts_with("PuTTY-User-Key-File-") {
         let line = secret.lines().next()?.trim_end();

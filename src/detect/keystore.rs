@@ -63,6 +63,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// What reports show for the finding's value (see `finding::key_header`).
     fn label(self) -> &'static str {
         match self {
             Kind::Pkcs12 => "PKCS #12 keystore",
@@ -77,19 +78,6 @@ impl Kind {
             Kind::Jks | Kind::Jceks => &JAVA,
         }
     }
-}
-
-/// Whether a secret value is a keystore's (`finding` makes them): its label, which reports
-/// show instead of the value.
-pub(crate) fn label_of(secret: &str) -> Option<&str> {
-    [Kind::Pkcs12, Kind::Jks, Kind::Jceks]
-        .into_iter()
-        .map(Kind::label)
-        .find(|l| {
-            secret
-                .strip_prefix(l)
-                .is_some_and(|rest| rest.starts_with(" sha256:"))
-        })
 }
 
 /// The kind of keystore `content` is, when it is one that holds a private or secret key.
@@ -463,8 +451,12 @@ mod tests {
             .as_ref()
             .map(|s| s.expose().to_string())
             .unwrap_or_default();
-        assert_eq!(label_of(&secret), Some("PKCS #12 keystore"));
-        assert_eq!(label_of("PKCS #12 keystore"), None);
+        assert!(secret.starts_with("PKCS #12 keystore sha256:"), "{secret}");
+        // Reports show the kind, not the digest.
+        assert_eq!(
+            fa.secret.as_ref().map(|s| s.redacted()),
+            Some("PKCS #12 keystore (redacted)".to_string())
+        );
         assert_eq!(finding(Kind::Jceks, &a).rule.id, "keystore-java");
     }
 }
