@@ -48,9 +48,13 @@ fn base64_user_password(secret: &[u8]) -> bool {
         b"your",
         b"token",
     ];
-    let placeholder = PLACEHOLDERS
-        .iter()
-        .any(|p| memchr::memmem::find(&lower, p).is_some())
+    // A placeholder word counts in a password of typing length only: a long value (a JSON key
+    // file as Google's `_json_key` password, a token) is judged by its shape, and its text may
+    // well hold `token` or `secret` (`"token_uri"`, `"private_key"`).
+    let placeholder = (lower.len() <= 40
+        && PLACEHOLDERS
+            .iter()
+            .any(|p| memchr::memmem::find(&lower, p).is_some()))
         || matches!(lower.first(), Some(b'$' | b'<' | b'%'))
         || lower.starts_with(b"{{")
         || lower
@@ -161,6 +165,8 @@ mod tests {
         assert!(ok(
             "_json_key:{\n  \"type\": \"service_account\",\n  \"project_id\": \"x\"\n}"
         ));
+        // A whole service-account key, whose text names a token endpoint and a secret.
+        assert!(ok("_json_key:{\"type\": \"service_account\", \"private_key_id\": \"4f1c9a\", \"token_uri\": \"https://oauth2.googleapis.com/token\", \"client_secret\": \"k\"}"));
         // No colon, no user, a short or placeholder password, a variable, not text.
         assert!(!ok("ci-bot"));
         assert!(!ok(":Jx7q2VmL9sKd"));

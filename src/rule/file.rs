@@ -69,7 +69,8 @@ pub enum Checksum {
     /// `base64-user-password`: the value is base64 of `user:password`, as registries store
     /// basic credentials (Docker's `config.json` `auth`, npm's `_auth`): it decodes to
     /// printable ASCII with a colon after a non-empty user name, and a password of at least
-    /// four characters that is no placeholder (`password`, `<password>`, `${PASSWORD}`, `xxxx`).
+    /// four characters that is no placeholder (`password`, `<password>`, `${PASSWORD}`, `xxxx`;
+    /// placeholder words count in passwords of up to 40 characters, not in a JSON key file).
     Base64UserPassword,
 }
 
