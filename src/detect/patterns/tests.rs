@@ -152,6 +152,16 @@ fn errors_name_file_rule_and_field() {
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(e.contains("defined twice"), "{e}");
+    // The ids of the rules found by code are taken: AWS's and the keystores'.
+    for taken in ["aws-access-key-pair", "keystore-java", "keystore-pkcs12"] {
+        let clash = FILE.replace("id = \"demo-token\"", &format!("id = \"{taken}\""));
+        assert_ne!(clash, FILE);
+        let e = RuleSet::from_files(&[("demo.toml".into(), clash)])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains(taken) && e.contains("defined twice"), "{e}");
+    }
 }
 
 #[test]
