@@ -5,9 +5,12 @@
 //! Every position of the blob is tested once against a bitmap of fingerprints: four bytes of
 //! each needle, hashed to 18 bits, in every spelling a case-insensitive needle matches; the
 //! bitmap is 32 KiB, about 1% full with the built-in rules' 2,900 keywords, and stays in the L1
-//! cache. The four bytes are those least frequent in real code (`rarest_gram`, by the table of
-//! `grams`: `otio` of `notion`, not `tion`) and whose slot no frequent sequence shares, so that
-//! few positions are marked. With AVX2, eight positions are hashed and looked up at a time.
+//! cache. The four bytes are those least frequent in real code (`rarest_gram`, by the tables of
+//! `grams`: `otio` of `notion`, not `tion`; `ckha` of `stackhawk`, not `tack`) and whose slot
+//! no frequent sequence shares, so that few positions are marked (on the files corpus of
+//! `bench/compare.sh`, 0.6 million of 220 million, a third of them keywords that occur). With
+//! AVX2, eight positions are hashed and looked up at a time, and those marked are hashed again
+//! into a second, smaller bitmap (`CHECK_BITS`) that drops most of the rest.
 //! Case-insensitive three-byte needles have a fingerprint of their three bytes, by another
 //! hash, in the same bitmap; needles of one or two bytes (every spelling of a case-insensitive
 //! one) are searched apart with `memmem`, one pass each.
@@ -175,38 +178,31 @@ impl Table {
 
 const WORDS: usize = SLOTS / 64;
 
+/// log2 of the second bitmap's size in bits (8 KiB): with AVX2, a block of positions with a
+/// marked fingerprint is looked up again by another hash of the same four bytes (`slot4b`),
+/// so that most random collisions of the first bitmap (1% of all positions, nearly every mark
+/// on real code) are dropped there, eight at a time, instead of one by one in `marked`.
+const CHECK_BITS: u32 = 16;
+const CHECK_WORDS: usize = (1 << CHECK_BITS) / 64;
+
+/// The second fingerprint slot of four bytes (see `CHECK_BITS`), by another multiplier.
+#[inline(always)]
+fn slot4b(word: u32) -> usize {
+    (word.wrapping_mul(0x85EB_CA77) >> (32 - CHECK_BITS)) as usize
+}
+
 /// The fingerprint slot of four bytes, hashed as they are.
 #[inline(always)]
 fn slot4(word: u32) -> usize {
     (word.wrapping_mul(0x9E37_79B1) >> (32 - BITS)) as usize
 }
 
-/// How common a byte is in source text, roughly (English letter frequencies, lowercase far
-/// more common than uppercase; spaces very common; punctuation and digits in between): the
-/// fingerprint of a needle is its four bytes least likely to occur together, so that common
-/// prefixes (`code` of `codecov`, `stri` of `stripe`) do not make every `code` and `string` a
-/// position to look at.
-fn commonness(b: u8) -> f32 {
-    const LETTERS: [f32; 26] = [
-        8.2, 1.5, 2.8, 4.3, 12.7, 2.2, 2.0, 6.1, 7.0, 0.15, 0.8, 4.0, 2.4, 6.7, 7.5, 1.9, 0.1, 6.0,
-        6.3, 9.1, 2.8, 1.0, 2.4, 0.15, 2.0, 0.07,
-    ];
-    match b {
-        b'a'..=b'z' => LETTERS.get(usize::from(b - b'a')).copied().unwrap_or(1.0),
-        b'A'..=b'Z' => LETTERS.get(usize::from(b - b'A')).copied().unwrap_or(1.0) / 8.0,
-        b' ' | b'\n' | b'\t' => 15.0,
-        b'0'..=b'9' => 1.0,
-        b'_' | b'.' | b'-' | b'/' | b'"' | b'=' | b':' | b',' | b'(' | b')' => 2.0,
-        _ => 0.5,
-    }
-}
-
 /// Where the rarest four bytes of a needle of four bytes or more start (within its first 255
 /// bytes, where an offset fits the table's entries): the four bytes least frequent in real
-/// code by the table of `grams` (summed over every spelling, for a case-insensitive needle),
-/// and among those the table does not hold (rarer than any it holds) the least likely by
-/// `commonness`. `tion` is the most frequent sequence of letters in code, so `notion` is
-/// fingerprinted by `otio`; `stri` and `code` are avoided the same way.
+/// code by `frequency` (summed over every spelling, for a case-insensitive needle). `tion` is
+/// the most frequent sequence of letters in code, so `notion` is fingerprinted by `otio`;
+/// `stri` and `code` are avoided the same way, and `mand` (of `command`) and `tack` (of
+/// `stack`) by their pairs of bytes: `stackhawk` is fingerprinted by `ckha`.
 fn rarest_gram(bytes: &[u8], fold: bool) -> usize {
     let last = bytes.len().saturating_sub(4).min(255);
     let score = |o: usize| -> f32 {
@@ -247,8 +243,11 @@ fn crowd(slot: usize) -> f32 {
         .sum()
 }
 
-/// How often four bytes occur in code, per million positions: from the table of `grams`, or,
-/// for the rarer sequences it does not hold, an estimate below its least frequent entry.
+/// How often four bytes occur in code, per million positions: from the tables of `grams` (the
+/// most frequent sequences, and those of the built-in keywords), or, for a sequence they do
+/// not hold (of a user's keyword), estimated from how often its pairs of bytes occur (each
+/// byte following the one before as often as it does in the table of pairs), below the
+/// table's least frequent entry.
 fn frequency(gram: [u8; 4]) -> f32 {
     static SORTED: OnceLock<Vec<([u8; 4], u16)>> = OnceLock::new();
     let sorted = SORTED.get_or_init(|| {
@@ -259,10 +258,44 @@ fn frequency(gram: [u8; 4]) -> f32 {
     if let Ok(i) = sorted.binary_search_by(|(g, _)| g.cmp(&gram)) {
         return sorted.get(i).map_or(0.0, |&(_, n)| f32::from(n));
     }
+    if let Ok(i) = grams::KEYWORD_GRAMS.binary_search_by(|(g, _)| g.cmp(&gram)) {
+        return grams::KEYWORD_GRAMS
+            .get(i)
+            .map_or(0.0, |&(_, n)| n as f32 / 1000.0);
+    }
     let floor = grams::COMMON.last().map_or(1.0, |&(_, n)| f32::from(n));
-    // The most likely four bytes by `commonness` (four blanks) score 15^4.
-    let likely: f32 = gram.iter().map(|&b| commonness(b)).product();
-    floor * (likely / 50_625.0).min(0.99)
+    (chained(gram) / 1000.0).min(floor * 0.99)
+}
+
+/// How often `gram` occurs per billion positions, by the Markov chain of its byte pairs:
+/// P(ab) * P(c | b) * P(d | c). A byte outside ASCII, or a pair never seen, makes it rare.
+fn chained(gram: [u8; 4]) -> f32 {
+    // How often each ASCII byte starts a pair, per billion.
+    static FIRST: OnceLock<[f32; 128]> = OnceLock::new();
+    let first = FIRST.get_or_init(|| {
+        let mut f = [0f32; 128];
+        for (i, x) in f.iter_mut().enumerate() {
+            *x = grams::PAIRS
+                .get(i * 128..i * 128 + 128)
+                .unwrap_or(&[])
+                .iter()
+                .map(|&n| n as f32)
+                .sum();
+        }
+        f
+    });
+    let pair = |a: u8, b: u8| -> f32 {
+        let n = grams::PAIRS
+            .get(usize::from(a) * 128 + usize::from(b))
+            .copied()
+            .filter(|_| a < 128 && b < 128)
+            .unwrap_or(0);
+        // Unseen: rarer than any pair seen (twice in a hundred million positions).
+        (n as f32).max(0.5)
+    };
+    let alone = |b: u8| first.get(usize::from(b)).copied().unwrap_or(0.0).max(1.0);
+    let [a, b, c, d] = gram;
+    pair(a, b) * (pair(b, c) / alone(b)) * (pair(c, d) / alone(c))
 }
 
 /// The four bytes of `gram` in every spelling a case-insensitive needle matches (letters in
@@ -307,6 +340,8 @@ pub(crate) struct Sieve {
     needles: Vec<Needle>,
     /// Every slot in use, of both tables.
     bits: Box<[u64; WORDS]>,
+    /// The `slot4b` of every spelling of every fingerprint in `long` (see `CHECK_BITS`).
+    check: Box<[u64; CHECK_WORDS]>,
     /// Needles of four bytes or more, by the `slot4` of their rarest four bytes (every spelling
     /// of them, for a case-insensitive needle); each entry names the needle and where those
     /// bytes start in it.
@@ -353,6 +388,7 @@ impl Sieve {
             }
         }
         let (mut long, mut short, mut tiny) = (Vec::new(), Vec::new(), Vec::new());
+        let mut check = Box::new([0u64; CHECK_WORDS]);
         let exact_short: Vec<(Vec<u8>, usize)> = list
             .iter()
             .enumerate()
@@ -376,10 +412,14 @@ impl Sieve {
                     for (x, y) in gram.iter_mut().zip(n.bytes.iter().skip(o)) {
                         *x = *y;
                     }
-                    let mut slots: Vec<usize> = gram_spellings(gram, n.fold)
-                        .into_iter()
-                        .map(slot4)
-                        .collect();
+                    let words = gram_spellings(gram, n.fold);
+                    for &w in &words {
+                        let s = slot4b(w);
+                        if let Some(x) = check.get_mut((s >> 6) & (CHECK_WORDS - 1)) {
+                            *x |= 1 << (s & 63);
+                        }
+                    }
+                    let mut slots: Vec<usize> = words.into_iter().map(slot4).collect();
                     slots.sort_unstable();
                     slots.dedup();
                     long.extend(slots.into_iter().map(|s| (s, i, o as u32)));
@@ -402,6 +442,7 @@ impl Sieve {
             shorts,
             short,
             bits,
+            check,
             tiny,
             packed,
         })
@@ -452,7 +493,7 @@ impl Sieve {
         if SIMD && !SHORTS && std::is_x86_feature_detected!("avx2") {
             let mut marked = |marks: u64, at: usize| self.marked(marks, data, at, hit);
             // SAFETY: the CPU has AVX2, checked just above.
-            at = unsafe { x86::sift(data, bits, &mut marked) };
+            at = unsafe { x86::sift(data, bits, &self.check, &mut marked) };
         }
         // Eight bytes at a time hold the four-byte windows of five positions; a position is
         // looked at closer only when one of its two fingerprints is set.
@@ -551,11 +592,12 @@ mod x86 {
         _mm256_srlv_epi32, _mm_loadu_si128,
     };
 
-    use super::{BITS, WORDS};
+    use super::{BITS, CHECK_BITS, CHECK_WORDS, WORDS};
 
     /// Calls `marked(marks, at)` for each block of eight positions at `at` with a position
     /// whose fingerprint is set (bit `k` of `marks` for position `at + k`), as the scalar pass
-    /// does; returns where it stopped (the caller does the last positions).
+    /// does, but only for the positions whose second fingerprint is set in `check` too;
+    /// returns where it stopped (the caller does the last positions).
     ///
     /// # Safety
     /// The CPU must support AVX2.
@@ -563,6 +605,7 @@ mod x86 {
     pub(super) unsafe fn sift(
         data: &[u8],
         bits: &[u64; WORDS],
+        check: &[u64; CHECK_WORDS],
         marked: &mut dyn FnMut(u64, usize),
     ) -> usize {
         // Lane 0 holds the windows at positions 0..4, lane 1 those at 4..8, each from the same
@@ -572,8 +615,10 @@ mod x86 {
             8, 9, 10,
         );
         let golden = _mm256_set1_epi32(0x9E37_79B1_u32 as i32);
+        let other = _mm256_set1_epi32(0x85EB_CA77_u32 as i32);
         let low5 = _mm256_set1_epi32(31);
         let base = bits.as_ptr().cast::<i32>();
+        let second = check.as_ptr().cast::<i32>();
         let mut at = 0;
         while at + 16 <= data.len() {
             // SAFETY: `at + 16 <= data.len()`, so the 16 bytes read are in `data`.
@@ -587,7 +632,17 @@ mod x86 {
             let bit = _mm256_srlv_epi32(got, _mm256_and_si256(slot, low5));
             let marks = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32::<31>(bit)));
             if marks != 0 {
-                marked(marks as u32 as u64, at);
+                // The same windows by the second hash (`super::slot4b`).
+                let slot =
+                    _mm256_srli_epi32::<{ 32 - CHECK_BITS as i32 }>(_mm256_mullo_epi32(w, other));
+                // SAFETY: as above, for the 2^CHECK_BITS bits of `check`.
+                let got =
+                    unsafe { _mm256_i32gather_epi32::<4>(second, _mm256_srli_epi32::<5>(slot)) };
+                let bit = _mm256_srlv_epi32(got, _mm256_and_si256(slot, low5));
+                let again = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32::<31>(bit)));
+                if marks & again != 0 {
+                    marked((marks & again) as u32 as u64, at);
+                }
             }
             at += 8;
         }
@@ -678,6 +733,24 @@ mod tests {
         scalar.sort_unstable();
         assert_eq!(out, scalar, "the SIMD and scalar passes differ");
         out
+    }
+
+    #[test]
+    fn fingerprints_avoid_the_sequences_of_common_words() {
+        // The built-in keywords' sequences are counted: `docu` (of `document`) and `stac`
+        // or `tack` (of `stack`) are common in code, `cusi` and `ckha` are not.
+        let at = |k: &str| {
+            let o = rarest_gram(k.as_bytes(), true);
+            k.get(o..o + 4).unwrap_or_default().to_string()
+        };
+        assert_ne!(at("docusign"), "docu");
+        assert!(at("stackhawk").contains("kh"), "{}", at("stackhawk"));
+        assert_eq!(at("notion"), "otio");
+        // A user's keyword is estimated from pairs of bytes: `tack` is far more likely than
+        // `ckha`, and `mand` than `mdqz`.
+        assert!(chained(*b"tack") > 20.0 * chained(*b"ckha"));
+        assert!(chained(*b"mand") > 20.0 * chained(*b"mdqz"));
+        assert!(frequency(*b"tion") > frequency(*b"mand"));
     }
 
     #[test]
