@@ -15,9 +15,10 @@
 use std::ops::Range;
 
 use regex::bytes::{Captures, Regex};
+use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Bytes after a stretch that a search may read as context (one UTF-8 character, for `\b`).
-const CONTEXT: usize = 4;
+pub(crate) const CONTEXT: usize = 4;
 
 /// The merged stretches around `hits` (start, end), or `None` when they would cover about as
 /// much as the blob (searching it whole is then as cheap).
@@ -74,9 +75,198 @@ pub(crate) fn captures_in(
     }
 }
 
+/// Runs shorter than this are not worth looking for (most stretches would hold one).
+const MIN_RUN: usize = 8;
+
+/// A run of at least `len` bytes of `class` that every match of a pattern holds: a stretch
+/// without one cannot hold a match, and a rule with no such run in any of its stretches need
+/// not even compile its regex (the keywords of most triggered rules occur, in real code, far
+/// from anything shaped like their secrets: `column`, `close`, `flat`).
+pub(crate) struct Run {
+    class: [bool; 256],
+    len: usize,
+}
+
+impl Run {
+    /// The longest run that the pattern's required parts prove (a class repeated at least
+    /// `len` times: the 36 `[A-Za-z0-9]` of `ghp_[A-Za-z0-9]{36}`), if it is of `MIN_RUN` bytes
+    /// or more. Parts that may be skipped (`?`, `*`, one side of `|`) prove nothing.
+    pub(crate) fn of(hir: &Hir) -> Option<Run> {
+        required(hir).filter(|r| r.len >= MIN_RUN)
+    }
+
+    /// Whether `data[range]` holds such a run. The byte `len - 1` past a candidate start is
+    /// tested first: outside the class, no run through it can start before it, so the search
+    /// moves past it (most stretches are decided in a few steps per `len` bytes).
+    pub(crate) fn within(&self, data: &[u8], range: Range<usize>) -> bool {
+        let Some(data) = data.get(range.start..range.end.min(data.len())) else {
+            return false;
+        };
+        let inside = |i: usize| {
+            data.get(i)
+                .is_some_and(|&b| self.class.get(usize::from(b)).copied().unwrap_or(false))
+        };
+        let mut start = 0;
+        while start + self.len <= data.len() {
+            let last = start + self.len - 1;
+            if !inside(last) {
+                start = last + 1;
+                continue;
+            }
+            // `last` is in the class: walk back to where its run begins.
+            let mut from = last;
+            while from > start && inside(from - 1) {
+                from -= 1;
+            }
+            if from == start {
+                return true;
+            }
+            start = from;
+        }
+        false
+    }
+}
+
+/// `Run::of` without the floor.
+fn required(hir: &Hir) -> Option<Run> {
+    match hir.kind() {
+        HirKind::Capture(c) => required(&c.sub),
+        HirKind::Concat(parts) => parts.iter().filter_map(required).max_by_key(|r| r.len),
+        HirKind::Repetition(r) if r.min >= 1 => match class_of(&r.sub) {
+            Some(class) => Some(Run {
+                class,
+                len: usize::try_from(r.min).unwrap_or(usize::MAX),
+            }),
+            None => required(&r.sub),
+        },
+        HirKind::Class(_) => class_of(hir).map(|class| Run { class, len: 1 }),
+        _ => None,
+    }
+}
+
+/// The bytes a class matches, for a byte class or a Unicode class of ASCII characters only
+/// (a wider one matches sequences of several bytes: no single-byte class holds them).
+fn class_of(hir: &Hir) -> Option<[bool; 256]> {
+    let mut class = [false; 256];
+    let mut set = |from: u32, to: u32| {
+        for b in from..=to {
+            if let Some(x) = usize::try_from(b).ok().and_then(|b| class.get_mut(b)) {
+                *x = true;
+            }
+        }
+    };
+    match hir.kind() {
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .for_each(|r| set(r.start().into(), r.end().into())),
+        HirKind::Class(Class::Unicode(c)) => {
+            if c.ranges().iter().any(|r| u32::from(r.end()) > 0x7F) {
+                return None;
+            }
+            c.ranges()
+                .iter()
+                .for_each(|r| set(r.start().into(), r.end().into()));
+        }
+        _ => return None,
+    }
+    Some(class)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run_of(pattern: &str) -> Option<(usize, Vec<u8>)> {
+        let hir = crate::detect::literal::parse(pattern)?;
+        Run::of(&hir).map(|r| {
+            let class = (0u8..=255)
+                .filter(|&b| r.class.get(usize::from(b)).copied().unwrap_or(false))
+                .collect();
+            (r.len, class)
+        })
+    }
+
+    #[test]
+    fn runs_are_what_every_match_holds() {
+        let alnum: Vec<u8> = (b'0'..=b'9')
+            .chain(b'A'..=b'Z')
+            .chain(b'a'..=b'z')
+            .collect();
+        assert_eq!(
+            run_of(r"ghp_([A-Za-z0-9]{36})"),
+            Some((36, alnum.clone()))
+        );
+        // The longest of several, inside a capture and a repetition.
+        assert_eq!(
+            run_of(r"key[ :=]{1,4}(?:([0-9a-f]{8})-([A-Za-z0-9]{32}))+"),
+            Some((32, alnum))
+        );
+        let hex: Vec<u8> = (b'0'..=b'9')
+            .chain(b'A'..=b'F')
+            .chain(b'a'..=b'f')
+            .collect();
+        assert_eq!(run_of(r"(?i)token=([0-9a-f]{40,64})"), Some((40, hex)));
+        // Parts that may be skipped, alternatives, and short runs prove nothing.
+        assert_eq!(run_of(r"token=(?:[a-z]{20})?x"), None);
+        assert_eq!(run_of(r"token=([a-z]{20}|[0-9]{20})"), None);
+        assert_eq!(run_of(r"token=[a-z]{0,30}"), None);
+        assert_eq!(run_of(r"pin=([0-9]{6})"), None);
+        // A class of characters beyond ASCII is not a class of bytes.
+        assert_eq!(run_of(r"name=(\p{L}{12})"), None);
+    }
+
+    #[test]
+    fn run_search_agrees_with_counting() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut class = [false; 256];
+        for b in [b'a', b'b'] {
+            if let Some(x) = class.get_mut(usize::from(b)) {
+                *x = true;
+            }
+        }
+        for _ in 0..20_000 {
+            let len = next(60) as usize;
+            let data: Vec<u8> = (0..len)
+                .map(|_| match next(8) {
+                    0 => b'-',
+                    1 => b'x',
+                    k if k < 5 => b'a',
+                    _ => b'b',
+                })
+                .collect();
+            let run = Run {
+                class,
+                len: 1 + next(12) as usize,
+            };
+            let from = next(len as u64 + 1) as usize;
+            let to = from + next(len as u64 + 10) as usize;
+            let slice = data.get(from..to.min(len)).unwrap_or_default();
+            let mut best = 0;
+            let mut now = 0;
+            for &b in slice {
+                now = if class.get(usize::from(b)).copied().unwrap_or(false) {
+                    now + 1
+                } else {
+                    0
+                };
+                best = best.max(now);
+            }
+            assert_eq!(
+                run.within(&data, from..to),
+                best >= run.len,
+                "{:?} {from}..{to} len {}",
+                String::from_utf8_lossy(&data),
+                run.len
+            );
+        }
+    }
 
     #[test]
     fn stretches_merge_and_give_way_to_the_whole_blob() {

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use regex::bytes::Regex;
 
 use super::literal::{exact_keywords_in, hir_contains_any};
-use super::near;
+use super::near::{self, Run};
 use super::prefilter::Needles;
 use super::size;
 use crate::error::{Error, Result};
@@ -38,10 +38,28 @@ pub(crate) struct CompiledRule {
     /// Whether its secret may mix upper- and lowercase letters (see `entropy::passes_floor`),
     /// worked out from the pattern when a value first needs it.
     mixed_case: OnceLock<bool>,
+    /// Where its matches can be (see `Shape`). Worked out while loading rule files, on first
+    /// use for the built-in rules.
+    shape: OnceLock<Shape>,
+}
+
+/// What a rule's pattern proves about where its matches can be.
+struct Shape {
     /// When every match holds one of its keywords as written and is at most this many bytes
-    /// long: its regex runs only around the keywords' hits (see `near`). Worked out while
-    /// loading rule files, on first use for the built-in rules.
-    span: OnceLock<Option<usize>>,
+    /// long: its regex runs only around the keywords' hits (see `near`).
+    span: Option<usize>,
+    /// A run of bytes every match holds: stretches without one are not searched, and a rule
+    /// whose stretches (or blob) hold none is not even compiled.
+    run: Option<Run>,
+}
+
+impl Shape {
+    fn of(spec: &RuleSpec, hir: &regex_syntax::hir::Hir) -> Shape {
+        Shape {
+            span: span_of(spec, hir),
+            run: Run::of(hir),
+        }
+    }
 }
 
 /// What a rule lets through, and where it runs.
@@ -232,7 +250,7 @@ impl RuleSet {
             }
             let eager = size::nfa_bound(&hir) > EAGER_BOUND;
             let rule = compile(&name, spec, exact, eager)?;
-            let _ = rule.span.set(span_of(&rule.spec, &hir));
+            let _ = rule.shape.set(Shape::of(&rule.spec, &hir));
             rules.push(rule);
         }
         rules.sort_by(|a, b| a.meta.id.cmp(b.meta.id));
@@ -471,6 +489,24 @@ impl CompiledRule {
         near: Option<&[Range<usize>]>,
         out: &mut Vec<RuleMatch>,
     ) {
+        // Only where a match's run of secret-shaped bytes can be (a match lies within its
+        // stretch and the look-ahead context after it: `near::captures_in`).
+        let kept: Vec<Range<usize>>;
+        let near = match (near, &self.shape().run) {
+            (Some(stretches), Some(run)) => {
+                kept = stretches
+                    .iter()
+                    .filter(|s| run.within(data, s.start..s.end.saturating_add(near::CONTEXT)))
+                    .cloned()
+                    .collect();
+                if kept.is_empty() {
+                    return;
+                }
+                Some(kept.as_slice())
+            }
+            (None, Some(run)) if !run.within(data, 0..data.len()) => return,
+            (near, _) => near,
+        };
         let Some(regex) = self.regex() else {
             return;
         };
@@ -578,7 +614,7 @@ fn compile(name: &str, spec: RuleSpec, exact: bool, eager: bool) -> Result<Compi
         extras,
         checksum,
         exact,
-        span: OnceLock::new(),
+        shape: OnceLock::new(),
         mixed_case: OnceLock::new(),
     })
 }
@@ -614,7 +650,7 @@ impl CompiledRule {
             regex: OnceLock::new(),
             extras: OnceLock::new(),
             exact: true,
-            span: OnceLock::new(),
+            shape: OnceLock::new(),
             mixed_case: OnceLock::new(),
         })
     }
@@ -661,9 +697,18 @@ impl CompiledRule {
     /// The longest match, when every match holds one of the rule's keywords as written (then
     /// its regex needs to run only around their hits).
     fn span(&self) -> Option<usize> {
-        *self.span.get_or_init(|| {
-            super::literal::parse(&self.spec.pattern).and_then(|hir| span_of(&self.spec, &hir))
-        })
+        self.shape().span
+    }
+
+    fn shape(&self) -> &Shape {
+        self.shape
+            .get_or_init(|| match super::literal::parse(&self.spec.pattern) {
+                Some(hir) => Shape::of(&self.spec, &hir),
+                None => Shape {
+                    span: None,
+                    run: None,
+                },
+            })
     }
 }
 
