@@ -127,6 +127,59 @@ impl Run {
     }
 }
 
+/// What every match of a pattern holds beyond its keywords: a run of secret-shaped bytes
+/// (`Run`), and the literal bytes of its parts that cannot be skipped, other than those of a
+/// keyword (the `@` of a URL with a password: most `http` hits have none near them).
+pub(crate) struct Needs {
+    run: Option<Run>,
+    literals: Vec<memchr::memmem::Finder<'static>>,
+}
+
+/// At most this many literals are looked for (the longest ones).
+const MAX_LITERALS: usize = 3;
+
+impl Needs {
+    /// `None` when the pattern proves nothing of use.
+    pub(crate) fn of(hir: &Hir, keywords: &[String]) -> Option<Needs> {
+        let run = Run::of(hir);
+        let mut found = Vec::new();
+        literals(hir, &mut found);
+        found.retain(|l| {
+            !keywords
+                .iter()
+                .any(|k| memchr::memmem::find(k.as_bytes(), l).is_some())
+        });
+        found.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        found.dedup();
+        found.truncate(MAX_LITERALS);
+        let literals: Vec<_> = found
+            .iter()
+            .map(|l| memchr::memmem::Finder::new(l).into_owned())
+            .collect();
+        (run.is_some() || !literals.is_empty()).then_some(Needs { run, literals })
+    }
+
+    /// Whether `data[range]` holds all of it (then a match may lie there).
+    pub(crate) fn within(&self, data: &[u8], range: Range<usize>) -> bool {
+        let Some(here) = data.get(range.start..range.end.min(data.len())) else {
+            return false;
+        };
+        self.literals.iter().all(|f| f.find(here).is_some())
+            && self.run.as_ref().is_none_or(|r| r.within(data, range))
+    }
+}
+
+/// The literal bytes of the parts of `hir` that every match goes through.
+fn literals(hir: &Hir, out: &mut Vec<Vec<u8>>) {
+    match hir.kind() {
+        HirKind::Literal(l) => out.push(l.0.to_vec()),
+        HirKind::Capture(c) => literals(&c.sub, out),
+        HirKind::Concat(parts) => parts.iter().for_each(|p| literals(p, out)),
+        HirKind::Repetition(r) if r.min >= 1 => literals(&r.sub, out),
+        _ => {}
+    }
+}
+
 /// `Run::of` without the floor.
 fn required(hir: &Hir) -> Option<Run> {
     match hir.kind() {
@@ -214,6 +267,25 @@ mod tests {
         assert_eq!(run_of(r"pin=([0-9]{6})"), None);
         // A class of characters beyond ASCII is not a class of bytes.
         assert_eq!(run_of(r"name=(\p{L}{12})"), None);
+    }
+
+    #[test]
+    fn needs_hold_the_literals_outside_keywords() {
+        let pattern = r"\bhttps?://[A-Za-z0-9._~%!+-]{1,64}:([^\s:@/]{3,128})@[A-Za-z0-9.-]{1,253}";
+        let hir = crate::detect::literal::parse(pattern).unwrap_or_else(|| panic!("parse"));
+        let needs = Needs::of(&hir, &["http".to_string()]).unwrap_or_else(|| panic!("needs"));
+        let mut held: Vec<&[u8]> = needs.literals.iter().map(|f| f.needle()).collect();
+        held.sort_unstable();
+        // `http` is the keyword's; `s` may be skipped.
+        assert_eq!(held, [&b":"[..], b"://", b"@"]);
+        assert!(needs.run.is_none());
+        let text = b"see https://docs.example.org/x and https://bob:hunter22@db.internal/";
+        assert!(!needs.within(text, 0..30));
+        assert!(needs.within(text, 30..text.len()));
+        // Nothing to hold: no literal beyond the keyword, no long run.
+        let hir =
+            crate::detect::literal::parse(r"\btok_[a-z]{4}").unwrap_or_else(|| panic!("parse"));
+        assert!(Needs::of(&hir, &["tok_".to_string()]).is_none());
     }
 
     #[test]

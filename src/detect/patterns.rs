@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use regex::bytes::Regex;
 
 use super::literal::{exact_keywords_in, hir_contains_any};
-use super::near::{self, Run};
+use super::near::{self, Needs};
 use super::prefilter::Needles;
 use super::size;
 use crate::error::{Error, Result};
@@ -48,16 +48,17 @@ struct Shape {
     /// When every match holds one of its keywords as written and is at most this many bytes
     /// long: its regex runs only around the keywords' hits (see `near`).
     span: Option<usize>,
-    /// A run of bytes every match holds: stretches without one are not searched, and a rule
-    /// whose stretches (or blob) hold none is not even compiled.
-    run: Option<Run>,
+    /// What every match holds (a run of secret-shaped bytes, literal bytes): stretches
+    /// without it are not searched, and a rule whose stretches (or blob) hold none is not even
+    /// compiled.
+    needs: Option<Needs>,
 }
 
 impl Shape {
     fn of(spec: &RuleSpec, hir: &regex_syntax::hir::Hir) -> Shape {
         Shape {
             span: span_of(spec, hir),
-            run: Run::of(hir),
+            needs: Needs::of(hir, &spec.keywords),
         }
     }
 }
@@ -489,14 +490,14 @@ impl CompiledRule {
         near: Option<&[Range<usize>]>,
         out: &mut Vec<RuleMatch>,
     ) {
-        // Only where a match's run of secret-shaped bytes can be (a match lies within its
-        // stretch and the look-ahead context after it: `near::captures_in`).
+        // Only where what a match holds is (a match lies within its stretch and the
+        // look-ahead context after it: `near::captures_in`).
         let kept: Vec<Range<usize>>;
-        let near = match (near, &self.shape().run) {
-            (Some(stretches), Some(run)) => {
+        let near = match (near, &self.shape().needs) {
+            (Some(stretches), Some(needs)) => {
                 kept = stretches
                     .iter()
-                    .filter(|s| run.within(data, s.start..s.end.saturating_add(near::CONTEXT)))
+                    .filter(|s| needs.within(data, s.start..s.end.saturating_add(near::CONTEXT)))
                     .cloned()
                     .collect();
                 if kept.is_empty() {
@@ -504,7 +505,7 @@ impl CompiledRule {
                 }
                 Some(kept.as_slice())
             }
-            (None, Some(run)) if !run.within(data, 0..data.len()) => return,
+            (None, Some(needs)) if !needs.within(data, 0..data.len()) => return,
             (near, _) => near,
         };
         let Some(regex) = self.regex() else {
@@ -706,7 +707,7 @@ impl CompiledRule {
                 Some(hir) => Shape::of(&self.spec, &hir),
                 None => Shape {
                     span: None,
-                    run: None,
+                    needs: None,
                 },
             })
     }
