@@ -33,3 +33,18 @@ mod source;
 mod suppress;
 pub mod triage;
 pub mod verify;
+
+/// A small deterministic generator for the unit tests' random cases (xorshift64): the same
+/// cases on every run, so that a failure can be replayed.
+#[cfg(test)]
+mod test_rng {
+    /// Numbers below `n` (which must not be 0), from `seed` (which must not be 0).
+    pub(crate) fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        }
+    }
+}

@@ -290,13 +290,7 @@ mod tests {
 
     #[test]
     fn run_search_agrees_with_counting() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15);
         let mut class = [false; 256];
         for b in [b'a', b'b'] {
             if let Some(x) = class.get_mut(usize::from(b)) {
@@ -354,13 +348,7 @@ mod tests {
     fn matches_in_stretches_are_those_of_the_whole_blob() {
         // Matches next to each other, at the edges of stretches, with `\b` on both sides.
         let regex = Regex::new(r"\b(tok_[a-z]{3,6})\b").unwrap_or_else(|e| panic!("{e}"));
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1D);
         for _ in 0..500 {
             let mut data = String::new();
             for _ in 0..30 {

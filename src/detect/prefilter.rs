@@ -392,13 +392,7 @@ mod tests {
     #[test]
     fn needles_that_are_prefixes_of_others_are_found_with_them() {
         // Needles over two letters: many are prefixes of others, in chains and side by side.
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..300 {
             let word = |next: &mut dyn FnMut(u64) -> u64, len: u64| -> String {
                 (0..len)

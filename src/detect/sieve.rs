@@ -778,13 +778,7 @@ mod tests {
 
     #[test]
     fn random_needles_and_bytes_agree_with_brute_force() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1D);
         // Bytes that differ only in the case bit (`@`/`` ` ``, `_`/DEL) must not be confused.
         let alphabet = b"aAbB_\x7f@`1";
         for _ in 0..300 {

@@ -86,13 +86,7 @@ mod tests {
 
     #[test]
     fn nearest_free_token_as_a_scan_of_all_would_find_it() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1D);
         for _ in 0..2000 {
             let mut lines = Vec::new();
             let mut l = 0;

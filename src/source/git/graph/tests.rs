@@ -109,13 +109,8 @@ fn order_is_libgit2s() {
 /// ties abound, random branch tips): the same order as libgit2 for every one.
 #[test]
 fn random_histories_order_like_libgit2() {
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut rnd = |n: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        usize::try_from(seed % n as u64).unwrap_or(0)
-    };
+    let mut next = crate::test_rng::xorshift(0x9e37_79b9_7f4a_7c15);
+    let mut rnd = |n: usize| usize::try_from(next(n as u64)).unwrap_or(0);
     for round in 0..4 {
         let r = TestRepo::new();
         let tree = r.git(&["hash-object", "-t", "tree", "-w", "/dev/null"]);
