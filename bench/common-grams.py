@@ -24,7 +24,6 @@ import glob
 import itertools
 import os
 import sys
-import tomllib
 
 
 def files(roots):
@@ -86,6 +85,8 @@ def main():
         out.write(f'    (*b"{literal(g)}", {per_million}),\n')
     out.write("];\n")
     if a.rules:
+        import tomllib  # Python 3.11 or later, needed only to read the rules
+
         top_set = {g for g, _ in top}
         wanted = set()
         for path in sorted(glob.glob(os.path.join(a.rules, "*.toml"))):
