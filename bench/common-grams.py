@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
-"""Count the four-byte sequences of source trees and write the most frequent ones as the
-Rust table `src/detect/grams.rs`, which the keyword sieve uses to pick, for each keyword, the
-four bytes least frequent in real code as its fingerprint (see `src/detect/sieve.rs`). Also
+"""Count the four-byte sequences of source trees and write the most frequent ones as
+the Rust table `src/detect/grams.rs`, which the keyword sieve uses to pick, for each keyword,
+the bytes least frequent in real code as its fingerprints (see `src/detect/sieve.rs`). Also
 the frequency of every pair of ASCII bytes that occurs, from which the sieve estimates how
 often a sequence rarer than the table's last entry occurs (`command` makes `mand` common
 although it is not in the table; `ckha` of `stackhawk` is rare).
 
+Bytes are counted folded, as the sieve hashes them: each with its case bit (0x20) set, so that
+`Tion`, `TION` and `tion` are one sequence (and a newline counts as `*`, a tab as `)`).
+
 Usage: bench/common-grams.py [--top N] [--rules DIR] DIR... > src/detect/grams.rs
 
 With --rules (rules/ of the repository), also how often every four bytes of every built-in
-keyword occur (in every spelling that the keyword matches), those the trees hold at all: the
+keyword occur (folded), those the trees hold at all: the
 sieve then knows that `docu` of `docusign` is common (`document`) and `cusi` rare, where the
 pairs alone cannot tell.
 
-Text files only (no NUL byte in their first 8 KiB), at most 1 MiB of each, case as written.
+Text files only (no NUL byte in their first 8 KiB), at most 1 MiB of each.
 The table that is committed was made from the HEAD trees of spring-projects/spring-framework,
 expressjs/express, psf/requests and prometheus/prometheus (Java, JavaScript, Python, Go,
 YAML, Markdown), not from the benchmark corpus, so that it describes code in general.
@@ -21,7 +24,6 @@ YAML, Markdown), not from the benchmark corpus, so that it describes code in gen
 import argparse
 import collections
 import glob
-import itertools
 import os
 import sys
 
@@ -40,12 +42,12 @@ def literal(g):
     return "".join(chr(b) if 0x20 <= b < 0x7F and chr(b) not in "\\\"" else f"\\x{b:02x}" for b in g)
 
 
-def spellings(gram, fold):
-    """Every spelling of four bytes a keyword matches: letters in both cases when folded."""
-    if not fold:
-        return {gram}
-    cases = [{b, b ^ 0x20} if chr(b).isascii() and chr(b).isalpha() else {b} for b in gram]
-    return {bytes(c) for c in itertools.product(*cases)}
+FOLD = bytes(b | 0x20 for b in range(256))
+
+
+def fold(data):
+    """Every byte with its case bit set, as the sieve hashes them."""
+    return data.translate(FOLD)
 
 
 def main():
@@ -66,6 +68,7 @@ def main():
             continue
         if b"\0" in data[:8192]:
             continue
+        data = fold(data)
         counts.update(data[i:i + 4] for i in range(len(data) - 3))
         total += max(len(data) - 3, 0)
         pairs.update(data[i:i + 2] for i in range(len(data) - 1))
@@ -74,8 +77,9 @@ def main():
         sys.exit("no text found")
     top = counts.most_common(a.top)
     out = sys.stdout
-    out.write("//! How often sequences of bytes occur in source code: the most frequent four-byte\n")
-    out.write("//! sequences, those of the built-in rules' keywords, and every pair of ASCII bytes.\n")
+    out.write("//! How often sequences of bytes occur in source code, folded (every byte with its case\n")
+    out.write("//! bit 0x20 set): the most frequent four-byte sequences, those of the built-in rules'\n")
+    out.write("//! keywords, and every pair of ASCII bytes.\n")
     out.write("//! Made by `bench/common-grams.py`; see there for the trees it counted. Do not edit by\n")
     out.write("//! hand.\n\n")
     out.write(f"// {total} positions counted; the last entry occurs {top[-1][1]} times.\n")
@@ -93,11 +97,9 @@ def main():
             with open(path, "rb") as f:
                 doc = tomllib.load(f)
             for rule in doc.get("rules", []):
-                exact = rule.get("case_sensitive_keywords", False)
                 for k in rule.get("keywords", []):
-                    k = k.encode()
-                    for i in range(len(k) - 3):
-                        wanted.update(spellings(k[i:i + 4], not exact))
+                    k = fold(k.encode())
+                    wanted.update(k[i:i + 4] for i in range(len(k) - 3))
         found = sorted((g, counts[g]) for g in wanted if counts.get(g) and g not in top_set)
         out.write("\n// How often the four-byte sequences of the built-in rules' keywords that are not in\n")
         out.write("// COMMON occur, per billion positions (those that occur at all), by sequence.\n")
