@@ -379,24 +379,20 @@ impl RuleSet {
 
     /// The rules that the keywords in `data` trigger, and those without keywords, in order
     /// and once each: the cost follows the keywords found, not the number of rules. Also the
-    /// starts of each exact keyword's occurrences (`None` if some are not known). The
-    /// keywords are taken from `found` when given (see `matches_with`).
+    /// occurrences of the exact keywords as (keyword, start), sorted (`None` if some are not
+    /// known). The keywords are taken from `found` when given (see `matches_with`).
     fn triggered(
         &self,
         data: &[u8],
         found: Option<(&[(usize, usize)], bool)>,
-    ) -> (Vec<usize>, Option<HashMap<usize, Vec<usize>>>) {
+    ) -> (Vec<usize>, Option<Vec<(usize, usize)>>) {
         let mut triggered: Vec<usize> = self.always.clone();
-        let mut seen: HashSet<usize> = HashSet::new();
-        let mut hits: Option<HashMap<usize, Vec<usize>>> = Some(HashMap::new());
+        let mut seen: Vec<usize> = Vec::new();
+        let mut hits: Option<Vec<(usize, usize)>> = Some(Vec::new());
         let mut trigger = |p: usize, start: Option<usize>| {
-            if seen.insert(p) {
-                if let Some(rs) = self.keyword_rules.get(p) {
-                    triggered.extend_from_slice(rs);
-                }
-            }
+            seen.push(p);
             match (start, hits.as_mut()) {
-                (Some(s), Some(h)) => h.entry(p).or_default().push(s),
+                (Some(s), Some(h)) => h.push((p, s)),
                 // An exact keyword found where it is not known (its search could not be
                 // built): every rule searches the whole blob.
                 (None, Some(_)) if self.exact_pattern.get(p).copied().unwrap_or(true) => {
@@ -412,32 +408,45 @@ impl RuleSet {
             let folded = found.is_none_or(|(_, folded)| !folded);
             k.each(data, found.is_none(), folded, &mut trigger);
         }
+        seen.sort_unstable();
+        seen.dedup();
+        for p in seen {
+            if let Some(rs) = self.keyword_rules.get(p) {
+                triggered.extend_from_slice(rs);
+            }
+        }
         triggered.sort_unstable();
         triggered.dedup();
+        if let Some(h) = hits.as_mut() {
+            h.sort_unstable();
+        }
         (triggered, hits)
     }
 
     /// The stretches of `data` where rule `i` (whose matches are at most `span` bytes) can
-    /// match, from the hits of its keywords; `None` to search all of it.
+    /// match, from the hits of its keywords (as `triggered` gives them); `None` to search all
+    /// of it.
     fn stretches(
         &self,
         i: usize,
         span: usize,
-        hits: &HashMap<usize, Vec<usize>>,
+        hits: &[(usize, usize)],
         len: usize,
     ) -> Option<Vec<Range<usize>>> {
         let keywords = self.rule_keywords.get(i)?;
-        let count: usize = keywords
-            .iter()
-            .map(|p| hits.get(p).map_or(0, Vec::len))
-            .sum();
+        let of = |p: usize| {
+            let from = hits.partition_point(|&(q, _)| q < p);
+            let to = hits.partition_point(|&(q, _)| q <= p);
+            hits.get(from..to).unwrap_or(&[])
+        };
+        let count: usize = keywords.iter().map(|&p| of(p).len()).sum();
         if count.saturating_mul(span.saturating_mul(2)) >= len {
             return None;
         }
         let mut at = Vec::with_capacity(count);
-        for p in keywords {
-            let klen = self.keyword_len.get(*p).copied().unwrap_or(0);
-            at.extend(hits.get(p).into_iter().flatten().map(|&s| (s, s + klen)));
+        for &p in keywords {
+            let klen = self.keyword_len.get(p).copied().unwrap_or(0);
+            at.extend(of(p).iter().map(|&(_, s)| (s, s + klen)));
         }
         near::stretches(at, span, len)
     }
