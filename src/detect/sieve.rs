@@ -4,7 +4,7 @@
 //!
 //! Every position of the blob is looked up once in a bitmap of fingerprints: four bytes of
 //! each needle, chosen as those least frequent in real code (`rarest_gram`, by the tables of
-//! `grams`: `otio` of `notion`, not `tion`; `ckha` of `stackhawk`, not `tack`). The bytes are
+//! `grams`: `otio` of `notion`, not `tion`; `hawk` of `stackhawk`, not `tack`). The bytes are
 //! folded first (each with its case bit 0x20 set), so that `Tion`, `TION` and `tion` are one
 //! sequence and a case-insensitive needle needs one fingerprint, not one per spelling. The
 //! bitmap (32 KiB, in the L1 cache) is 8,192 words of 32 bits: a hash of the four bytes
@@ -228,7 +228,7 @@ fn set_bits(bits: &mut [u64; WORDS], w: u32) {
 /// `frequency`, with a small share of the frequent sequences that its hash's word holds too.
 /// `tion` is the most frequent sequence of letters in code, so `notion` is fingerprinted by
 /// `otio`; `stri` and `code` are avoided the same way, and `mand` (of `command`) and `tack`
-/// (of `stack`) by their pairs of bytes: `stackhawk` is fingerprinted by `ckha`.
+/// (of `stack`) by their pairs of bytes: `stackhawk` is fingerprinted by `hawk`.
 fn rarest_gram(folded: &[u8]) -> usize {
     let last = folded.len().saturating_sub(4).min(255);
     let score = |o: usize| -> f32 {
@@ -736,7 +736,7 @@ mod tests {
         let stack = at("stackhawk");
         assert!(!stack.contains("tac") && !stack.contains("ack"), "{stack}");
         assert_eq!(at("notion"), "otio");
-        // A user's keyword is estimated from pairs of bytes: `tack` is far more likely than
+        // A user's keyword is estimated from pairs of bytes: `tack` is more likely than
         // `ckha`, and `mand` than `mdqz`.
         assert!(chained(b"tack") > 3.0 * chained(b"ckha"));
         assert!(chained(b"mand") > 20.0 * chained(b"mdqz"));

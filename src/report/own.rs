@@ -8,6 +8,8 @@
 
 /// How much of the start of a file is looked at.
 const HEAD: usize = 4096;
+/// The length of the first key of every shape, with its opening brace, compacted.
+const FIRST_KEY: usize = 11;
 
 /// Whether `data` is a JSON, JSONL or SARIF report written by keyhound.
 pub(crate) fn is_keyhound_report(data: &[u8]) -> bool {
@@ -15,7 +17,17 @@ pub(crate) fn is_keyhound_report(data: &[u8]) -> bool {
     if data.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return false;
     }
-    let head = compact(data.get(..HEAD.min(data.len())).unwrap_or_default());
+    let head = data.get(..HEAD.min(data.len())).unwrap_or_default();
+    // Every shape starts with one of these keys: most JSON files fail here, before the whole
+    // head is compacted.
+    let start = compact(head, FIRST_KEY);
+    if ![&b"{\"version\":"[..], b"{\"$schema\":", b"{\"rule_id\":"]
+        .iter()
+        .any(|key| start.starts_with(key))
+    {
+        return false;
+    }
+    let head = compact(head, HEAD);
     [json_document, sarif_log, jsonl_finding]
         .iter()
         .any(|shape| shape(&mut Cursor(&head)).is_some())
@@ -54,11 +66,14 @@ fn jsonl_finding(c: &mut Cursor<'_>) -> Option<()> {
     (fp.len() == 32 && fp.iter().all(u8::is_ascii_hexdigit)).then_some(())
 }
 
-/// The bytes without JSON whitespace outside strings.
-fn compact(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
+/// The bytes without JSON whitespace outside strings, at most `limit` of them.
+fn compact(data: &[u8], limit: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len().min(limit));
     let (mut in_string, mut escaped) = (false, false);
     for &b in data {
+        if out.len() >= limit {
+            break;
+        }
         if in_string {
             match (escaped, b) {
                 (true, _) => escaped = false,
