@@ -795,6 +795,40 @@ mod tests {
     }
 
     #[test]
+    fn needles_across_the_chunks_of_marks() {
+        // The AVX2 pass writes the marks of `CHUNK` positions before looking at them: needles
+        // at every offset around the chunks' edges and at the very end are found all the same.
+        let needles = [
+            ("stackhawk", true),
+            ("ghp_", false),
+            ("xox", false),
+            ("eyj", true),
+        ];
+        for edge in [CHUNK, 2 * CHUNK] {
+            for shift in 0..12 {
+                let mut data = vec![b'.'; 2 * CHUNK + 40];
+                for (i, word) in [&b"StackHawk"[..], b"ghp_", b"xox", b"EYJ"]
+                    .iter()
+                    .enumerate()
+                {
+                    let at = (edge + shift + 3 * i)
+                        .saturating_sub(10)
+                        .min(data.len() - 9);
+                    if let Some(place) = data.get_mut(at..at + word.len()) {
+                        place.copy_from_slice(word);
+                    }
+                }
+                data.extend_from_slice(b"stackhawk");
+                assert_eq!(
+                    found(&needles, &data),
+                    brute(&needles, &data),
+                    "{edge} {shift}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn thousands_of_needles() {
         let owned: Vec<String> = (0..5000).map(|i| format!("kw{i}_")).collect();
         let needles: Vec<(&str, bool)> = owned.iter().map(|s| (s.as_str(), true)).collect();
