@@ -2,18 +2,21 @@
 //! prefilter's search once the needles outnumber what SIMD Teddy searchers take in a few passes
 //! (hundreds of rule keywords).
 //!
-//! Every position of the blob is looked up once in a bitmap of fingerprints: four bytes of
+//! Every position of the blob is looked up in a bitmap of fingerprints: four bytes of
 //! each needle, chosen as those least frequent in real code (`rarest_gram`, by the tables of
 //! `grams`: `otio` of `notion`, not `tion`; `hawk` of `stackhawk`, not `tack`). The bytes are
 //! folded first (each with its case bit 0x20 set), so that `Tion`, `TION` and `tion` are one
 //! sequence and a case-insensitive needle needs one fingerprint, not one per spelling. The
-//! bitmap (32 KiB, in the L1 cache) is 8,192 words of 32 bits: a hash of the four bytes
-//! chooses a word and two bits in it, and a position is marked only when both are set, which
-//! keeps random collisions rare (a blocked Bloom filter).
+//! bitmap (32 KiB, in the L1 cache) is 8,192 words of 32 bits. Positions go in pairs, an even
+//! one and the next: their two windows share three bytes, which pick the word both are looked
+//! up in, so one load serves two positions; a hash of each window's four bytes picks two bits in
+//! that word, and a position is marked only when both are set (a blocked Bloom filter). A
+//! fingerprint's bits are set in its word for either parity, since a needle may start anywhere.
 //!
-//! With AVX2, eight positions are hashed and looked up at a time, and the marks of a few
-//! thousand positions are written out before any is looked at, so that the pass has no branch
-//! that depends on a lookup (a mispredicted one waits for the lookup, then starts over).
+//! With AVX2, sixteen positions are hashed and looked up at a time (one gather for eight
+//! pairs), and the marks of a few thousand positions are written out before any is looked at,
+//! so that the pass has no branch that depends on a lookup (a mispredicted one waits for the
+//! lookup, then starts over).
 //! Only a marked position is compared with the needles whose fingerprint it has, eight bytes at
 //! once first, then byte for byte (exact) or ignoring ASCII case (folded). Exact needles of
 //! three bytes (the built-in rules' `xox`, `0Q~`, `EAA`) are searched by a Teddy pass; the other
@@ -39,24 +42,24 @@ const KEY_BITS: u32 = BITS - 5;
 const FOLD: u32 = 0x2020_2020;
 
 const KEY_MUL: u32 = 0x9E37_79B1;
+/// Hashes a window for its two bits (independent of the word, which `KEY_MUL` picks).
+const BIT_MUL: u32 = 0x85EB_CA77;
 
-/// The word of a folded four-byte window, and the two bits in it that stand for it (from lower
-/// bits of the same hash).
-#[inline(always)]
-fn key4(w: u32) -> (usize, u32, u32) {
-    let h = w.wrapping_mul(KEY_MUL);
-    (
-        (h >> (32 - KEY_BITS)) as usize,
-        (h >> (27 - KEY_BITS)) & 31,
-        (h >> (22 - KEY_BITS)) & 31,
-    )
-}
-
-/// The table slot of a folded four-byte window: its word and first bit.
+/// The table slot of a folded four-byte window (where `Table` files the needles it
+/// fingerprints).
 #[inline(always)]
 fn slot4(w: u32) -> usize {
-    let (key, bit, _) = key4(w);
-    (key << 5) | bit as usize
+    (w.wrapping_mul(KEY_MUL) >> (32 - BITS)) as usize
+}
+
+/// A byte's bits spread to the even bits of a 16-bit word (bit `k` to bit `2k`): the marks of
+/// the even positions of eight pairs and, shifted by one, of their odd ones.
+#[inline(always)]
+fn spread(m: u8) -> u16 {
+    let mut x = u16::from(m);
+    x = (x | (x << 4)) & 0x0F0F;
+    x = (x | (x << 2)) & 0x3333;
+    (x | (x << 1)) & 0x5555
 }
 
 /// Positions whose marks are written out before any is looked at (a multiple of 64).
@@ -202,23 +205,51 @@ impl Table {
     }
 }
 
-/// Whether a position whose folded window is `w` is marked in `bits`: both bits of its four
-/// bytes are set in their word.
+/// The bitmap's 32-bit word for three folded bytes (little-endian, in the low 24 bits of `m`).
+/// Positions are looked up in pairs: the windows at an even position `p` and at `p + 1` share
+/// the three bytes from `p + 1`, which pick the word both are tested in, so one load serves two
+/// positions.
 #[inline(always)]
-fn is_marked(bits: &[u64; WORDS], w: u32) -> bool {
-    let (key, b1, b2) = key4(w);
+fn mid_key(m: u32) -> usize {
+    (m.wrapping_mul(KEY_MUL) >> (32 - KEY_BITS)) as usize
+}
+
+/// The two bits of a folded four-byte window in its word.
+#[inline(always)]
+fn pair_bits(w: u32) -> (u32, u32) {
+    let h = w.wrapping_mul(BIT_MUL);
+    (h >> 27, (h >> 22) & 31)
+}
+
+/// The word of the window `w` at a position of parity `odd`: the three bytes shared with the
+/// other window of its pair, its last three at an even position, its first three at an odd one.
+#[inline(always)]
+fn word_key(w: u32, odd: bool) -> usize {
+    mid_key(if odd { w & 0x00FF_FFFF } else { w >> 8 })
+}
+
+/// Whether a position of parity `odd` whose folded window is `w` is marked in `bits`: both bits
+/// of its four bytes are set in its word.
+#[inline(always)]
+fn is_marked(bits: &[u64; WORDS], w: u32, odd: bool) -> bool {
+    let key = word_key(w, odd);
+    let (b1, b2) = pair_bits(w);
     let word =
         (bits.get((key >> 1) & (WORDS - 1)).copied().unwrap_or(0) >> ((key & 1) * 32)) as u32;
     (word >> b1) & (word >> b2) & 1 != 0
 }
 
-/// Sets the two bits of a folded four-byte fingerprint in `bits`.
+/// Sets the bits of a folded four-byte fingerprint in `bits`, in its words for both parities
+/// (a needle may start anywhere).
 fn set_bits(bits: &mut [u64; WORDS], w: u32) {
-    let (key, b1, b2) = key4(w);
-    for bit in [b1, b2] {
-        let slot = (key << 5) | bit as usize;
-        if let Some(x) = bits.get_mut((slot >> 6) & (WORDS - 1)) {
-            *x |= 1u64 << (slot & 63);
+    let (b1, b2) = pair_bits(w);
+    for odd in [false, true] {
+        let key = word_key(w, odd);
+        for bit in [b1, b2] {
+            let slot = (key << 5) | bit as usize;
+            if let Some(x) = bits.get_mut((slot >> 6) & (WORDS - 1)) {
+                *x |= 1u64 << (slot & 63);
+            }
         }
     }
 }
@@ -233,7 +264,7 @@ fn rarest_gram(folded: &[u8]) -> usize {
     let last = folded.len().saturating_sub(4).min(255);
     let score = |o: usize| -> f32 {
         let w = window(folded, o);
-        frequency(w.to_le_bytes()) + crowd(key4(w).0) / 256.0
+        frequency(w.to_le_bytes()) + (crowd(word_key(w, false)) + crowd(word_key(w, true))) / 512.0
     };
     (0..=last)
         .min_by(|&a, &b| score(a).total_cmp(&score(b)))
@@ -249,14 +280,18 @@ fn window(folded: &[u8], o: usize) -> u32 {
     u32::from_le_bytes(w)
 }
 
-/// How often the frequent four-byte sequences of code whose word is `key` occur, per million
-/// positions: a fingerprint whose word holds `tion`'s bits as well marks more positions.
+/// How often the frequent four-byte sequences of code are looked up in the word `key`, per
+/// million positions (each in the word of either parity, half the time): a fingerprint whose
+/// words `tion` looks up too marks more positions.
 fn crowd(key: usize) -> f32 {
     static KEYS: OnceLock<Vec<(usize, f32)>> = OnceLock::new();
     let keys = KEYS.get_or_init(|| {
         let mut v: Vec<(usize, f32)> = grams::COMMON
             .iter()
-            .map(|&(g, n)| (key4(u32::from_le_bytes(g)).0, f32::from(n)))
+            .flat_map(|&(g, n)| {
+                let w = u32::from_le_bytes(g);
+                [false, true].map(|odd| (word_key(w, odd), f32::from(n) / 2.0))
+            })
             .collect();
         v.sort_unstable_by_key(|&(k, _)| k);
         v
@@ -493,49 +528,49 @@ impl Sieve {
     /// The fingerprint pass (eight positions at a time with AVX2 where the CPU has it and
     /// `SIMD`).
     fn sift<const SIMD: bool>(&self, data: &[u8], hit: &mut impl FnMut(usize, usize, usize)) {
+        // Positions go in pairs from an even one: `at` stays even until the last loop.
         let mut at = 0;
         #[cfg(target_arch = "x86_64")]
         if SIMD && std::is_x86_feature_detected!("avx2") {
-            let mut marks = [0u8; CHUNK / 8];
-            // Whole blocks of eight positions whose 16 bytes are in `data`.
-            while at + 16 <= data.len() {
-                let blocks = ((data.len() - at - 8) / 8).min(CHUNK / 8);
+            let mut marks = [0u16; CHUNK / 16];
+            // Whole blocks of sixteen positions whose 24 bytes are in `data`.
+            while at + 24 <= data.len() {
+                let blocks = ((data.len() - at - 8) / 16).min(CHUNK / 16);
                 let Some(marks) = marks.get_mut(..blocks) else {
                     break;
                 };
                 // SAFETY: the CPU has AVX2, checked just above; the last block read starts at
-                // `at + 8 * (blocks - 1)` and ends 16 bytes on, within `data`.
+                // `at + 16 * (blocks - 1)` and ends 24 bytes on, within `data`.
                 unsafe { x86::sift(data, at, &self.bits, marks) };
-                for (i, eight) in marks.chunks(8).enumerate() {
-                    let mut word = [0u8; 8];
-                    for (x, y) in word.iter_mut().zip(eight) {
-                        *x = *y;
+                for (i, four) in marks.chunks(4).enumerate() {
+                    let mut word = 0u64;
+                    for (k, m) in four.iter().enumerate() {
+                        word |= u64::from(*m) << (16 * k);
                     }
-                    let word = u64::from_le_bytes(word);
                     if word != 0 {
                         self.marked(word, data, at + 64 * i, hit);
                     }
                 }
-                at += 8 * blocks;
+                at += 16 * blocks;
             }
         }
-        // Eight bytes at a time hold the four-byte windows of five positions.
+        // A pair of positions at a time, from the eight bytes at the even one.
         while let Some(&[a, b, c, d, e, f, g, h]) = data.get(at..at + 8) {
             let word = u64::from_le_bytes([a, b, c, d, e, f, g, h]);
             let mut marks = 0u64;
-            for k in 0..5 {
+            for k in 0..2 {
                 let w = (word >> (8 * k)) as u32 | FOLD;
-                marks |= u64::from(is_marked(&self.bits, w)) << k;
+                marks |= u64::from(is_marked(&self.bits, w, k == 1)) << k;
             }
             if marks != 0 {
                 self.marked(marks, data, at, hit);
             }
-            at += 5;
+            at += 2;
         }
         // The last positions, each with its bytes padded (a needle cannot hold bytes past the
         // end, and `Needle::at` checks the length).
         while at < data.len() {
-            if is_marked(&self.bits, word_at(data, at) as u32 | FOLD) {
+            if is_marked(&self.bits, word_at(data, at) as u32 | FOLD, at % 2 == 1) {
                 self.marked(1, data, at, hit);
             }
             at += 1;
@@ -578,63 +613,76 @@ impl Sieve {
     }
 }
 
-/// The fingerprint pass eight positions at a time with AVX2: their four-byte windows are
-/// shuffled out of one 16-byte load, folded, hashed by one multiplication, and their words
-/// gathered from the bitmap in one instruction.
+/// The fingerprint pass sixteen positions at a time with AVX2: the windows of eight even
+/// positions and of the odd ones after them are shuffled out of two overlapping 16-byte loads,
+/// folded and hashed, and the word each pair is tested in is gathered from the bitmap in one
+/// instruction for all eight pairs.
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::{
-        __m128i, _mm256_and_si256, _mm256_broadcastsi128_si256, _mm256_castsi256_ps,
-        _mm256_i32gather_epi32, _mm256_movemask_ps, _mm256_mullo_epi32, _mm256_or_si256,
-        _mm256_set1_epi32, _mm256_setr_epi8, _mm256_shuffle_epi8, _mm256_slli_epi32,
-        _mm256_srli_epi32, _mm256_srlv_epi32, _mm_loadu_si128,
+        __m128i, _mm256_and_si256, _mm256_castsi256_ps, _mm256_i32gather_epi32, _mm256_movemask_ps,
+        _mm256_mullo_epi32, _mm256_or_si256, _mm256_set1_epi32, _mm256_set_m128i, _mm256_setr_epi8,
+        _mm256_shuffle_epi8, _mm256_slli_epi32, _mm256_srli_epi32, _mm256_srlv_epi32,
+        _mm_loadu_si128,
     };
 
-    use super::{FOLD, KEY_BITS, KEY_MUL, WORDS};
+    use super::{spread, BIT_MUL, FOLD, KEY_BITS, KEY_MUL, WORDS};
 
-    /// Writes the marks of the `8 * marks.len()` positions from `from` to `marks`, byte `i` for
-    /// the positions `from + 8i ..`, bit `k` for `from + 8i + k`, as `super::is_marked` tells
-    /// them.
+    /// Writes the marks of the `16 * marks.len()` positions from `from` (even) to `marks`,
+    /// entry `i` for the positions `from + 16i ..`, bit `k` for `from + 16i + k`, as
+    /// `super::is_marked` tells them.
     ///
     /// # Safety
-    /// The CPU must support AVX2, and `from + 8 * marks.len() + 8 <= data.len()`.
+    /// The CPU must support AVX2, and `from + 16 * marks.len() + 8 <= data.len()`.
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn sift(data: &[u8], from: usize, bits: &[u64; WORDS], marks: &mut [u8]) {
-        // Lane 0 holds the windows at positions 0..4, lane 1 those at 4..8, each from the same
-        // 16 bytes.
-        let windows = _mm256_setr_epi8(
-            0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6, 4, 5, 6, 7, 5, 6, 7, 8, 6, 7, 8, 9, 7,
+    pub(super) unsafe fn sift(data: &[u8], from: usize, bits: &[u64; WORDS], marks: &mut [u16]) {
+        // Each 128-bit lane holds four pairs, from its own 16 bytes: the windows at the even
+        // positions 0, 2, 4, 6 and at the odd ones 1, 3, 5, 7.
+        let even = _mm256_setr_epi8(
+            0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6,
+            7, 8, 9,
+        );
+        let odd = _mm256_setr_epi8(
+            1, 2, 3, 4, 3, 4, 5, 6, 5, 6, 7, 8, 7, 8, 9, 10, 1, 2, 3, 4, 3, 4, 5, 6, 5, 6, 7, 8, 7,
             8, 9, 10,
         );
         let fold = _mm256_set1_epi32(FOLD as i32);
         let key_mul = _mm256_set1_epi32(KEY_MUL as i32);
+        let bit_mul = _mm256_set1_epi32(BIT_MUL as i32);
         let low5 = _mm256_set1_epi32(31);
         let base = bits.as_ptr().cast::<i32>();
+        let spread = |m: i32| spread(m as u8);
         for (i, mark) in marks.iter_mut().enumerate() {
-            let at = from + 8 * i;
-            // SAFETY: `at + 16 <= from + 8 * marks.len() + 8 <= data.len()`, so the bytes read
+            let at = from + 16 * i;
+            // SAFETY: `at + 24 <= from + 16 * marks.len() + 8 <= data.len()`, so the bytes read
             // are in `data`.
-            let bytes = unsafe { _mm_loadu_si128(data.as_ptr().add(at).cast::<__m128i>()) };
-            let w = _mm256_or_si256(
-                _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(bytes), windows),
-                fold,
-            );
-            let h = _mm256_mullo_epi32(w, key_mul);
-            let key = _mm256_srli_epi32::<{ 32 - KEY_BITS as i32 }>(h);
+            let (lo, hi) = unsafe {
+                (
+                    _mm_loadu_si128(data.as_ptr().add(at).cast::<__m128i>()),
+                    _mm_loadu_si128(data.as_ptr().add(at + 8).cast::<__m128i>()),
+                )
+            };
+            let bytes = _mm256_set_m128i(hi, lo);
+            let l = _mm256_or_si256(_mm256_shuffle_epi8(bytes, even), fold);
+            let r = _mm256_or_si256(_mm256_shuffle_epi8(bytes, odd), fold);
+            // The three bytes both windows of a pair share: the even window's last three.
+            let key = _mm256_srli_epi32::<{ 32 - KEY_BITS as i32 }>(_mm256_mullo_epi32(
+                _mm256_srli_epi32::<8>(l),
+                key_mul,
+            ));
             // SAFETY: a key is below 2^KEY_BITS, so it indexes one of the bitmap's 2^KEY_BITS
             // 32-bit words (little-endian halves of its 64-bit words).
             let got = unsafe { _mm256_i32gather_epi32::<4>(base, key) };
-            // Both bits (`super::key4`), moved to the sign bit.
-            let b1 = _mm256_srlv_epi32(
-                got,
-                _mm256_and_si256(_mm256_srli_epi32::<{ 27 - KEY_BITS as i32 }>(h), low5),
-            );
-            let b2 = _mm256_srlv_epi32(
-                got,
-                _mm256_and_si256(_mm256_srli_epi32::<{ 22 - KEY_BITS as i32 }>(h), low5),
-            );
-            let both = _mm256_slli_epi32::<31>(_mm256_and_si256(b1, b2));
-            *mark = _mm256_movemask_ps(_mm256_castsi256_ps(both)) as u8;
+            // Both bits of each window (`super::pair_bits`), moved to the sign bit.
+            let test = |w| {
+                let h = _mm256_mullo_epi32(w, bit_mul);
+                let b1 = _mm256_srlv_epi32(got, _mm256_srli_epi32::<27>(h));
+                let b2 = _mm256_srlv_epi32(got, _mm256_and_si256(_mm256_srli_epi32::<22>(h), low5));
+                _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32::<31>(
+                    _mm256_and_si256(b1, b2),
+                )))
+            };
+            *mark = spread(test(l)) | (spread(test(r)) << 1);
         }
     }
 }
