@@ -284,25 +284,22 @@ fn window(folded: &[u8], o: usize) -> u32 {
 /// million positions (each in the word of either parity, half the time): a fingerprint whose
 /// words `tion` looks up too marks more positions.
 fn crowd(key: usize) -> f32 {
-    static KEYS: OnceLock<Vec<(usize, f32)>> = OnceLock::new();
-    let keys = KEYS.get_or_init(|| {
-        let mut v: Vec<(usize, f32)> = grams::COMMON
-            .iter()
-            .flat_map(|&(g, n)| {
-                let w = u32::from_le_bytes(g);
-                [false, true].map(|odd| (word_key(w, odd), f32::from(n) / 2.0))
-            })
-            .collect();
-        v.sort_unstable_by_key(|&(k, _)| k);
+    // One sum per word, made once: a fingerprint's choice looks up two words per offset of
+    // every needle, and the sequences of a frequent trigram (`ion`) share its word.
+    static WORDS32: OnceLock<Vec<f32>> = OnceLock::new();
+    let sums = WORDS32.get_or_init(|| {
+        let mut v = vec![0f32; 1 << KEY_BITS];
+        for &(g, n) in grams::COMMON.iter() {
+            let w = u32::from_le_bytes(g);
+            for odd in [false, true] {
+                if let Some(x) = v.get_mut(word_key(w, odd)) {
+                    *x += f32::from(n) / 2.0;
+                }
+            }
+        }
         v
     });
-    let from = keys.partition_point(|&(k, _)| k < key);
-    keys.get(from..)
-        .unwrap_or(&[])
-        .iter()
-        .take_while(|&&(k, _)| k == key)
-        .map(|&(_, n)| n)
-        .sum()
+    sums.get(key).copied().unwrap_or(0.0)
 }
 
 /// How often four folded bytes occur in code, per million positions: from the tables of
