@@ -840,6 +840,33 @@ mod tests {
     }
 
     #[test]
+    fn every_length_around_the_pass_boundaries() {
+        // The AVX2 pass takes blocks of sixteen positions while 24 bytes remain, the scalar
+        // pass pairs while eight remain, then single positions: needles at every offset of
+        // blobs of every length up to 80 are found at either parity.
+        let needles = [
+            ("kwab", false),
+            ("QzKw", true),
+            ("xab", false),
+            ("ab", true),
+        ];
+        let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15);
+        for len in 0..80 {
+            for at in 0..len {
+                let mut data: Vec<u8> = (0..len)
+                    .map(|_| b"abkwQz.".get(next(7) as usize).copied().unwrap_or(b'.'))
+                    .collect();
+                let word: &[u8] = if at % 2 == 0 { b"kwab" } else { b"qzkw" };
+                if let Some(place) = data.get_mut(at..(at + word.len()).min(len)) {
+                    let n = place.len();
+                    place.copy_from_slice(word.get(..n).unwrap_or_default());
+                }
+                assert_eq!(found(&needles, &data), brute(&needles, &data), "{len} {at}");
+            }
+        }
+    }
+
+    #[test]
     fn needles_across_the_chunks_of_marks() {
         // The AVX2 pass writes the marks of `CHUNK` positions before looking at them: needles
         // at every offset around the chunks' edges and at the very end are found all the same.
