@@ -52,14 +52,19 @@ fn slot4(w: u32) -> usize {
     (w.wrapping_mul(KEY_MUL) >> (32 - BITS)) as usize
 }
 
-/// A byte's bits spread to the even bits of a 16-bit word (bit `k` to bit `2k`): the marks of
-/// the even positions of eight pairs and, shifted by one, of their odd ones.
+/// The marks of four blocks of sixteen positions as the SIMD pass writes them (per 16-bit block,
+/// the eight even positions in the low byte and the eight odd ones in the high byte), in
+/// position order: bit `k` for the position `k` from the first.
 #[inline(always)]
-fn spread(m: u8) -> u16 {
-    let mut x = u16::from(m);
-    x = (x | (x << 4)) & 0x0F0F;
-    x = (x | (x << 2)) & 0x3333;
-    (x | (x << 1)) & 0x5555
+fn unpair(word: u64) -> u64 {
+    const LOW: u64 = 0x00FF_00FF_00FF_00FF;
+    // Each block's low byte spread to its even bits (bit `k` to bit `2k`).
+    let spread = |mut x: u64| {
+        x = (x | (x << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+        x = (x | (x << 2)) & 0x3333_3333_3333_3333;
+        (x | (x << 1)) & 0x5555_5555_5555_5555
+    };
+    spread(word & LOW) | (spread((word >> 8) & LOW) << 1)
 }
 
 /// Positions whose marks are written out before any is looked at (a multiple of 64).
@@ -266,9 +271,11 @@ fn rarest_gram(folded: &[u8]) -> usize {
         let w = window(folded, o);
         frequency(w.to_le_bytes()) + (crowd(word_key(w, false)) + crowd(word_key(w, true))) / 512.0
     };
+    // Each offset scored once (`min_by` on the scores themselves would score each twice).
     (0..=last)
-        .min_by(|&a, &b| score(a).total_cmp(&score(b)))
-        .unwrap_or(0)
+        .map(|o| (score(o), o))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or(0, |(_, o)| o)
 }
 
 /// The window (little-endian) of four bytes of `folded` at `o`, zero-padded.
@@ -545,7 +552,7 @@ impl Sieve {
                         word |= u64::from(*m) << (16 * k);
                     }
                     if word != 0 {
-                        self.marked(word, data, at + 64 * i, hit);
+                        self.marked(unpair(word), data, at + 64 * i, hit);
                     }
                 }
                 at += 16 * blocks;
@@ -623,11 +630,12 @@ mod x86 {
         _mm_loadu_si128,
     };
 
-    use super::{spread, BIT_MUL, FOLD, KEY_BITS, KEY_MUL, WORDS};
+    use super::{BIT_MUL, FOLD, KEY_BITS, KEY_MUL, WORDS};
 
     /// Writes the marks of the `16 * marks.len()` positions from `from` (even) to `marks`,
-    /// entry `i` for the positions `from + 16i ..`, bit `k` for `from + 16i + k`, as
-    /// `super::is_marked` tells them.
+    /// entry `i` for the positions `from + 16i ..` as `super::is_marked` tells them: bit `k`
+    /// for `from + 16i + 2k` and bit `8 + k` for the odd position after it (`super::unpair`
+    /// puts them in order).
     ///
     /// # Safety
     /// The CPU must support AVX2, and `from + 16 * marks.len() + 8 <= data.len()`.
@@ -648,7 +656,6 @@ mod x86 {
         let bit_mul = _mm256_set1_epi32(BIT_MUL as i32);
         let low5 = _mm256_set1_epi32(31);
         let base = bits.as_ptr().cast::<i32>();
-        let spread = |m: i32| spread(m as u8);
         for (i, mark) in marks.iter_mut().enumerate() {
             let at = from + 16 * i;
             // SAFETY: `at + 24 <= from + 16 * marks.len() + 8 <= data.len()`, so the bytes read
@@ -679,7 +686,8 @@ mod x86 {
                     _mm256_and_si256(b1, b2),
                 )))
             };
-            *mark = spread(test(l)) | (spread(test(r)) << 1);
+            // Unpaired only where a block of 64 has a mark (`super::unpair`).
+            *mark = (test(l) | (test(r) << 8)) as u16;
         }
     }
 }
