@@ -2,7 +2,8 @@
 //! in the repository can never drift apart. Each file's rules are also embedded as JSON
 //! (`builtin_rules.json`: the `rules` of each file, the `patterns` of `aws.toml`), which a scan
 //! reads in a fraction of the time the TOML takes: hundreds of rule files would otherwise cost a
-//! pre-commit hook more than the commit it checks. A file that does not parse is left out of
+//! pre-commit hook more than the commit it checks. Their examples are in a JSON of their own
+//! (`builtin_examples.json`), which only `keyhound rules check` and the tests read. A file that does not parse is left out of
 //! the JSON, so that keyhound reads its TOML and reports the error with its line.
 
 use std::fmt::Write as _;
@@ -41,6 +42,7 @@ fn main() {
         println!("cargo:warning=could not write {}: {e}", dest.display());
     }
     let mut json: Vec<(String, serde_json::Value)> = Vec::new();
+    let mut examples: Vec<(String, Vec<[serde_json::Value; 2]>)> = Vec::new();
     for f in &files {
         let key = if f == "aws.toml" { "patterns" } else { "rules" };
         let parsed = std::fs::read_to_string(dir.join(f))
@@ -50,13 +52,31 @@ fn main() {
                 Some(rules) => serde_json::to_value(rules).ok(),
                 None => Some(serde_json::Value::Array(Vec::new())),
             });
-        if let Some(rules) = parsed {
+        if let Some(mut rules) = parsed {
+            // A scan never reads the examples (a third of the text): they go to a JSON of
+            // their own, which `keyhound rules check` and the tests read.
+            let mut own = Vec::new();
+            if let Some(list) = rules.as_array_mut() {
+                for rule in list {
+                    let mut take = |field: &str| {
+                        rule.as_object_mut()
+                            .and_then(|o| o.remove(field))
+                            .unwrap_or_else(|| serde_json::Value::Array(Vec::new()))
+                    };
+                    own.push([take("examples"), take("negative_examples")]);
+                }
+            }
             json.push((format!("rules/{f}"), rules));
+            examples.push((format!("rules/{f}"), own));
         }
     }
-    let dest = Path::new(&out_dir).join("builtin_rules.json");
-    let text = serde_json::to_string(&json).unwrap_or_else(|_| "[]".into());
-    if let Err(e) = std::fs::write(&dest, text) {
-        println!("cargo:warning=could not write {}: {e}", dest.display());
+    for (name, value) in [
+        ("builtin_rules.json", serde_json::to_string(&json)),
+        ("builtin_examples.json", serde_json::to_string(&examples)),
+    ] {
+        let dest = Path::new(&out_dir).join(name);
+        if let Err(e) = std::fs::write(&dest, value.unwrap_or_else(|_| "[]".into())) {
+            println!("cargo:warning=could not write {}: {e}", dest.display());
+        }
     }
 }

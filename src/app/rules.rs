@@ -22,7 +22,7 @@ use crate::source::{Blob, Origin};
 pub(crate) fn run(action: RulesAction, config: &ProjectConfig) -> Result<i32> {
     let project = || {
         let p = Project::load(config, Path::new("."))?;
-        let detector = super::scanner::detector(true, &p)?;
+        let detector = super::scanner::detector(true, true, &p)?;
         Ok::<_, Error>((p, detector))
     };
     match action {
@@ -40,7 +40,9 @@ pub(crate) fn run(action: RulesAction, config: &ProjectConfig) -> Result<i32> {
         RulesAction::Check { files } if files.is_empty() => {
             // A scan loads the built-in rules without checking them (see `RuleSet::load`):
             // here they are checked and analysed in full, as a rule file is.
-            crate::detect::patterns::RuleSet::from_specs(crate::rule::builtin::specs()?)?;
+            crate::detect::patterns::RuleSet::from_specs(
+                crate::rule::builtin::specs_with_examples()?,
+            )?;
             let (project, detector) = project()?;
             Ok(report(run_checks(detector, true, &project.name())))
         }

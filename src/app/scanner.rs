@@ -37,7 +37,7 @@ impl Scanner {
     pub(crate) fn build(settings: &Settings) -> Result<Scanner> {
         let first = settings.first_path();
         let project = Project::load(&settings.project, &first)?;
-        let detector = detector(settings.builtin_rules, &project)?;
+        let detector = detector(settings.builtin_rules, false, &project)?;
         let name = project.name();
         let warnings = check_rule_ids(&project, &detector)?;
         let base = path_base(settings, &project, &first);
@@ -70,10 +70,13 @@ impl Scanner {
 }
 
 /// The detector: the AWS rules, the built-in rules (unless `--no-builtin-rules`) and the
-/// project's own rules.
-pub(crate) fn detector(builtin_rules: bool, project: &Project) -> Result<Detector> {
+/// project's own rules; the built-in rules with their examples only for `examples` (`keyhound
+/// rules check`: a scan never reads them).
+pub(crate) fn detector(builtin_rules: bool, examples: bool, project: &Project) -> Result<Detector> {
     let aws = AwsRules::builtin()?;
-    let builtin = if builtin_rules {
+    let builtin = if builtin_rules && examples {
+        crate::rule::builtin::specs_with_examples()?
+    } else if builtin_rules {
         crate::rule::builtin::specs()?
     } else {
         Vec::new()

@@ -17,27 +17,43 @@ pub fn embedded() -> &'static [(&'static str, &'static str)] {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"))
 }
 
-/// The built-in pattern rules, parsed but not compiled, as (source file, rule): from the JSON
-/// that `build.rs` made of each file (quick to read), or from the file's TOML when the JSON of
-/// it is missing or does not fit (so that an error is reported with its line).
+/// The built-in pattern rules, parsed but not compiled, as (source file, rule), without their
+/// examples (a scan never reads them; `specs_with_examples` has them): from the JSON that
+/// `build.rs` made of each file (quick to read), or from the file's TOML when the JSON of it is
+/// missing or does not fit (so that an error is reported with its line).
 pub fn specs() -> Result<Vec<(String, RuleSpec)>> {
+    read_specs(false)
+}
+
+/// `specs` with every rule's `examples` and `negative_examples` (for `keyhound rules check`).
+pub fn specs_with_examples() -> Result<Vec<(String, RuleSpec)>> {
+    read_specs(true)
+}
+
+fn read_specs(examples: bool) -> Result<Vec<(String, RuleSpec)>> {
     const JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin_rules.json"));
     // One pass into the rules themselves; only if that fails (a file that does not fit the
     // schema) is the JSON read file by file, to find which files to read from their TOML.
     let json: Vec<(String, serde_json::Value)> =
         match serde_json::from_str::<Vec<(String, Vec<RuleSpec>)>>(JSON) {
-            Ok(all) if all.len() == embedded().len() => {
-                return Ok(all
-                    .into_iter()
-                    .flat_map(|(name, rules)| rules.into_iter().map(move |s| (name.clone(), s)))
-                    .collect());
+            Ok(mut all) if all.len() == embedded().len() => {
+                if !examples || add_examples(&mut all) {
+                    return Ok(all
+                        .into_iter()
+                        .flat_map(|(name, rules)| rules.into_iter().map(move |s| (name.clone(), s)))
+                        .collect());
+                }
+                // Examples that do not fit their rules: every file from its TOML.
+                Vec::new()
             }
             _ => serde_json::from_str(JSON).unwrap_or_default(),
         };
     let mut specs = Vec::new();
     for (name, text) in embedded() {
+        // The JSON of a file has no examples: with them, the file is read from its TOML.
         let quick = json
             .iter()
+            .filter(|_| !examples)
             .find(|(n, _)| n == name)
             .and_then(|(_, rules)| Vec::<RuleSpec>::deserialize(rules).ok());
         if let Some(rules) = quick {
@@ -58,6 +74,31 @@ pub fn specs() -> Result<Vec<(String, RuleSpec)>> {
     Ok(specs)
 }
 
+/// Gives the rules of `all` (each file's, in order) their examples from the JSON of examples
+/// that `build.rs` made alongside; false (and `all` unchanged) when it does not fit them.
+fn add_examples(all: &mut [(String, Vec<RuleSpec>)]) -> bool {
+    const EXAMPLES: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin_examples.json"));
+    type PerRule = (Vec<String>, Vec<String>);
+    let Ok(examples) = serde_json::from_str::<Vec<(String, Vec<PerRule>)>>(EXAMPLES) else {
+        return false;
+    };
+    let fits = examples.len() == all.len()
+        && examples
+            .iter()
+            .zip(all.iter())
+            .all(|((n, e), (m, r))| n == m && e.len() == r.len());
+    if !fits {
+        return false;
+    }
+    for ((_, per_rule), (_, rules)) in examples.into_iter().zip(all.iter_mut()) {
+        for ((examples, negative), rule) in per_rule.into_iter().zip(rules.iter_mut()) {
+            rule.examples = examples;
+            rule.negative_examples = negative;
+        }
+    }
+    true
+}
+
 /// The pattern rules of the AWS file: its `[[patterns]]` (the rest of the file is `aws`'s).
 fn aws_patterns(name: &str, text: &str) -> Result<Vec<RuleSpec>> {
     #[derive(Deserialize)]
@@ -74,10 +115,11 @@ fn aws_patterns(name: &str, text: &str) -> Result<Vec<RuleSpec>> {
 mod tests {
     use super::*;
 
-    /// The JSON the scan reads holds the same rules as the TOML files.
+    /// The JSON the scan reads, with the JSON of examples, holds the same rules as the TOML
+    /// files.
     #[test]
     fn the_quick_form_holds_every_rule_of_the_files() {
-        let quick = specs().unwrap_or_else(|e| panic!("{e}"));
+        let quick = specs_with_examples().unwrap_or_else(|e| panic!("{e}"));
         let mut slow = Vec::new();
         for (name, text) in embedded() {
             let rules = if *name == AWS_FILE {
@@ -92,6 +134,14 @@ mod tests {
         let show = |v: &[(String, RuleSpec)]| format!("{v:?}");
         assert_eq!(quick.len(), slow.len());
         assert_eq!(show(&quick), show(&slow));
+        assert!(slow.iter().all(|(_, s)| !s.examples.is_empty()));
+        // A scan's rules: the same without their examples.
+        for (_, s) in &mut slow {
+            s.examples.clear();
+            s.negative_examples.clear();
+        }
+        let scan = specs().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(show(&scan), show(&slow));
     }
 
     /// Every built-in rule says how to revoke or rotate its credential: one line with a link.
