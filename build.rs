@@ -3,8 +3,9 @@
 //! (`builtin_rules.json`: the `rules` of each file, the `patterns` of `aws.toml`), which a scan
 //! reads in a fraction of the time the TOML takes: hundreds of rule files would otherwise cost a
 //! pre-commit hook more than the commit it checks. Their examples are in a JSON of their own
-//! (`builtin_examples.json`), which only `keyhound rules check` and the tests read. A file that does not parse is left out of
-//! the JSON, so that keyhound reads its TOML and reports the error with its line.
+//! (`builtin_examples.json`), which only `keyhound rules check` and the tests read. A file that
+//! does not parse is left out of the JSON, so that keyhound reads its TOML and reports the
+//! error with its line.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -58,9 +59,25 @@ fn main() {
             let mut own = Vec::new();
             if let Some(list) = rules.as_array_mut() {
                 for rule in list {
+                    // Only a list of strings moves: anything else stays where the scan's
+                    // reading of the rules fails on it, so that the file is read from its TOML
+                    // and the error reported with its line, as before the split.
                     let mut take = |field: &str| {
+                        let fits = |v: &serde_json::Value| {
+                            v.as_array()
+                                .is_some_and(|a| a.iter().all(|e| e.is_string()))
+                        };
                         rule.as_object_mut()
-                            .and_then(|o| o.remove(field))
+                            .and_then(|o| o.remove_entry(field))
+                            .and_then(|(k, v)| {
+                                if fits(&v) {
+                                    Some(v)
+                                } else {
+                                    // Put back: the scan's parse of this file fails on it.
+                                    rule.as_object_mut().map(|o| o.insert(k, v));
+                                    None
+                                }
+                            })
                             .unwrap_or_else(|| serde_json::Value::Array(Vec::new()))
                     };
                     own.push([take("examples"), take("negative_examples")]);

@@ -20,14 +20,15 @@ use crate::source::{Blob, Origin};
 /// Runs a `rules` subcommand; returns the exit status. `config` says which project
 /// configuration's rules join the built-in ones (not for `check FILE...`).
 pub(crate) fn run(action: RulesAction, config: &ProjectConfig) -> Result<i32> {
-    let project = || {
+    // The built-in rules' examples only where they are checked.
+    let project = |examples: bool| {
         let p = Project::load(config, Path::new("."))?;
-        let detector = super::scanner::detector(true, true, &p)?;
+        let detector = super::scanner::detector(true, examples, &p)?;
         Ok::<_, Error>((p, detector))
     };
     match action {
         RulesAction::List => {
-            let (_, detector) = project()?;
+            let (_, detector) = project(false)?;
             let mut out = std::io::stdout().lock();
             for line in check::list(&detector.rules()) {
                 // A closed pipe (`keyhound rules list | head`) ends the listing quietly.
@@ -43,7 +44,7 @@ pub(crate) fn run(action: RulesAction, config: &ProjectConfig) -> Result<i32> {
             crate::detect::patterns::RuleSet::from_specs(
                 crate::rule::builtin::specs_with_examples()?,
             )?;
-            let (project, detector) = project()?;
+            let (project, detector) = project(true)?;
             Ok(report(run_checks(detector, true, &project.name())))
         }
         RulesAction::Check { files } => {

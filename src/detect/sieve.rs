@@ -529,7 +529,7 @@ impl Sieve {
         }
     }
 
-    /// The fingerprint pass (eight positions at a time with AVX2 where the CPU has it and
+    /// The fingerprint pass (sixteen positions at a time with AVX2 where the CPU has it and
     /// `SIMD`).
     fn sift<const SIMD: bool>(&self, data: &[u8], hit: &mut impl FnMut(usize, usize, usize)) {
         // Positions go in pairs from an even one: `at` stays even until the last loop.

@@ -17,8 +17,9 @@ pub fn embedded() -> &'static [(&'static str, &'static str)] {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"))
 }
 
-/// The built-in pattern rules, parsed but not compiled, as (source file, rule), without their
-/// examples (a scan never reads them; `specs_with_examples` has them): from the JSON that
+/// The built-in pattern rules, parsed but not compiled, as (source file, rule), their examples
+/// left out where that is quick (a scan never reads them; `specs_with_examples` has them all):
+/// from the JSON that
 /// `build.rs` made of each file (quick to read), or from the file's TOML when the JSON of it is
 /// missing or does not fit (so that an error is reported with its line).
 pub fn specs() -> Result<Vec<(String, RuleSpec)>> {
