@@ -10,7 +10,26 @@ pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
     match checksum {
         Checksum::GithubCrc32 => github_crc32(secret),
         Checksum::Base64UserPassword => base64_user_password(secret),
+        Checksum::Jwt => jwt(secret),
     }
+}
+
+/// A JSON Web Token (see `Checksum::Jwt`).
+fn jwt(secret: &[u8]) -> bool {
+    let mut parts = secret.split(|&b| b == b'.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let object = |part: &[u8]| {
+        crate::aws::base64_decode(part).and_then(|json| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&json).ok()
+        })
+    };
+    !signature.is_empty()
+        && object(header).is_some_and(|h| h.get("alg").is_some_and(serde_json::Value::is_string))
+        && object(payload).is_some()
 }
 
 /// Base64 of `user:password` with a real-looking password (see `Checksum::Base64UserPassword`).
@@ -48,6 +67,9 @@ fn base64_user_password(secret: &[u8]) -> bool {
         b"your",
         b"token",
     ];
+    const WHOLE: [&[u8]; 8] = [
+        b"pass", b"test", b"demo", b"admin", b"guest", b"root", b"1234", b"12345",
+    ];
     // A placeholder word counts in a password of typing length only: a long value (a JSON key
     // file as Google's `_json_key` password, a token) is judged by its shape, and its text may
     // well hold `token` or `secret` (`"token_uri"`, `"private_key"`).
@@ -59,7 +81,11 @@ fn base64_user_password(secret: &[u8]) -> bool {
         || lower.starts_with(b"{{")
         || lower
             .iter()
-            .all(|&b| b == lower.first().copied().unwrap_or(0));
+            .all(|&b| b == lower.first().copied().unwrap_or(0))
+        // The short words of documentation (`user:pass`, `admin:admin`, `test:test`): the
+        // whole password, or the user name again.
+        || WHOLE.contains(&lower.as_slice())
+        || lower == user.to_ascii_lowercase();
     !placeholder
 }
 
@@ -177,9 +203,31 @@ mod tests {
         assert!(!ok("user:<token>"));
         assert!(!ok("user:{{ registry_password }}"));
         assert!(!ok("user:aaaaaaaa"));
+        assert!(!ok("user:pass"));
+        assert!(!ok("admin:Admin"));
+        assert!(!ok("deploy:deploy"));
+        assert!(ok("deploy:pass-Jx7q2V"));
         assert!(!valid(Checksum::Base64UserPassword, b"!!!!"));
         assert!(!valid(Checksum::Base64UserPassword, b"AAECAwQFBgc="));
         assert!(!valid(Checksum::Base64UserPassword, b""));
+    }
+
+    #[test]
+    fn jwts_have_json_header_and_payload() {
+        let ok = |s: &str| valid(Checksum::Jwt, s.as_bytes());
+        // {"alg":"HS256","typ":"JWT"} . {"sub":"5193b709","iat":1658456689} . signature
+        assert!(ok("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1MTkzYjcwOSIsImlhdCI6MTY1ODQ1NjY4OX0.TsNjWQKMf2ySIPYetPb_OkTi9G3bnM5JxuKApU0xPdg"));
+        // One character of the header changed: `{"alg":"HS256",\x12typ"...` is not JSON.
+        assert!(!ok("eyJhbGciOiJIUzI1NiIsEnR5cCI6IkpXVCJ9.eyJzdWIiOiI1MTkzYjcwOSIsImlhdCI6MTY1ODQ1NjY4OX0.TsNjWQKMf2ySIPYetPb_OkTi9G3bnM5JxuKApU0xPdg"));
+        // Random letters after `eyJ` in the payload.
+        assert!(!ok("eyJhbGciOiJIUzI1NiJ9.eyJ5nzGXjcjJ2CaJVf8LF1cNVd07A4XSYHvHK1MQMuum.TsNjWQKMf2ySIPYetPb_OkTi9G3bnM5JxuKApU0xPdg"));
+        // A header without `alg`, no signature, two or four parts.
+        assert!(!ok(
+            "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiIxIn0.TsNjWQKMf2ySIPYetPb"
+        ));
+        assert!(!ok("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0."));
+        assert!(!ok("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0"));
+        assert!(!ok("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.TsNj.WQKM"));
     }
 
     #[test]

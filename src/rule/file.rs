@@ -72,13 +72,18 @@ pub enum Checksum {
     /// four characters that is no placeholder (`password`, `<password>`, `${PASSWORD}`, `xxxx`;
     /// placeholder words count in passwords of up to 40 characters, not in a JSON key file).
     Base64UserPassword,
+    /// `jwt`: a JSON Web Token (RFC 7519): three dot-separated base64url parts, the first two
+    /// JSON objects, the header naming its algorithm (`alg`) and the signature not empty. A
+    /// sample with a corrupted header or a payload of random letters after `eyJ` fails it.
+    Jwt,
 }
 
 impl Checksum {
     /// Every checksum by its name in rule files.
-    pub const ALL: [(&'static str, Checksum); 2] = [
+    pub const ALL: [(&'static str, Checksum); 3] = [
         ("github-crc32", Checksum::GithubCrc32),
         ("base64-user-password", Checksum::Base64UserPassword),
+        ("jwt", Checksum::Jwt),
     ];
 
     /// The checksum named `name`.
