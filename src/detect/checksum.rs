@@ -11,7 +11,28 @@ pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
         Checksum::GithubCrc32 => github_crc32(secret),
         Checksum::Base64UserPassword => base64_user_password(secret),
         Checksum::Jwt => jwt(secret),
+        Checksum::AtlassianDcToken => atlassian_dc_token(secret),
     }
+}
+
+/// An Atlassian Data Center token (see `Checksum::AtlassianDcToken`).
+fn atlassian_dc_token(secret: &[u8]) -> bool {
+    let body = secret.strip_prefix(b"BBDC-").unwrap_or(secret);
+    let Some(plain) = crate::aws::base64_decode(body) else {
+        return false;
+    };
+    let Some(colon) = plain.iter().position(|&b| b == b':') else {
+        return false;
+    };
+    let (id, random) = plain.split_at(colon);
+    // Padding exactly as the length needs it (none for a 12-digit id): a `=` after a whole
+    // token is not part of it.
+    let pad = body.iter().rev().take_while(|&&b| b == b'=').count();
+    pad == (3 - plain.len() % 3) % 3
+        && (pad == 0 || body.len() % 4 == 0)
+        && (8..=14).contains(&id.len())
+        && id.iter().all(u8::is_ascii_digit)
+        && random.len() == 21
 }
 
 /// A JSON Web Token (see `Checksum::Jwt`).
@@ -210,6 +231,22 @@ mod tests {
         assert!(!valid(Checksum::Base64UserPassword, b"!!!!"));
         assert!(!valid(Checksum::Base64UserPassword, b"AAECAwQFBgc="));
         assert!(!valid(Checksum::Base64UserPassword, b""));
+    }
+
+    #[test]
+    fn atlassian_data_center_tokens_are_an_id_and_20_bytes() {
+        let ok = |s: &str| valid(Checksum::AtlassianDcToken, s.as_bytes());
+        // base64 of "597243922500:" and 20 bytes; with Bitbucket's prefix too.
+        assert!(ok("NTk3MjQzOTIyNTAwOtFOuTsHRIp1E81GApKpC2xpEzfz"));
+        assert!(ok("BBDC-NTk3MjQzOTIyNTAwOtFOuTsHRIp1E81GApKpC2xpEzfz"));
+        // A character of the id changed (no longer digits), the random part cut short,
+        // a run of one character, no colon.
+        assert!(!ok("NTk3ajQzOTIyNTAwOtFOuTsHRIp1E81GApKpC2xpEzfz"));
+        assert!(!ok("NTk3MjQzOTIyNTAwOtFOuTsHRIp1E81GApKpC2xp"));
+        assert!(!ok("BBDC-1111111111111111111111111111111111111111"));
+        assert!(!ok("MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIz"));
+        // Padding that the length does not need.
+        assert!(!ok("NTk3MjQzOTIyNTAwOtFOuTsHRIp1E81GApKpC2xpEzfz="));
     }
 
     #[test]

@@ -76,14 +76,19 @@ pub enum Checksum {
     /// JSON objects, the header naming its algorithm (`alg`) and the signature not empty. A
     /// sample with a corrupted header or a payload of random letters after `eyJ` fails it.
     Jwt,
+    /// `atlassian-dc-token`: an Atlassian Data Center personal or HTTP access token (Jira,
+    /// Confluence, Bitbucket; Bitbucket's with its `BBDC-` prefix): base64 of the token's id
+    /// (8 to 14 digits), a colon and 20 random bytes.
+    AtlassianDcToken,
 }
 
 impl Checksum {
     /// Every checksum by its name in rule files.
-    pub const ALL: [(&'static str, Checksum); 3] = [
+    pub const ALL: [(&'static str, Checksum); 4] = [
         ("github-crc32", Checksum::GithubCrc32),
         ("base64-user-password", Checksum::Base64UserPassword),
         ("jwt", Checksum::Jwt),
+        ("atlassian-dc-token", Checksum::AtlassianDcToken),
     ];
 
     /// The checksum named `name`.
