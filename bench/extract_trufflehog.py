@@ -123,22 +123,7 @@ def split_depth0(toks, sep):
 
 def split_statements(toks):
     """Split a block body at depth-0 ';' (golite's tokenizer inserts Go's automatic semicolons)."""
-    stmts, cur, depth = [], [], 0
-    for tok in toks:
-        k, v = tok
-        if k == "op" and v in OPEN:
-            depth += 1
-        elif k == "op" and v in (")", "]", "}"):
-            depth -= 1
-        if depth == 0 and k == "op" and v == ";":
-            if cur:
-                stmts.append(cur)
-            cur = []
-        else:
-            cur.append(tok)
-    if cur:
-        stmts.append(cur)
-    return stmts
+    return [part for part in split_depth0(toks, ";") if part]
 
 
 def top_level(toks):
