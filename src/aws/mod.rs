@@ -10,7 +10,7 @@
 
 pub(crate) mod candidates;
 mod decode;
-pub(crate) use decode::base64_decode;
+pub(crate) use decode::{base64_decode, base64_encode};
 pub mod keys;
 mod matching;
 mod nearby;

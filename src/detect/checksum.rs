@@ -5,6 +5,8 @@
 
 use crate::rule::file::Checksum;
 
+mod azure;
+
 /// Whether `secret` carries a valid `checksum`.
 pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
     match checksum {
@@ -12,6 +14,7 @@ pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
         Checksum::Base64UserPassword => base64_user_password(secret),
         Checksum::Jwt => jwt(secret),
         Checksum::AtlassianDcToken => atlassian_dc_token(secret),
+        Checksum::AzureIdentifiable => azure::identifiable(secret),
     }
 }
 

@@ -80,15 +80,25 @@ pub enum Checksum {
     /// Confluence, Bitbucket; Bitbucket's with its `BBDC-` prefix): base64 of the token's id
     /// (8 to 14 digits), a colon and 20 random bytes.
     AtlassianDcToken,
+    /// `azure-identifiable`: Microsoft's identifiable keys, whose last bytes are a Marvin32
+    /// checksum of the rest, seeded by the key's kind
+    /// (<https://github.com/microsoft/security-utilities>): the 32- and 64-byte keys (44 to 88
+    /// base64 characters, a 4-character service signature such as `+ASb`, `AzFu` or `ACDb`
+    /// before the last 6 characters of the checksum), and the 84- and 88-character common
+    /// annotated keys (`JQQJ99` at offset 52, a 4-character service signature such as
+    /// `ACOG` or `AZDO` at 76, a checksum in the last 4 (or 8) characters), and Entra ID
+    /// client secrets with `8Q~` at 3 (the last 3 characters; older versions have none).
+    AzureIdentifiable,
 }
 
 impl Checksum {
     /// Every checksum by its name in rule files.
-    pub const ALL: [(&'static str, Checksum); 4] = [
+    pub const ALL: [(&'static str, Checksum); 5] = [
         ("github-crc32", Checksum::GithubCrc32),
         ("base64-user-password", Checksum::Base64UserPassword),
         ("jwt", Checksum::Jwt),
         ("atlassian-dc-token", Checksum::AtlassianDcToken),
+        ("azure-identifiable", Checksum::AzureIdentifiable),
     ];
 
     /// The checksum named `name`.
