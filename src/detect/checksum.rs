@@ -15,7 +15,35 @@ pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
         Checksum::Jwt => jwt(secret),
         Checksum::AtlassianDcToken => atlassian_dc_token(secret),
         Checksum::AzureIdentifiable => azure::identifiable(secret),
+        Checksum::AtlassianCrc32 => atlassian_crc32(secret),
+        Checksum::GrafanaCrc32 => grafana_crc32(secret),
     }
+}
+
+/// An Atlassian API or access token (see `Checksum::AtlassianCrc32`).
+fn atlassian_crc32(secret: &[u8]) -> bool {
+    let Some((body, check)) = secret
+        .len()
+        .checked_sub(8)
+        .map(|n| secret.split_at(n))
+        .filter(|(body, _)| body.last() == Some(&b'='))
+    else {
+        return false;
+    };
+    format!("{:08X}", crc32fast::hash(body)).as_bytes() == check
+}
+
+/// A Grafana service account token (see `Checksum::GrafanaCrc32`).
+fn grafana_crc32(secret: &[u8]) -> bool {
+    let Some(us) = secret.iter().rposition(|&b| b == b'_') else {
+        return false;
+    };
+    let (body, check) = secret.split_at(us);
+    let sum = crc32fast::hash(body).to_le_bytes();
+    let hex: String = sum.iter().map(|b| format!("{b:02x}")).collect();
+    check
+        .get(1..)
+        .is_some_and(|c| c.eq_ignore_ascii_case(hex.as_bytes()))
 }
 
 /// An Atlassian Data Center token (see `Checksum::AtlassianDcToken`).
@@ -268,6 +296,39 @@ mod tests {
         assert!(!ok("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0."));
         assert!(!ok("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0"));
         assert!(!ok("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.TsNj.WQKM"));
+    }
+
+    #[test]
+    fn atlassian_and_grafana_crc32() {
+        // Built as the services build them: the CRC-32 of what precedes the checksum.
+        let body = format!(
+            "ATATT3xFfGF0{}=",
+            "Qm7Xv2Kp9Lt4Wz8Rn3Bc6Hd1Jf5Gs0Ay2Ue9Io4Kt7".repeat(4)
+        );
+        let token = format!("{body}{:08X}", crc32fast::hash(body.as_bytes()));
+        assert!(valid(Checksum::AtlassianCrc32, token.as_bytes()));
+        let typo = token.replacen("Qm7", "Qm8", 1);
+        assert!(!valid(Checksum::AtlassianCrc32, typo.as_bytes()));
+        assert!(!valid(
+            Checksum::AtlassianCrc32,
+            token.to_lowercase().as_bytes()
+        ));
+        assert!(!valid(Checksum::AtlassianCrc32, b"ATATT3xFfGF0"));
+        assert!(!valid(Checksum::AtlassianCrc32, b""));
+        let body = "glsa_27QBqddwBTVPQc5B6K0XmDbieGEXUwSJ";
+        let sum = crc32fast::hash(body.as_bytes()).to_le_bytes();
+        let token = format!(
+            "{body}_{}",
+            sum.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        assert!(valid(Checksum::GrafanaCrc32, token.as_bytes()), "{token}");
+        assert!(!valid(
+            Checksum::GrafanaCrc32,
+            token.replacen("27Q", "28Q", 1).as_bytes()
+        ));
+        assert!(!valid(Checksum::GrafanaCrc32, b"glsa_"));
+        assert!(!valid(Checksum::GrafanaCrc32, b"glsa_x_"));
+        assert!(!valid(Checksum::GrafanaCrc32, b""));
     }
 
     #[test]

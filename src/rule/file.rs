@@ -89,16 +89,25 @@ pub enum Checksum {
     /// `ACOG` or `AZDO` at 76, a checksum in the last 4 (or 8) characters), and Entra ID
     /// client secrets with `8Q~` at 3 (the last 3 characters; older versions have none).
     AzureIdentifiable,
+    /// `atlassian-crc32`: Atlassian's API and access tokens (`ATATT3xFfGF0…`, Bitbucket's
+    /// `ATCTT3xFfGN0…`): the last 8 characters are the CRC-32 (IEEE), in upper-case hex, of
+    /// everything before them (the `=` that ends the body included).
+    AtlassianCrc32,
+    /// `grafana-crc32`: Grafana service account tokens, `glsa_<32>_<8 hex>`: the hex of the
+    /// CRC-32 (IEEE, little-endian bytes) of `glsa_<32>`.
+    GrafanaCrc32,
 }
 
 impl Checksum {
     /// Every checksum by its name in rule files.
-    pub const ALL: [(&'static str, Checksum); 5] = [
+    pub const ALL: [(&'static str, Checksum); 7] = [
         ("github-crc32", Checksum::GithubCrc32),
         ("base64-user-password", Checksum::Base64UserPassword),
         ("jwt", Checksum::Jwt),
         ("atlassian-dc-token", Checksum::AtlassianDcToken),
         ("azure-identifiable", Checksum::AzureIdentifiable),
+        ("atlassian-crc32", Checksum::AtlassianCrc32),
+        ("grafana-crc32", Checksum::GrafanaCrc32),
     ];
 
     /// The checksum named `name`.
