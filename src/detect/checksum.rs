@@ -6,6 +6,7 @@
 use crate::rule::file::Checksum;
 
 mod azure;
+mod coins;
 
 /// Whether `secret` carries a valid `checksum`.
 pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
@@ -17,6 +18,8 @@ pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
         Checksum::AzureIdentifiable => azure::identifiable(secret),
         Checksum::AtlassianCrc32 => atlassian_crc32(secret),
         Checksum::GrafanaCrc32 => grafana_crc32(secret),
+        Checksum::Base58Check => coins::base58check(secret),
+        Checksum::Bech32 => coins::bech32(secret),
     }
 }
 

@@ -96,11 +96,17 @@ pub enum Checksum {
     /// `grafana-crc32`: Grafana service account tokens, `glsa_<32>_<8 hex>`: the hex of the
     /// CRC-32 (IEEE, little-endian bytes) of `glsa_<32>`.
     GrafanaCrc32,
+    /// `base58check`: Bitcoin's Base58Check, base58 of a payload and the first 4 bytes of its
+    /// double SHA-256 (WIF private keys, BIP-32 extended private keys).
+    Base58Check,
+    /// `bech32`: BIP-173 bech32 (or BIP-350 bech32m), a prefix, `1` and base32 data ending in
+    /// a 6-character checksum (age identities, Nostr `nsec1` keys).
+    Bech32,
 }
 
 impl Checksum {
     /// Every checksum by its name in rule files.
-    pub const ALL: [(&'static str, Checksum); 7] = [
+    pub const ALL: [(&'static str, Checksum); 9] = [
         ("github-crc32", Checksum::GithubCrc32),
         ("base64-user-password", Checksum::Base64UserPassword),
         ("jwt", Checksum::Jwt),
@@ -108,6 +114,8 @@ impl Checksum {
         ("azure-identifiable", Checksum::AzureIdentifiable),
         ("atlassian-crc32", Checksum::AtlassianCrc32),
         ("grafana-crc32", Checksum::GrafanaCrc32),
+        ("base58check", Checksum::Base58Check),
+        ("bech32", Checksum::Bech32),
     ];
 
     /// The checksum named `name`.
