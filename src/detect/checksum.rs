@@ -20,7 +20,27 @@ pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
         Checksum::GrafanaCrc32 => grafana_crc32(secret),
         Checksum::Base58Check => coins::base58check(secret),
         Checksum::Bech32 => coins::bech32(secret),
+        Checksum::DiscordBotToken => discord_bot_token(secret),
     }
+}
+
+/// A Discord bot token (see `Checksum::DiscordBotToken`): its user id part decodes to a
+/// snowflake, and the other two parts are there.
+fn discord_bot_token(secret: &[u8]) -> bool {
+    let mut parts = secret.split(|&b| b == b'.');
+    let (Some(id), Some(time), Some(mac), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let Some(id) = crate::aws::base64_decode(id) else {
+        return false;
+    };
+    (17..=20).contains(&id.len())
+        && id.iter().all(u8::is_ascii_digit)
+        && id.first() != Some(&b'0')
+        && !time.is_empty()
+        && !mac.is_empty()
 }
 
 /// An Atlassian API or access token (see `Checksum::AtlassianCrc32`).
@@ -332,6 +352,28 @@ mod tests {
         assert!(!valid(Checksum::GrafanaCrc32, b"glsa_"));
         assert!(!valid(Checksum::GrafanaCrc32, b"glsa_x_"));
         assert!(!valid(Checksum::GrafanaCrc32, b""));
+    }
+
+    #[test]
+    fn discord_bot_tokens_start_with_a_snowflake() {
+        let ok = |s: &str| valid(Checksum::DiscordBotToken, s.as_bytes());
+        // base64 of "1183727450192837465" and "549360843780571513".
+        assert!(ok(
+            "MTE4MzcyNzQ1MDE5MjgzNzQ2NQ.gtD7fG.UOv8fwNfBb0jXxUJR4QQAAabVVloZaXZxmCu1V"
+        ));
+        assert!(ok(
+            "NTQ5MzYwODQzNzgwNTcxNTEz.6ChFfR.zg-aa4kHZcKY_gJcfaB_Mi0CYP2_qzIQAt1Dhz"
+        ));
+        // A letter in the id (`11a37…`), random letters, too few or too many parts.
+        assert!(!ok(
+            "MTFhMzcyNzQ1MDE5MjgzNzQ2NQ.ShIqmA.rIntn9oX98WHgCtzC1uwB5FXZPf7stg7NvlE3L"
+        ));
+        assert!(!ok(
+            "Qm7Xv2Kp9Lt4Wz8Rn3Bc6Hd1Jf.gtD7fG.UOv8fwNfBb0jXxUJR4QQAAabVVloZaXZxmCu1V"
+        ));
+        assert!(!ok("MTE4MzcyNzQ1MDE5MjgzNzQ2NQ.gtD7fG"));
+        assert!(!ok("MTE4MzcyNzQ1MDE5MjgzNzQ2NQ.gtD7fG.x.y"));
+        assert!(!ok(""));
     }
 
     #[test]

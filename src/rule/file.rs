@@ -102,11 +102,14 @@ pub enum Checksum {
     /// `bech32`: BIP-173 bech32 (or BIP-350 bech32m), a prefix, `1` and base32 data ending in
     /// a 6-character checksum (age identities, Nostr `nsec1` keys).
     Bech32,
+    /// `discord-bot-token`: a Discord bot token's first part is base64 of the bot's user id,
+    /// a snowflake of 17 to 20 digits.
+    DiscordBotToken,
 }
 
 impl Checksum {
     /// Every checksum by its name in rule files.
-    pub const ALL: [(&'static str, Checksum); 9] = [
+    pub const ALL: [(&'static str, Checksum); 10] = [
         ("github-crc32", Checksum::GithubCrc32),
         ("base64-user-password", Checksum::Base64UserPassword),
         ("jwt", Checksum::Jwt),
@@ -116,6 +119,7 @@ impl Checksum {
         ("grafana-crc32", Checksum::GrafanaCrc32),
         ("base58check", Checksum::Base58Check),
         ("bech32", Checksum::Bech32),
+        ("discord-bot-token", Checksum::DiscordBotToken),
     ];
 
     /// The checksum named `name`.
