@@ -179,6 +179,7 @@ fn rule(
         secret_group: Some(secret_group.unwrap_or(usize::MAX)),
         path: t.get("path").and_then(Value::as_str).map(str::to_string),
         checksum: None,
+        near: None,
     })
 }
 

@@ -71,6 +71,8 @@ struct Extras {
     allow: Vec<Regex>,
     /// Matched against the whole match.
     allow_match: Vec<Regex>,
+    /// Context that must occur within so many bytes of a match (`near`).
+    near: Option<(Regex, usize)>,
 }
 
 /// The keyword prefilter: every occurrence of every keyword, in one search per group of
@@ -541,11 +543,21 @@ impl CompiledRule {
             let Some(g) = caps.get(group) else {
                 return;
             };
+            let whole = caps.get(0).map_or(g.range(), |m| m.range());
             let context_allowed = || {
-                let whole = caps.get(0).map_or(&[][..], |m| m.as_bytes());
-                self.extras().allow_match.iter().any(|r| r.is_match(whole))
+                let text = data.get(whole.clone()).unwrap_or_default();
+                self.extras().allow_match.iter().any(|r| r.is_match(text))
             };
-            if self.accepts(g.as_bytes()) && !context_allowed() {
+            // The context the rule needs near the match, on either side.
+            let context_near = || match &self.extras().near {
+                Some((re, within)) => {
+                    let around = whole.start.saturating_sub(*within)
+                        ..whole.end.saturating_add(*within).min(data.len());
+                    re.is_match(data.get(around).unwrap_or_default())
+                }
+                None => true,
+            };
+            if self.accepts(g.as_bytes()) && !context_allowed() && context_near() {
                 out.push(RuleMatch {
                     rule: i,
                     span: g.range(),
@@ -686,6 +698,7 @@ impl CompiledRule {
                 stopwords: Stopwords::default(),
                 allow: Vec::new(),
                 allow_match: Vec::new(),
+                near: None,
             })
         })
     }
@@ -796,11 +809,19 @@ impl Extras {
             Some(p) => Some(regex::Regex::new(p).map_err(|e| at("path", e))?),
             None => None,
         };
+        let near = match &spec.near {
+            Some(n) => Some((
+                Regex::new(&n.pattern).map_err(|e| at("near.pattern", e))?,
+                n.within,
+            )),
+            None => None,
+        };
         Ok(Extras {
             path,
             stopwords,
             allow,
             allow_match,
+            near,
         })
     }
 }

@@ -56,6 +56,35 @@ pub struct RuleSpec {
     /// the credential (a placeholder, a typo, a made-up sample) and is not reported.
     #[serde(default)]
     pub checksum: Option<String>,
+    /// Context that must occur near a match, before or after it (see `NearSpec`).
+    #[serde(default)]
+    pub near: Option<NearSpec>,
+}
+
+/// Context a match needs around it, on either side: `[rules.near]` with a `pattern` that must
+/// match within `within` bytes before the match's start or after its end (or in the match).
+/// A key whose provider is named only by an endpoint or a product name elsewhere in the
+/// setting's block is found whichever comes first, which a pattern with one capture group and
+/// no look-around cannot say.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NearSpec {
+    /// A regular expression (Rust `regex` syntax).
+    pub pattern: String,
+    /// How many bytes on each side of the match are searched (1 to 4096).
+    #[serde(default = "NearSpec::default_within")]
+    pub within: usize,
+}
+
+impl NearSpec {
+    /// The distance searched when a rule file does not say.
+    pub const DEFAULT_WITHIN: usize = 256;
+    /// The greatest distance a rule may ask for.
+    pub const MAX_WITHIN: usize = 4096;
+
+    fn default_within() -> usize {
+        NearSpec::DEFAULT_WITHIN
+    }
 }
 
 /// The checksums a rule can ask for (`checksum = "..."`). Each is computed in
@@ -212,7 +241,16 @@ pub(crate) fn validate(name: &str, spec: &RuleSpec) -> Result<regex_syntax::hir:
             ));
         }
     }
-    // `path` and `allowlist.regexes` are checked where they are compiled (`detect::patterns`).
+    if let Some(n) = &spec.near {
+        if !(1..=NearSpec::MAX_WITHIN).contains(&n.within) {
+            return Err(at(
+                "near.within",
+                format!("{} is outside 1..={} bytes", n.within, NearSpec::MAX_WITHIN),
+            ));
+        }
+    }
+    // `path`, `near.pattern` and `allowlist.regexes` are checked where they are compiled
+    // (`detect::patterns`).
     Ok(hir)
 }
 

@@ -241,3 +241,61 @@ entropy = 3.8
     assert_eq!(mixed("demo-hex"), Some(false));
     assert_eq!(mixed("demo-mixed"), Some(true));
 }
+
+/// A rule with `[rules.near]`: a match counts only with its context within so many bytes on
+/// either side, and the context may be the keyword that triggers the rule.
+#[test]
+fn near_context_on_either_side() {
+    let file = r#"
+[[rules]]
+id = "near-demo"
+name = "Near demo"
+severity = "high"
+pattern = '''API_KEY=([a-f0-9]{32})\b'''
+keywords = [".demo.example.net"]
+case_sensitive_keywords = true
+examples = []
+negative_examples = []
+[rules.near]
+pattern = '''https://[a-z]+\.demo\.example\.net'''
+within = 40
+"#;
+    let set =
+        RuleSet::from_files(&[("near.toml".into(), file.into())]).unwrap_or_else(|e| panic!("{e}"));
+    let key = "API_KEY=9f86d081884c7d659a2feaa0c55ad015";
+    let found = |text: String| set.matches(text.as_bytes()).len();
+    // The endpoint before the key, after it, and too far on either side.
+    assert_eq!(
+        found(format!("URL=https://acme.demo.example.net\n{key}\n")),
+        1
+    );
+    assert_eq!(
+        found(format!("{key}\nURL=https://acme.demo.example.net\n")),
+        1
+    );
+    let far = " ".repeat(50);
+    assert_eq!(
+        found(format!("URL=https://acme.demo.example.net{far}\n{key}\n")),
+        0
+    );
+    assert_eq!(
+        found(format!("{key}{far}\nURL=https://acme.demo.example.net\n")),
+        0
+    );
+    // The keyword alone, not the context's pattern.
+    assert_eq!(found(format!("{key} .demo.example.net")), 0);
+
+    // A distance out of range, and a context that is no regex, are errors of the file.
+    let bad = file.replace("within = 40", "within = 0");
+    let e = RuleSet::from_files(&[("near.toml".into(), bad)])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("near.within"), "{e}");
+    let bad = file.replace(r"https://[a-z]+", "https://[a-z");
+    let e = RuleSet::from_files(&[("near.toml".into(), bad)])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("near.pattern"), "{e}");
+}
