@@ -14,6 +14,14 @@ negative_examples = ['''dmo_aaaaaaaaaaaaaaaaaaaa''']
 stopwords = ["example"]
 "#;
 
+/// The error that loading `text` as the rule file `name` gives (empty if it loads).
+fn load_error(name: &str, text: String) -> String {
+    RuleSet::from_files(&[(name.into(), text)])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+
 #[test]
 fn loads_and_matches_through_prefilter() {
     let set =
@@ -123,43 +131,28 @@ fn rules_find_the_same_near_their_keywords_as_in_the_whole_blob() {
 #[test]
 fn errors_name_file_rule_and_field() {
     let bad = FILE.replace("(dmo_[A-Za-z0-9]{20})", "(dmo_[A-Z");
-    let e = RuleSet::from_files(&[("demo.toml".into(), bad)])
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let e = load_error("demo.toml", bad);
     assert!(
         e.contains("demo.toml") && e.contains("demo-token") && e.contains("pattern"),
         "{e}"
     );
     let two = FILE.replace(r"(dmo_[A-Za-z0-9]{20})", r"(dmo_)([A-Za-z0-9]{20})");
-    let e = RuleSet::from_files(&[("demo.toml".into(), two)])
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let e = load_error("demo.toml", two);
     assert!(e.contains("exactly one capture group"), "{e}");
     let unknown = FILE.replace("entropy = 3.0", "entropy = 3.0\ncolour = 1");
-    let e = RuleSet::from_files(&[("demo.toml".into(), unknown)])
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let e = load_error("demo.toml", unknown);
     assert!(e.contains("demo.toml") && e.contains("colour"), "{e}");
     let dup = format!(
         "{FILE}\n{}",
         FILE.replace("[rules.allowlist]\nstopwords = [\"example\"]", "")
     );
-    let e = RuleSet::from_files(&[("demo.toml".into(), dup)])
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let e = load_error("demo.toml", dup);
     assert!(e.contains("defined twice"), "{e}");
     // The ids of the rules found by code are taken: AWS's and the keystores'.
     for taken in ["aws-access-key-pair", "keystore-java", "keystore-pkcs12"] {
         let clash = FILE.replace("id = \"demo-token\"", &format!("id = \"{taken}\""));
         assert_ne!(clash, FILE);
-        let e = RuleSet::from_files(&[("demo.toml".into(), clash)])
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let e = load_error("demo.toml", clash);
         assert!(e.contains(taken) && e.contains("defined twice"), "{e}");
     }
 }
@@ -189,10 +182,7 @@ fn a_rule_with_a_checksum_reports_only_values_that_carry_it() {
     assert_eq!(set.matches(format!("{good} {bad}").as_bytes()).len(), 2);
     // An unknown checksum is a load error naming the field and the known ones.
     let unknown = file.replace("github-crc32", "luhn");
-    let e = RuleSet::from_files(&[("demo.toml".into(), unknown)])
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let e = load_error("demo.toml", unknown);
     assert!(
         e.contains("demo-token") && e.contains("checksum") && e.contains("github-crc32"),
         "{e}"
@@ -287,15 +277,9 @@ within = 40
 
     // A distance out of range, and a context that is no regex, are errors of the file.
     let bad = file.replace("within = 40", "within = 0");
-    let e = RuleSet::from_files(&[("near.toml".into(), bad)])
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let e = load_error("near.toml", bad);
     assert!(e.contains("near.within"), "{e}");
     let bad = file.replace(r"https://[a-z]+", "https://[a-z");
-    let e = RuleSet::from_files(&[("near.toml".into(), bad)])
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let e = load_error("near.toml", bad);
     assert!(e.contains("near.pattern"), "{e}");
 }
