@@ -549,11 +549,20 @@ impl CompiledRule {
                 self.extras().allow_match.iter().any(|r| r.is_match(text))
             };
             // The context the rule needs near the match, on either side.
+            // A context match must start within the distance on either side; it is searched
+            // in the blob itself (from the window's start, with what comes before as context
+            // for `^` and `\b`, and up to `NEAR_SPILL` bytes past the window for its end).
             let context_near = || match &self.extras().near {
                 Some((re, within)) => {
-                    let around = whole.start.saturating_sub(*within)
-                        ..whole.end.saturating_add(*within).min(data.len());
-                    re.is_match(data.get(around).unwrap_or_default())
+                    let (from, to) = (
+                        whole.start.saturating_sub(*within),
+                        whole.end.saturating_add(*within),
+                    );
+                    let hay = data
+                        .get(..to.saturating_add(NEAR_SPILL).min(data.len()))
+                        .unwrap_or_default();
+                    re.find_at(hay, from.min(hay.len()))
+                        .is_some_and(|m| m.start() <= to)
                 }
                 None => true,
             };
@@ -600,6 +609,10 @@ impl CompiledRule {
         !extras.allow.iter().any(|r| r.is_match(secret))
     }
 }
+
+/// How far past a `[rules.near]` window its context may run on (a context that starts in the
+/// window and is longer than this is not seen).
+const NEAR_SPILL: usize = 256;
 
 /// The size limit of a rule's compiled regex.
 const REGEX_SIZE_LIMIT: usize = 32 << 20;

@@ -61,8 +61,9 @@ pub struct RuleSpec {
     pub near: Option<NearSpec>,
 }
 
-/// Context a match needs around it, on either side: `[rules.near]` with a `pattern` that must
-/// match within `within` bytes before the match's start or after its end (or in the match).
+/// Context a match needs around it, on either side: `[rules.near]` with a `pattern` whose
+/// match must start within `within` bytes before the match's start or after its end (or in the
+/// match); it is searched in the blob itself, so `^` and `\b` see what surrounds it.
 /// A key whose provider is named only by an endpoint or a product name elsewhere in the
 /// setting's block is found whichever comes first, which a pattern with one capture group and
 /// no look-around cannot say.

@@ -91,8 +91,9 @@ pub(super) fn identifiable(key: &[u8]) -> bool {
         return entra(key);
     }
     if key.get(4..6) == Some(b"Q~".as_slice()) {
-        // Entra ID client secrets before `8Q~` carry no checksum.
-        return true;
+        // Entra ID client secrets of the versions before `8Q~` (`7Q~`, other digits) carry no
+        // checksum.
+        return key.get(3).is_some_and(u8::is_ascii_digit);
     }
     let pad = key.iter().rev().take_while(|&&b| b == b'=').count();
     let Some(at) = key.len().checked_sub(pad + 10) else {
@@ -112,9 +113,10 @@ pub(super) fn identifiable(key: &[u8]) -> bool {
         return false;
     };
     let stored = u32::from_le_bytes(*check);
+    let redis = key.get(at..at + 4) == Some(b"AzCa".as_slice());
     seeds.iter().any(|&seed| {
         let sum = marvin32(body, seed);
-        sum == stored || redis_spelling(key, body, sum)
+        sum == stored || (redis && redis_spelling(key, body, sum))
     })
 }
 
@@ -160,12 +162,13 @@ fn annotated(key: &[u8]) -> bool {
     } else {
         digits
     };
-    let written = tail
-        .iter()
-        .copied()
-        .take_while(|&b| b != b'=')
-        .collect::<Vec<u8>>();
-    if !written.is_empty() && base62_form.starts_with(&written) {
+    // The checksum's characters: 4, or in the long form 6 and `==`.
+    let written = match tail {
+        [c @ .., b'=', b'='] if long && c.len() == 6 => c,
+        c if !long && c.len() == 4 => c,
+        _ => return false,
+    };
+    if !written.contains(&b'=') && base62_form.starts_with(written) {
         return true;
     }
     // Older keys: the checksum's bytes (3 of them, 4 in the long form) in base64.

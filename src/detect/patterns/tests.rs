@@ -274,6 +274,22 @@ within = 40
     );
     // The keyword alone, not the context's pattern.
     assert_eq!(found(format!("{key} .demo.example.net")), 0);
+    // The context is read in the blob, not in a cut-out window: `\b` after it sees the
+    // letters that follow, even where the window ends.
+    let strict = file.replace(r"\.demo\.example\.net'''", r"\.demo\.example\.net\b'''");
+    let set =
+        RuleSet::from_files(&[("near.toml".into(), strict)]).unwrap_or_else(|e| panic!("{e}"));
+    let found = |text: String| set.matches(text.as_bytes()).len();
+    // The context ends right where the window does (40 bytes after the key).
+    let pad = " ".repeat(40 - "https://acme.demo.example.net".len());
+    assert_eq!(
+        found(format!("{key}{pad}https://acme.demo.example.net/")),
+        1
+    );
+    assert_eq!(
+        found(format!("{key}{pad}https://acme.demo.example.netx/")),
+        0
+    );
 
     // A distance out of range, and a context that is no regex, are errors of the file.
     let bad = file.replace("within = 40", "within = 0");

@@ -132,14 +132,16 @@ fn redis_keys_spell_plus_and_slash_as_p_and_f() {
     let spelled = key.replace('+', "P").replace('/', "F");
     assert!(identifiable(key.as_bytes()));
     assert!(identifiable(spelled.as_bytes()), "{spelled}");
-    // Other services do not spell theirs so.
+    // Other services do not spell theirs so (a signature without `+` or `/`, so that only
+    // the checksum's spelling changes).
     let key = (1..200)
-        .map(|n| identifiable_key(n, 32, "+ASb", MESSAGING[0]))
-        .find(|k| k.get(38..).is_some_and(|t| t.contains(['+', '/'])))
+        .map(|n| identifiable_key(n, 40, "AzFu", FUNCTION_MASTER))
+        .find(|k| k.get(48..).is_some_and(|t| t.contains(['+', '/'])))
         .expect("one of 200 has + or / in its checksum");
-    assert!(!identifiable(
-        key.replace('+', "P").replace('/', "F").as_bytes()
-    ));
+    assert!(identifiable(key.as_bytes()));
+    let spelled = key.replace('+', "P").replace('/', "F");
+    assert!(spelled.contains("AzFu"));
+    assert!(!identifiable(spelled.as_bytes()), "{spelled}");
 }
 
 #[test]
@@ -161,6 +163,16 @@ fn common_annotated_keys() {
             }
         }
     }
+    // Padding inside the checksum shortens nothing: a short key's checksum is 4 characters,
+    // a long key's 6 and `==`.
+    let key = annotated_key(6, "ACOG", false, false);
+    for tail in ["X===", "XY==", "=XYZ"] {
+        let padded = format!("{}{tail}", &key[..80]);
+        assert!(!identifiable(padded.as_bytes()), "{padded}");
+    }
+    let key = annotated_key(6, "ACOG", true, false);
+    let padded = format!("{}{}====", &key[..80], &key[80..84]);
+    assert!(!identifiable(padded.as_bytes()), "{padded}");
     // Not `JQQJ9` and a kind of key at 52.
     let key = annotated_key(5, "ACOG", false, false);
     assert!(!identifiable(
@@ -218,5 +230,6 @@ fn entra_client_secrets() {
     // The versions before `8Q~` have no checksum.
     assert!(identifiable(b"b5~4Q~d6QyD4iR3i633NE6sxBEENFwL1KGyEj_fQ"));
     assert!(identifiable(b"q4R7Q~Xb2kLmNa9-Tz0wYc.Ud5Hs8Jf~Pv1Eg"));
+    assert!(!identifiable(b"q4RxQ~Xb2kLmNa9-Tz0wYc.Ud5Hs8Jf~Pv1Eg"));
     assert!(!identifiable(b"abc8Q~"));
 }
