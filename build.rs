@@ -10,6 +10,12 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+// The analysis of what a pattern proves about its matches, shared with the scanner: the
+// built-in rules' shapes are worked out here, once, rather than in every scan that needs them.
+#[path = "src/detect/shape.rs"]
+#[allow(dead_code)]
+mod shape;
+
 fn main() {
     println!("cargo:rerun-if-changed=rules");
     // Read when the script runs, not when it is compiled: a build script compiled for one
@@ -87,6 +93,7 @@ fn main() {
             examples.push((format!("rules/{f}"), own));
         }
     }
+    write_shapes(&json, &out_dir);
     for (name, value) in [
         ("builtin_rules.json", serde_json::to_string(&json)),
         ("builtin_examples.json", serde_json::to_string(&examples)),
@@ -95,5 +102,69 @@ fn main() {
         if let Err(e) = std::fs::write(&dest, value.unwrap_or_else(|_| "[]".into())) {
             println!("cargo:warning=could not write {}: {e}", dest.display());
         }
+    }
+}
+
+/// `builtin_shapes.rs`: each built-in rule's shape (see `shape` and `patterns::Shape`), as
+/// (id, fingerprint, span, run as (class bits, least length), literals), sorted by id. A rule
+/// whose pattern does not parse, or whose fields are not as expected, is left out: the scanner
+/// then works its shape out itself, as it did before.
+fn write_shapes(json: &[(String, serde_json::Value)], out_dir: &str) {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    // (The `patterns` of `aws.toml` are rules like any other file's.)
+    for (_, rules) in json {
+        for rule in rules.as_array().into_iter().flatten() {
+            let (Some(id), Some(pattern)) = (
+                rule.get("id").and_then(|v| v.as_str()),
+                rule.get("pattern").and_then(|v| v.as_str()),
+            ) else {
+                continue;
+            };
+            let keywords: Option<Vec<String>> = match rule.get("keywords") {
+                None => Some(Vec::new()),
+                Some(v) => v.as_array().and_then(|a| {
+                    a.iter()
+                        .map(|k| k.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>()
+                }),
+            };
+            let Some(keywords) = keywords else { continue };
+            let Some(c) = shape::of(pattern, &keywords) else {
+                continue;
+            };
+            let run = match &c.run {
+                Some((class, len)) => {
+                    let mut bits = [0u64; 4];
+                    for (b, _) in class.iter().enumerate().filter(|(_, &x)| x) {
+                        if let Some(w) = bits.get_mut(b / 64) {
+                            *w |= 1 << (b % 64);
+                        }
+                    }
+                    let [a, b, c, d] = bits;
+                    format!("Some(([{a:#x}, {b:#x}, {c:#x}, {d:#x}], {len}))")
+                }
+                None => "None".to_owned(),
+            };
+            let literals: Vec<String> = c.literals.iter().map(|l| format!("&{l:?}")).collect();
+            let row = format!(
+                "    ({id:?}, {:#x}, {:?}, {run}, &[{}]),",
+                shape::fingerprint(pattern, &keywords),
+                c.span,
+                literals.join(", ")
+            );
+            rows.push((id.to_owned(), row));
+        }
+    }
+    rows.sort();
+    rows.dedup_by(|a, b| a.0 == b.0);
+    let mut out = String::from("&[\n");
+    for (_, row) in &rows {
+        out.push_str(row);
+        out.push('\n');
+    }
+    out.push(']');
+    let dest = Path::new(out_dir).join("builtin_shapes.rs");
+    if let Err(e) = std::fs::write(&dest, out) {
+        println!("cargo:warning=could not write {}: {e}", dest.display());
     }
 }

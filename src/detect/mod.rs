@@ -15,6 +15,7 @@ pub(crate) mod literal;
 mod near;
 pub(crate) mod patterns;
 pub(crate) mod prefilter;
+pub(crate) mod shape;
 mod sieve;
 mod size;
 

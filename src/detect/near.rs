@@ -15,7 +15,6 @@
 use std::ops::Range;
 
 use regex::bytes::{Captures, Regex};
-use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Bytes after a stretch that a search may read as context (one UTF-8 character, for `\b`).
 pub(crate) const CONTEXT: usize = 4;
@@ -75,26 +74,17 @@ pub(crate) fn captures_in(
     }
 }
 
-/// Runs shorter than this are not worth looking for (most stretches would hold one).
-const MIN_RUN: usize = 8;
-
 /// A run of at least `len` bytes of `class` that every match of a pattern holds: a stretch
 /// without one cannot hold a match, and a rule with no such run in any of its stretches need
 /// not even compile its regex (the keywords of most triggered rules occur, in real code, far
-/// from anything shaped like their secrets: `column`, `close`, `flat`).
+/// from anything shaped like their secrets: `column`, `close`, `flat`). See
+/// `shape::required_run`.
 pub(crate) struct Run {
     class: [bool; 256],
     len: usize,
 }
 
 impl Run {
-    /// The longest run that the pattern's required parts prove (a class repeated at least
-    /// `len` times: the 36 `[A-Za-z0-9]` of `ghp_[A-Za-z0-9]{36}`), if it is of `MIN_RUN` bytes
-    /// or more. Parts that may be skipped (`?`, `*`, one side of `|`) prove nothing.
-    pub(crate) fn of(hir: &Hir) -> Option<Run> {
-        required(hir).filter(|r| r.len >= MIN_RUN)
-    }
-
     /// Whether `data[range]` holds such a run. The byte `len - 1` past a candidate start is
     /// tested first: outside the class, no run through it can start before it, so the search
     /// moves past it (most stretches are decided in a few steps per `len` bytes).
@@ -135,34 +125,25 @@ pub(crate) struct Needs {
     literals: Vec<memchr::memmem::Finder<'static>>,
 }
 
-/// At most this many literals are looked for (the longest ones).
-const MAX_LITERALS: usize = 3;
-
 impl Needs {
-    /// `None` when the pattern proves nothing of use.
-    pub(crate) fn of(hir: &Hir, keywords: &[String]) -> Option<Needs> {
-        let run = Run::of(hir);
-        let mut found = Vec::new();
-        literals(hir, &mut found);
-        found.retain(|l| {
-            !keywords
-                .iter()
-                .any(|k| memchr::memmem::find(k.as_bytes(), l).is_some())
-        });
-        found.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        found.dedup();
-        // One inside a longer one (`:` of `://`) is found with it: not searched again.
-        let mut kept: Vec<Vec<u8>> = Vec::new();
-        for l in found {
-            if !kept.iter().any(|k| memchr::memmem::find(k, &l).is_some()) {
-                kept.push(l);
-            }
-        }
-        kept.truncate(MAX_LITERALS);
-        let found = kept;
-        let literals: Vec<_> = found
+    /// What every match of a parsed pattern holds (as `Shape` works it out); `None` when the
+    /// pattern proves nothing of use.
+    #[cfg(test)]
+    pub(crate) fn of(hir: &regex_syntax::hir::Hir, keywords: &[String]) -> Option<Needs> {
+        let literals = super::shape::required_literals(hir, keywords);
+        Needs::new(super::shape::required_run(hir), &literals)
+    }
+
+    /// From what `shape` worked out (at load, or when keyhound was built); `None` when that is
+    /// nothing.
+    pub(crate) fn new(
+        run: Option<([bool; 256], usize)>,
+        literals: &[impl AsRef<[u8]>],
+    ) -> Option<Needs> {
+        let run = run.map(|(class, len)| Run { class, len });
+        let literals: Vec<_> = literals
             .iter()
-            .map(|l| memchr::memmem::Finder::new(l).into_owned())
+            .map(|l| memchr::memmem::Finder::new(l.as_ref()).into_owned())
             .collect();
         (run.is_some() || !literals.is_empty()).then_some(Needs { run, literals })
     }
@@ -177,74 +158,17 @@ impl Needs {
     }
 }
 
-/// The literal bytes of the parts of `hir` that every match goes through.
-fn literals(hir: &Hir, out: &mut Vec<Vec<u8>>) {
-    match hir.kind() {
-        HirKind::Literal(l) => out.push(l.0.to_vec()),
-        HirKind::Capture(c) => literals(&c.sub, out),
-        HirKind::Concat(parts) => parts.iter().for_each(|p| literals(p, out)),
-        HirKind::Repetition(r) if r.min >= 1 => literals(&r.sub, out),
-        _ => {}
-    }
-}
-
-/// `Run::of` without the floor.
-fn required(hir: &Hir) -> Option<Run> {
-    match hir.kind() {
-        HirKind::Capture(c) => required(&c.sub),
-        HirKind::Concat(parts) => parts.iter().filter_map(required).max_by_key(|r| r.len),
-        HirKind::Repetition(r) if r.min >= 1 => match class_of(&r.sub) {
-            Some(class) => Some(Run {
-                class,
-                len: usize::try_from(r.min).unwrap_or(usize::MAX),
-            }),
-            None => required(&r.sub),
-        },
-        HirKind::Class(_) => class_of(hir).map(|class| Run { class, len: 1 }),
-        _ => None,
-    }
-}
-
-/// The bytes a class matches, for a byte class or a Unicode class of ASCII characters only
-/// (a wider one matches sequences of several bytes: no single-byte class holds them).
-fn class_of(hir: &Hir) -> Option<[bool; 256]> {
-    let mut class = [false; 256];
-    let mut set = |from: u32, to: u32| {
-        for b in from..=to {
-            if let Some(x) = usize::try_from(b).ok().and_then(|b| class.get_mut(b)) {
-                *x = true;
-            }
-        }
-    };
-    match hir.kind() {
-        HirKind::Class(Class::Bytes(c)) => c
-            .ranges()
-            .iter()
-            .for_each(|r| set(r.start().into(), r.end().into())),
-        HirKind::Class(Class::Unicode(c)) => {
-            if c.ranges().iter().any(|r| u32::from(r.end()) > 0x7F) {
-                return None;
-            }
-            c.ranges()
-                .iter()
-                .for_each(|r| set(r.start().into(), r.end().into()));
-        }
-        _ => return None,
-    }
-    Some(class)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn run_of(pattern: &str) -> Option<(usize, Vec<u8>)> {
         let hir = crate::detect::literal::parse(pattern)?;
-        Run::of(&hir).map(|r| {
+        super::super::shape::required_run(&hir).map(|(c, len)| {
             let class = (0u8..=255)
-                .filter(|&b| r.class.get(usize::from(b)).copied().unwrap_or(false))
+                .filter(|&b| c.get(usize::from(b)).copied().unwrap_or(false))
                 .collect();
-            (r.len, class)
+            (len, class)
         })
     }
 

@@ -11,9 +11,10 @@ use std::sync::OnceLock;
 
 use regex::bytes::Regex;
 
-use super::literal::{exact_keywords_in, hir_contains_any};
+use super::literal::exact_keywords_in;
 use super::near::{self, Needs};
 use super::prefilter::Needles;
+use super::shape;
 use super::size;
 use crate::error::{Error, Result};
 use crate::rule::entropy::passes_floor;
@@ -56,12 +57,56 @@ struct Shape {
 
 impl Shape {
     fn of(spec: &RuleSpec, hir: &regex_syntax::hir::Hir) -> Shape {
+        Shape::from_computed(shape::of_hir(hir, &spec.keywords))
+    }
+
+    fn from_computed(c: shape::Computed) -> Shape {
         Shape {
-            span: span_of(spec, hir),
-            needs: Needs::of(hir, &spec.keywords),
+            span: c.span,
+            needs: Needs::new(c.run, &c.literals),
         }
     }
+
+    /// A built-in rule's shape as worked out when keyhound was built (see `shape`), if it was
+    /// worked out for this very pattern and these keywords.
+    fn prebuilt(spec: &RuleSpec) -> Option<Shape> {
+        prebuilt_shape(spec).map(Shape::from_computed)
+    }
 }
+
+/// What `build.rs` worked out for a built-in rule (see `Shape::prebuilt`).
+fn prebuilt_shape(spec: &RuleSpec) -> Option<shape::Computed> {
+    let i = BUILTIN_SHAPES
+        .binary_search_by(|e| e.0.cmp(spec.id.as_str()))
+        .ok()?;
+    let &(_, fingerprint, span, run, literals) = BUILTIN_SHAPES.get(i)?;
+    if fingerprint != shape::fingerprint(&spec.pattern, &spec.keywords) {
+        return None;
+    }
+    let run = run.map(|(bits, len)| {
+        let mut class = [false; 256];
+        for (b, x) in class.iter_mut().enumerate() {
+            *x = bits.get(b / 64).is_some_and(|w| w >> (b % 64) & 1 == 1);
+        }
+        (class, len)
+    });
+    Some(shape::Computed {
+        span,
+        run,
+        literals: literals.iter().map(|l| l.to_vec()).collect(),
+    })
+}
+
+/// The built-in rules' shapes, worked out by `build.rs` (with `shape`): (id, `shape::fingerprint`
+/// of its pattern and keywords, span, run as (class bits, least length), literals), by id.
+type PrebuiltShape = (
+    &'static str,
+    u64,
+    Option<usize>,
+    Option<([u64; 4], usize)>,
+    &'static [&'static [u8]],
+);
+static BUILTIN_SHAPES: &[PrebuiltShape] = include!(concat!(env!("OUT_DIR"), "/builtin_shapes.rs"));
 
 /// What a rule lets through, and where it runs.
 struct Extras {
@@ -376,8 +421,15 @@ impl RuleSet {
             let Some(rule) = self.rules.get(i) else {
                 continue;
             };
-            if let (Some(only), Some(p)) = (&rule.extras().path, path) {
-                if !only.is_match(p) {
+            // Only a rule limited to paths compiles its extras here: the allowlist of a rule
+            // whose keywords occur but whose pattern never matches is never compiled.
+            if let (true, Some(p)) = (rule.spec.path.is_some(), path) {
+                if rule
+                    .extras()
+                    .path
+                    .as_ref()
+                    .is_some_and(|only| !only.is_match(p))
+                {
                     continue;
                 }
             }
@@ -469,7 +521,11 @@ impl RuleSet {
     /// limited to other paths. For git history, where a blob's path is known only after it
     /// was matched (see `history`).
     pub(crate) fn path_allows(&self, id: &str, path: &str) -> bool {
-        match self.by_id(id).and_then(|r| r.extras().path.as_ref()) {
+        match self
+            .by_id(id)
+            .filter(|r| r.spec.path.is_some())
+            .and_then(|r| r.extras().path.as_ref())
+        {
             Some(only) => only.is_match(path),
             None => true,
         }
@@ -676,15 +732,6 @@ fn checksum_of(name: &str, spec: &RuleSpec) -> Result<Option<Checksum>> {
     }
 }
 
-/// The span bound of a rule whose every match holds one of its keywords as written (see
-/// `CompiledRule::span`).
-fn span_of(spec: &RuleSpec, hir: &regex_syntax::hir::Hir) -> Option<usize> {
-    let needles: Vec<&[u8]> = spec.keywords.iter().map(|k| k.as_bytes()).collect();
-    hir_contains_any(hir, &needles)
-        .then(|| hir.properties().maximum_len())
-        .flatten()
-}
-
 impl CompiledRule {
     /// A built-in rule, loaded as cheaply as it can be (see `RuleSet::load`): its keywords are
     /// exact (a test proves it of every built-in rule), and its pattern is neither parsed nor
@@ -750,11 +797,14 @@ impl CompiledRule {
 
     fn shape(&self) -> &Shape {
         self.shape
-            .get_or_init(|| match super::literal::parse(&self.spec.pattern) {
-                Some(hir) => Shape::of(&self.spec, &hir),
-                None => Shape {
-                    span: None,
-                    needs: None,
+            .get_or_init(|| match Shape::prebuilt(&self.spec) {
+                Some(shape) => shape,
+                None => match super::literal::parse(&self.spec.pattern) {
+                    Some(hir) => Shape::of(&self.spec, &hir),
+                    None => Shape {
+                        span: None,
+                        needs: None,
+                    },
                 },
             })
     }

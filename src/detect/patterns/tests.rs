@@ -299,3 +299,30 @@ within = 40
     let e = load_error("near.toml", bad);
     assert!(e.contains("near.pattern"), "{e}");
 }
+
+#[test]
+fn built_in_shapes_are_worked_out_when_keyhound_is_built_as_a_scan_would() {
+    // Every built-in rule's shape comes from `build.rs`, and it is the shape the scanner works
+    // out itself from the same pattern and keywords.
+    let specs = crate::rule::builtin::specs_with_examples().unwrap_or_else(|e| panic!("{e}"));
+    assert!(specs.len() > 900, "{}", specs.len());
+    for (_, spec) in &specs {
+        let prebuilt = prebuilt_shape(spec).unwrap_or_else(|| panic!("no shape for {}", spec.id));
+        let computed = shape::of(&spec.pattern, &spec.keywords)
+            .unwrap_or_else(|| panic!("{} does not parse", spec.id));
+        assert_eq!(prebuilt, computed, "{}", spec.id);
+    }
+    // A rule that is not the built-in one it shares an id with (a changed pattern, other
+    // keywords) is analysed for itself.
+    let mut changed = specs
+        .iter()
+        .find(|(_, s)| s.id == "github-pat-classic")
+        .map(|(_, s)| s.clone())
+        .unwrap_or_else(|| panic!("github-pat-classic"));
+    assert!(prebuilt_shape(&changed).is_some());
+    changed.pattern.push_str("x{40}");
+    assert!(prebuilt_shape(&changed).is_none());
+    changed.pattern.truncate(changed.pattern.len() - 5);
+    changed.keywords.push("other".into());
+    assert!(prebuilt_shape(&changed).is_none());
+}

@@ -1,0 +1,316 @@
+//! What a rule's pattern proves about where its matches can be, worked out from its syntax
+//! alone: whether every match holds one of its keywords as written (`hir_contains_any`; see
+//! `literal`), how long a match can be, and what every match holds besides (a run of
+//! secret-shaped bytes, literal bytes: see `near::Needs`).
+//!
+//! This file uses nothing of keyhound but `regex_syntax`, so that `build.rs` includes it too:
+//! the built-in rules' shapes are worked out when keyhound is built (`builtin_shapes.rs`), and a
+//! scan whose text names hundreds of providers does not parse hundreds of patterns to learn
+//! where to look. Rule files are analysed by the same code while they load.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// What `of` works out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Computed {
+    /// When every match holds one of the keywords as written and is at most this many bytes
+    /// long (see `near`).
+    pub(crate) span: Option<usize>,
+    /// The bytes of a run that every match holds, and its least length (`required_run`).
+    pub(crate) run: Option<([bool; 256], usize)>,
+    /// Literal bytes that every match holds, other than a keyword's (`required_literals`).
+    pub(crate) literals: Vec<Vec<u8>>,
+}
+
+/// The shape of `pattern` with `keywords`; `None` when the pattern does not parse. (For
+/// `build.rs` and the tests; a scan parses each pattern once for all it needs.)
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn of(pattern: &str, keywords: &[String]) -> Option<Computed> {
+    let hir = parse(pattern)?;
+    Some(of_hir(&hir, keywords))
+}
+
+/// A hash of what a shape is worked out from, so that a shape worked out when keyhound was
+/// built is used only for the very rule it was worked out for (FNV-1a, 64 bits).
+pub(crate) fn fingerprint(pattern: &str, keywords: &[String]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let parts = std::iter::once(pattern).chain(keywords.iter().map(String::as_str));
+    for part in parts {
+        for &b in part.as_bytes().iter().chain(std::iter::once(&0xFF)) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// `of`, with the pattern already parsed.
+pub(crate) fn of_hir(hir: &Hir, keywords: &[String]) -> Computed {
+    let needles: Vec<&[u8]> = keywords.iter().map(|k| k.as_bytes()).collect();
+    Computed {
+        span: hir_contains_any(hir, &needles)
+            .then(|| hir.properties().maximum_len())
+            .flatten(),
+        run: required_run(hir),
+        literals: required_literals(hir, keywords),
+    }
+}
+
+/// A pattern parsed as the rule runs it: in ASCII mode where the pattern allows it, else in
+/// Unicode mode (see `CompiledRule::regex`); `None` when it does not parse.
+pub(crate) fn parse(pattern: &str) -> Option<Hir> {
+    let parse = |unicode: bool| {
+        regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .unicode(unicode)
+            .build()
+            .parse(pattern)
+            .ok()
+    };
+    parse(false).or_else(|| parse(true))
+}
+
+/// `always_contains_any` for a parsed pattern. Literal bytes are the same whether the pattern
+/// was parsed in Unicode or ASCII mode, and only literals prove anything here, so either parse
+/// will do.
+pub(crate) fn hir_contains_any(hir: &Hir, needles: &[&[u8]]) -> bool {
+    if needles.is_empty() {
+        return false;
+    }
+    needles.iter().any(|n| n.is_empty()) || must_contain(hir, needles)
+}
+
+fn must_contain(hir: &Hir, needle: &[&[u8]]) -> bool {
+    if let Some(set) = strings(hir) {
+        return all_contain(&set, needle);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => must_contain(&c.sub, needle),
+        HirKind::Repetition(r) => r.min >= 1 && must_contain(&r.sub, needle),
+        HirKind::Alternation(alts) => alts.iter().all(|a| must_contain(a, needle)),
+        HirKind::Concat(parts) => {
+            // Adjacent parts that each match one of a few fixed strings form runs of known
+            // bytes (every combination of them); zero-width assertions (`\b`, `^`) between
+            // them keep the runs together. The parser factors `abc|abd` into `ab(?:c|d)`, so
+            // a keyword can be split across parts.
+            let mut runs: Vec<Vec<u8>> = vec![Vec::new()];
+            for part in parts {
+                if matches!(part.kind(), HirKind::Look(_)) {
+                    continue;
+                }
+                if let Some(set) = strings(part) {
+                    if let Some(joined) = join(&runs, &set) {
+                        runs = joined;
+                        continue;
+                    }
+                }
+                if all_contain(&runs, needle) || must_contain(part, needle) {
+                    return true;
+                }
+                runs = match strings(part) {
+                    // Too many combinations: start again from this part's strings.
+                    Some(set) => set,
+                    None => vec![Vec::new()],
+                };
+            }
+            all_contain(&runs, needle)
+        }
+        _ => false,
+    }
+}
+
+/// At most this many strings are tracked for one part of a pattern.
+const MAX_STRINGS: usize = 256;
+
+/// Every string of `left` followed by every string of `right`, unless there are too many.
+fn join(left: &[Vec<u8>], right: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if left.len().checked_mul(right.len())? > MAX_STRINGS {
+        return None;
+    }
+    Some(
+        left.iter()
+            .flat_map(|l| {
+                right.iter().map(move |r| {
+                    let mut s = l.clone();
+                    s.extend_from_slice(r);
+                    s
+                })
+            })
+            .collect(),
+    )
+}
+
+fn all_contain(hays: &[Vec<u8>], needles: &[&[u8]]) -> bool {
+    !hays.is_empty() && hays.iter().all(|h| contains(h, needles))
+}
+
+/// The few strings `hir` matches, if it matches a finite set of at most `MAX_STRINGS`
+/// strings, each at most 1 KiB (`(?:polygon|Polygon)`, `[Pp]assword`, `x{3}`).
+fn strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Empty => Some(vec![Vec::new()]),
+        HirKind::Literal(l) => Some(vec![l.0.to_vec()]),
+        HirKind::Class(Class::Bytes(c)) => {
+            let count: usize = c
+                .ranges()
+                .iter()
+                .map(|r| usize::from(r.end() - r.start()) + 1)
+                .sum();
+            (count <= 16).then(|| {
+                c.ranges()
+                    .iter()
+                    .flat_map(|r| (r.start()..=r.end()).map(|b| vec![b]))
+                    .collect()
+            })
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            let count: usize = c
+                .ranges()
+                .iter()
+                .map(|r| (r.end() as usize).saturating_sub(r.start() as usize) + 1)
+                .sum();
+            (count <= 16).then(|| {
+                c.ranges()
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .map(|ch| {
+                        let mut buf = [0u8; 4];
+                        ch.encode_utf8(&mut buf).as_bytes().to_vec()
+                    })
+                    .collect()
+            })
+        }
+        HirKind::Capture(c) => strings(&c.sub),
+        HirKind::Repetition(r) if r.max == Some(r.min) => {
+            let one = strings(&r.sub)?;
+            let n = usize::try_from(r.min).ok().filter(|&n| n <= 1024)?;
+            let mut out = vec![Vec::new()];
+            for _ in 0..n {
+                out = join(&out, &one)?;
+                if out.iter().any(|s| s.len() > 1024) {
+                    return None;
+                }
+            }
+            Some(out)
+        }
+        HirKind::Alternation(alts) => {
+            let mut out = Vec::new();
+            for a in alts {
+                out.extend(strings(a)?);
+                if out.len() > MAX_STRINGS {
+                    return None;
+                }
+            }
+            Some(out)
+        }
+        HirKind::Concat(parts) => {
+            let mut out = vec![Vec::new()];
+            for p in parts {
+                if matches!(p.kind(), HirKind::Look(_)) {
+                    // A zero-width assertion matches no bytes; the strings are still fixed.
+                    continue;
+                }
+                out = join(&out, &strings(p)?)?;
+            }
+            Some(out)
+        }
+        HirKind::Look(_) => Some(vec![Vec::new()]),
+        _ => None,
+    }
+}
+
+fn contains(hay: &[u8], needles: &[&[u8]]) -> bool {
+    needles
+        .iter()
+        .any(|n| n.is_empty() || hay.windows(n.len()).any(|w| w == *n))
+}
+
+/// Runs shorter than this are not worth looking for (most stretches would hold one).
+const MIN_RUN: usize = 8;
+
+/// The longest run that the pattern's required parts prove (a class repeated at least `len`
+/// times: the 36 `[A-Za-z0-9]` of `ghp_[A-Za-z0-9]{36}`), as (the bytes of the class, `len`),
+/// if it is of `MIN_RUN` bytes or more. Parts that may be skipped (`?`, `*`, one side of `|`)
+/// prove nothing.
+pub(crate) fn required_run(hir: &Hir) -> Option<([bool; 256], usize)> {
+    required(hir).filter(|r| r.1 >= MIN_RUN)
+}
+
+/// At most this many literals are looked for (the longest ones).
+const MAX_LITERALS: usize = 3;
+
+/// The literal bytes of the parts that every match of `hir` goes through, other than those
+/// inside a keyword: the longest `MAX_LITERALS`, none inside another (`:` of `://` is found
+/// with it).
+pub(crate) fn required_literals(hir: &Hir, keywords: &[String]) -> Vec<Vec<u8>> {
+    let mut found = Vec::new();
+    literals(hir, &mut found);
+    found.retain(|l| {
+        !keywords
+            .iter()
+            .any(|k| contains(k.as_bytes(), &[l.as_slice()]))
+    });
+    found.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    found.dedup();
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    for l in found {
+        if !kept.iter().any(|k| contains(k, &[l.as_slice()])) {
+            kept.push(l);
+        }
+    }
+    kept.truncate(MAX_LITERALS);
+    kept
+}
+
+/// The literal bytes of the parts of `hir` that every match goes through.
+fn literals(hir: &Hir, out: &mut Vec<Vec<u8>>) {
+    match hir.kind() {
+        HirKind::Literal(l) => out.push(l.0.to_vec()),
+        HirKind::Capture(c) => literals(&c.sub, out),
+        HirKind::Concat(parts) => parts.iter().for_each(|p| literals(p, out)),
+        HirKind::Repetition(r) if r.min >= 1 => literals(&r.sub, out),
+        _ => {}
+    }
+}
+
+/// `required_run` without the floor.
+fn required(hir: &Hir) -> Option<([bool; 256], usize)> {
+    match hir.kind() {
+        HirKind::Capture(c) => required(&c.sub),
+        HirKind::Concat(parts) => parts.iter().filter_map(required).max_by_key(|r| r.1),
+        HirKind::Repetition(r) if r.min >= 1 => match class_of(&r.sub) {
+            Some(class) => Some((class, usize::try_from(r.min).unwrap_or(usize::MAX))),
+            None => required(&r.sub),
+        },
+        HirKind::Class(_) => class_of(hir).map(|class| (class, 1)),
+        _ => None,
+    }
+}
+
+/// The bytes a class matches, for a byte class or a Unicode class of ASCII characters only
+/// (a wider one matches sequences of several bytes: no single-byte class holds them).
+fn class_of(hir: &Hir) -> Option<[bool; 256]> {
+    let mut class = [false; 256];
+    let mut set = |from: u32, to: u32| {
+        for b in from..=to {
+            if let Some(x) = usize::try_from(b).ok().and_then(|b| class.get_mut(b)) {
+                *x = true;
+            }
+        }
+    };
+    match hir.kind() {
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .for_each(|r| set(r.start().into(), r.end().into())),
+        HirKind::Class(Class::Unicode(c)) => {
+            if c.ranges().iter().any(|r| u32::from(r.end()) > 0x7F) {
+                return None;
+            }
+            c.ranges()
+                .iter()
+                .for_each(|r| set(r.start().into(), r.end().into()));
+        }
+        _ => return None,
+    }
+    Some(class)
+}
