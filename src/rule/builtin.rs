@@ -9,6 +9,32 @@ use serde::Deserialize;
 use super::file::{self, RuleSpec};
 use crate::error::{Error, Result};
 
+/// The built-in rules as `build.rs` wrote them: each file's rules as JSON, the files in two
+/// halves of about the same size.
+const JSON: [&str; 2] = [
+    include_str!(concat!(env!("OUT_DIR"), "/builtin_rules_1.json")),
+    include_str!(concat!(env!("OUT_DIR"), "/builtin_rules_2.json")),
+];
+
+/// Every file's rules from the JSON, the two halves read at the same time (the second on a
+/// thread of its own, where one can be started): reading them is most of a scan's start, and
+/// a pre-commit hook waits for it. `None` if either half does not fit the schema.
+fn quick_specs() -> Option<Vec<(String, Vec<RuleSpec>)>> {
+    type Files = Vec<(String, Vec<RuleSpec>)>;
+    let [first, second] = JSON;
+    let read = |half: &str| serde_json::from_str::<Files>(half).ok();
+    std::thread::scope(|s| {
+        let other = std::thread::Builder::new().spawn_scoped(s, || read(second));
+        let mut all = read(first)?;
+        let rest = match other {
+            Ok(handle) => handle.join().ok().flatten(),
+            Err(_) => read(second),
+        }?;
+        all.extend(rest);
+        Some(all)
+    })
+}
+
 /// The AWS rule file, which is not a pattern rule file.
 const AWS_FILE: &str = "rules/aws.toml";
 
@@ -32,23 +58,26 @@ pub fn specs_with_examples() -> Result<Vec<(String, RuleSpec)>> {
 }
 
 fn read_specs(examples: bool) -> Result<Vec<(String, RuleSpec)>> {
-    const JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin_rules.json"));
     // One pass into the rules themselves; only if that fails (a file that does not fit the
     // schema) is the JSON read file by file, to find which files to read from their TOML.
-    let json: Vec<(String, serde_json::Value)> =
-        match serde_json::from_str::<Vec<(String, Vec<RuleSpec>)>>(JSON) {
-            Ok(mut all) if all.len() == embedded().len() => {
-                if !examples || add_examples(&mut all) {
-                    return Ok(all
-                        .into_iter()
-                        .flat_map(|(name, rules)| rules.into_iter().map(move |s| (name.clone(), s)))
-                        .collect());
-                }
-                // Examples that do not fit their rules: every file from its TOML.
-                Vec::new()
+    let json: Vec<(String, serde_json::Value)> = match quick_specs() {
+        Some(mut all) if all.len() == embedded().len() => {
+            if !examples || add_examples(&mut all) {
+                return Ok(all
+                    .into_iter()
+                    .flat_map(|(name, rules)| rules.into_iter().map(move |s| (name.clone(), s)))
+                    .collect());
             }
-            _ => serde_json::from_str(JSON).unwrap_or_default(),
-        };
+            // Examples that do not fit their rules: every file from its TOML.
+            Vec::new()
+        }
+        _ => JSON
+            .iter()
+            .flat_map(|half| {
+                serde_json::from_str::<Vec<(String, serde_json::Value)>>(half).unwrap_or_default()
+            })
+            .collect(),
+    };
     let mut specs = Vec::new();
     for (name, text) in embedded() {
         // The JSON of a file has no examples: with them, the file is read from its TOML.
