@@ -121,7 +121,7 @@ fn main() {
 }
 
 /// `builtin_shapes.rs`: each built-in rule's shape (see `shape` and `patterns::Shape`), as
-/// (id, fingerprint, span, run as (class bits, least length), literals), sorted by id. A rule
+/// (id, fingerprint, span, lead, run as (class bits, least length), literals), sorted by id. A rule
 /// whose pattern does not parse, or whose fields are not as expected, is left out: the scanner
 /// then works its shape out itself, as it did before.
 fn write_shapes(json: &[(String, serde_json::Value)], out_dir: &str) {
@@ -162,9 +162,10 @@ fn write_shapes(json: &[(String, serde_json::Value)], out_dir: &str) {
             };
             let literals: Vec<String> = c.literals.iter().map(|l| format!("&{l:?}")).collect();
             let row = format!(
-                "    ({id:?}, {:#x}, {:?}, {run}, &[{}]),",
+                "    ({id:?}, {:#x}, {:?}, {:?}, {run}, &[{}]),",
                 shape::fingerprint(pattern, &keywords),
                 c.span,
+                c.lead,
                 literals.join(", ")
             );
             rows.push((id.to_owned(), row));

@@ -20,23 +20,30 @@ use regex::bytes::{Captures, Regex};
 pub(crate) const CONTEXT: usize = 4;
 
 /// The merged stretches around `hits` (start, end), or `None` when they would cover about as
-/// much as the blob (searching it whole is then as cheap).
+/// much as the blob (searching it whole is then as cheap). A match is at most `span` bytes and
+/// holds a hit; with `lead`, it starts at most that many bytes before the first hit it holds,
+/// so its stretch runs from `lead` bytes before that hit to `span` bytes after its start;
+/// without, from `span` bytes before the hit to `span` bytes after it.
 pub(crate) fn stretches(
     mut hits: Vec<(usize, usize)>,
     span: usize,
+    lead: Option<usize>,
     len: usize,
 ) -> Option<Vec<Range<usize>>> {
-    if hits
-        .len()
-        .saturating_mul(span.saturating_mul(2).saturating_add(64))
-        >= len
-    {
+    let reach = match lead {
+        Some(l) => span.saturating_add(l),
+        None => span.saturating_mul(2),
+    };
+    if hits.len().saturating_mul(reach.saturating_add(64)) >= len {
         return None;
     }
     hits.sort_unstable();
     let mut out: Vec<Range<usize>> = Vec::new();
     for (start, end) in hits {
-        let r = start.saturating_sub(span)..end.saturating_add(span).min(len);
+        let r = match lead {
+            Some(l) => start.saturating_sub(l)..start.saturating_add(span).min(len),
+            None => start.saturating_sub(span)..end.saturating_add(span).min(len),
+        };
         match out.last_mut() {
             Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
             _ => out.push(r),
@@ -268,47 +275,65 @@ mod tests {
 
     #[test]
     fn stretches_merge_and_give_way_to_the_whole_blob() {
-        let got = stretches(vec![(500, 504), (100, 104), (120, 124)], 10, 10_000);
+        let got = stretches(vec![(500, 504), (100, 104), (120, 124)], 10, None, 10_000);
         assert_eq!(got, Some(vec![90..134, 490..514]));
-        assert_eq!(stretches(vec![(0, 4)], 10, 50), None);
-        let one = stretches(vec![(2, 6)], 10, 1_000).unwrap_or_default();
+        assert_eq!(stretches(vec![(0, 4)], 10, None, 50), None);
+        let one = stretches(vec![(2, 6)], 10, None, 1_000).unwrap_or_default();
         assert_eq!(one.len(), 1);
         assert_eq!(one.first().cloned(), Some(0..16));
+        // With a lead, from that many bytes before each hit to a span after its start.
+        let led = stretches(
+            vec![(500, 504), (100, 104), (120, 124)],
+            10,
+            Some(1),
+            10_000,
+        );
+        assert_eq!(led, Some(vec![99..110, 119..130, 499..510]));
+        assert_eq!(stretches(vec![(0, 4)], 10, Some(0), 70), None);
+        assert!(stretches(vec![(0, 4)], 10, Some(0), 80).is_some());
     }
 
     #[test]
     fn matches_in_stretches_are_those_of_the_whole_blob() {
-        // Matches next to each other, at the edges of stretches, with `\b` on both sides.
-        let regex = Regex::new(r"\b(tok_[a-z]{3,6})\b").unwrap_or_else(|e| panic!("{e}"));
-        let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1D);
-        for _ in 0..500 {
-            let mut data = String::new();
-            for _ in 0..30 {
-                match next(5) {
-                    0 => data.push_str("tok_"),
-                    1 => data.push(' '),
-                    2 => data.push('x'),
-                    3 => data.push_str("abcdefg".get(..1 + next(6) as usize).unwrap_or("a")),
-                    _ => data.push('_'),
+        // Matches next to each other, at the edges of stretches, with `\b` on both sides; the
+        // stretches a whole span on either side of a hit, and from the pattern's lead (0, or 1
+        // with a byte before the keyword) to a span after it.
+        let cases = [
+            (r"\b(tok_[a-z]{3,6})\b", 10, None),
+            (r"\b(tok_[a-z]{3,6})\b", 10, Some(0)),
+            (r"(?:\b|x)(tok_[a-z]{3,6})\b", 11, Some(1)),
+        ];
+        for (pattern, span, lead) in cases {
+            let regex = Regex::new(pattern).unwrap_or_else(|e| panic!("{e}"));
+            let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1D);
+            for _ in 0..500 {
+                let mut data = String::new();
+                for _ in 0..30 {
+                    match next(5) {
+                        0 => data.push_str("tok_"),
+                        1 => data.push(' '),
+                        2 => data.push('x'),
+                        3 => data.push_str("abcdefg".get(..1 + next(6) as usize).unwrap_or("a")),
+                        _ => data.push('_'),
+                    }
                 }
+                let whole: Vec<Range<usize>> = regex
+                    .captures_iter(data.as_bytes())
+                    .filter_map(|c| c.get(0).map(|m| m.range()))
+                    .collect();
+                let hits: Vec<(usize, usize)> = data
+                    .match_indices("tok_")
+                    .map(|(i, k)| (i, i + k.len()))
+                    .collect();
+                let Some(s) = stretches(hits, span, lead, usize::MAX) else {
+                    continue;
+                };
+                let mut got = Vec::new();
+                captures_in(&regex, data.as_bytes(), &s, |c| {
+                    got.extend(c.get(0).map(|m| m.range()))
+                });
+                assert_eq!(got, whole, "{pattern} {lead:?} {data}");
             }
-            let whole: Vec<Range<usize>> = regex
-                .captures_iter(data.as_bytes())
-                .filter_map(|c| c.get(0).map(|m| m.range()))
-                .collect();
-            let hits: Vec<(usize, usize)> = data
-                .match_indices("tok_")
-                .map(|(i, k)| (i, i + k.len()))
-                .collect();
-            // The longest match is 10 bytes.
-            let Some(s) = stretches(hits, 10, usize::MAX) else {
-                continue;
-            };
-            let mut got = Vec::new();
-            captures_in(&regex, data.as_bytes(), &s, |c| {
-                got.extend(c.get(0).map(|m| m.range()))
-            });
-            assert_eq!(got, whole, "{data}");
         }
     }
 }

@@ -49,6 +49,9 @@ struct Shape {
     /// When every match holds one of its keywords as written and is at most this many bytes
     /// long: its regex runs only around the keywords' hits (see `near`).
     span: Option<usize>,
+    /// With `span`: at most how many bytes a match starts before the first keyword it holds
+    /// (see `shape::Computed::lead`).
+    lead: Option<usize>,
     /// What every match holds (a run of secret-shaped bytes, literal bytes): stretches
     /// without it are not searched, and a rule whose stretches (or blob) hold none is not even
     /// compiled.
@@ -63,6 +66,7 @@ impl Shape {
     fn from_computed(c: shape::Computed) -> Shape {
         Shape {
             span: c.span,
+            lead: c.lead,
             needs: Needs::new(c.run, &c.literals),
         }
     }
@@ -79,7 +83,7 @@ fn prebuilt_shape(spec: &RuleSpec) -> Option<shape::Computed> {
     let i = BUILTIN_SHAPES
         .binary_search_by(|e| e.0.cmp(spec.id.as_str()))
         .ok()?;
-    let &(_, fingerprint, span, run, literals) = BUILTIN_SHAPES.get(i)?;
+    let &(_, fingerprint, span, lead, run, literals) = BUILTIN_SHAPES.get(i)?;
     if fingerprint != shape::fingerprint(&spec.pattern, &spec.keywords) {
         return None;
     }
@@ -92,16 +96,18 @@ fn prebuilt_shape(spec: &RuleSpec) -> Option<shape::Computed> {
     });
     Some(shape::Computed {
         span,
+        lead,
         run,
         literals: literals.iter().map(|l| l.to_vec()).collect(),
     })
 }
 
 /// The built-in rules' shapes, worked out by `build.rs` (with `shape`): (id, `shape::fingerprint`
-/// of its pattern and keywords, span, run as (class bits, least length), literals), by id.
+/// of its pattern and keywords, span, lead, run as (class bits, least length), literals), by id.
 type PrebuiltShape = (
     &'static str,
     u64,
+    Option<usize>,
     Option<usize>,
     Option<([u64; 4], usize)>,
     &'static [&'static [u8]],
@@ -435,7 +441,7 @@ impl RuleSet {
             }
             let near = hits
                 .as_ref()
-                .and_then(|h| self.stretches(i, rule.span()?, h, data.len()));
+                .and_then(|h| self.stretches(i, rule.span()?, rule.shape().lead, h, data.len()));
             rule.matches(i, data, near.as_deref(), &mut out);
         }
         out.sort_by_key(|m| (m.span.start, m.rule));
@@ -496,6 +502,7 @@ impl RuleSet {
         &self,
         i: usize,
         span: usize,
+        lead: Option<usize>,
         hits: &[(usize, usize)],
         len: usize,
     ) -> Option<Vec<Range<usize>>> {
@@ -514,7 +521,7 @@ impl RuleSet {
             let klen = self.keyword_len.get(p).copied().unwrap_or(0);
             at.extend(of(p).iter().map(|&(_, s)| (s, s + klen)));
         }
-        near::stretches(at, span, len)
+        near::stretches(at, span, lead, len)
     }
 
     /// Whether rule `id` may report a finding in a file at `path`: false only for a rule
@@ -803,6 +810,7 @@ impl CompiledRule {
                     Some(hir) => Shape::of(&self.spec, &hir),
                     None => Shape {
                         span: None,
+                        lead: None,
                         needs: None,
                     },
                 },

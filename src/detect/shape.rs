@@ -16,6 +16,10 @@ pub(crate) struct Computed {
     /// When every match holds one of the keywords as written and is at most this many bytes
     /// long (see `near`).
     pub(crate) span: Option<usize>,
+    /// With `span`: at most how many bytes a match can start before the first keyword (as
+    /// written) that it holds (`lead`), so that the stretch around a hit can start that close
+    /// to it rather than a whole span before.
+    pub(crate) lead: Option<usize>,
     /// The bytes of a run that every match holds, and its least length (`required_run`).
     pub(crate) run: Option<([bool; 256], usize)>,
     /// Literal bytes that every match holds, other than a keyword's (`required_literals`).
@@ -46,10 +50,12 @@ pub(crate) fn fingerprint(pattern: &str, keywords: &[String]) -> u64 {
 /// `of`, with the pattern already parsed.
 pub(crate) fn of_hir(hir: &Hir, keywords: &[String]) -> Computed {
     let needles: Vec<&[u8]> = keywords.iter().map(|k| k.as_bytes()).collect();
+    let span = hir_contains_any(hir, &needles)
+        .then(|| hir.properties().maximum_len())
+        .flatten();
     Computed {
-        span: hir_contains_any(hir, &needles)
-            .then(|| hir.properties().maximum_len())
-            .flatten(),
+        span,
+        lead: span.and_then(|_| lead(hir, &needles)),
         run: required_run(hir),
         literals: required_literals(hir, keywords),
     }
@@ -224,6 +230,49 @@ fn contains(hay: &[u8], needles: &[&[u8]]) -> bool {
         .any(|n| n.is_empty() || hay.windows(n.len()).any(|w| w == *n))
 }
 
+/// At most how many bytes before the first occurrence of one of `needles` that every match of
+/// `hir` holds the match can start: 1 for a provider's name after `\b`, `_` or a lowercase
+/// letter (`(?:\b|_)(?:name|Name)|[a-z0-9]Name`), 0 for `\bhttps?://…`. `None` when that is
+/// beyond this analysis (a keyword split across parts, or after an unbounded part). A match
+/// that holds a keyword at offset `k` holds its first one at `k` or before, so the bound of the
+/// first part that always holds one, plus the longest the parts before it can be, will do.
+fn lead(hir: &Hir, needles: &[&[u8]]) -> Option<usize> {
+    if let Some(set) = strings(hir) {
+        return worst(set.iter().map(|s| first_at(s, needles)));
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => lead(&c.sub, needles),
+        // A match of the repetition starts with one of its part.
+        HirKind::Repetition(r) if r.min >= 1 => lead(&r.sub, needles),
+        HirKind::Alternation(alts) => worst(alts.iter().map(|a| lead(a, needles))),
+        HirKind::Concat(parts) => {
+            let mut before = 0usize;
+            for part in parts {
+                if let Some(l) = lead(part, needles) {
+                    return before.checked_add(l);
+                }
+                before = before.checked_add(part.properties().maximum_len()?)?;
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The largest of `leads`, if each is known.
+fn worst(mut leads: impl Iterator<Item = Option<usize>>) -> Option<usize> {
+    leads.try_fold(0usize, |most, l| l.map(|l| most.max(l)))
+}
+
+/// Where the first of `needles` starts in `hay`.
+fn first_at(hay: &[u8], needles: &[&[u8]]) -> Option<usize> {
+    needles
+        .iter()
+        .filter(|n| !n.is_empty())
+        .filter_map(|n| hay.windows(n.len()).position(|w| w == *n))
+        .min()
+}
+
 /// Runs shorter than this are not worth looking for (most stretches would hold one).
 const MIN_RUN: usize = 8;
 
@@ -313,4 +362,46 @@ fn class_of(hir: &Hir) -> Option<[bool; 256]> {
         _ => return None,
     }
     Some(class)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::of;
+
+    fn lead_of(pattern: &str, keywords: &[&str]) -> Option<usize> {
+        let keywords: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
+        of(pattern, &keywords)
+            .unwrap_or_else(|| panic!("{pattern} does not parse"))
+            .lead
+    }
+
+    #[test]
+    fn lead_bounds_how_far_before_its_first_keyword_a_match_starts() {
+        // A provider's name after `\b`, `_` or a letter: the match starts at most one byte
+        // before the name.
+        let name = r"(?:(?:\b|_)(?:acme|Acme|ACME)|[a-z0-9](?:Acme|ACME))[\w.\-]{0,40}?(?i:key)[ =:]{1,4}([a-z0-9]{32})";
+        assert_eq!(lead_of(name, &["acme", "Acme", "ACME"]), Some(1));
+        assert_eq!(
+            lead_of(r"\bhttps?://[a-z]{1,9}:([^@]{3,9})@[a-z.]{1,40}", &["http"]),
+            Some(0)
+        );
+        // Bounded parts before the keyword count whole; the earliest keyword will do.
+        assert_eq!(
+            lead_of(r"[a-z]{0,10}(?:tok_|xtok_)[0-9]{8}", &["tok_"]),
+            Some(11)
+        );
+        // A keyword split across parts is beyond it (the stretches are then the wide ones).
+        assert_eq!(
+            lead_of(r"[a-z]{0,10}(?:tok|xtok)_[0-9]{8}", &["tok_"]),
+            None
+        );
+        assert_eq!(lead_of(r"(?:ab|c)(?:key|k3y)x", &["key", "k3y"]), Some(2));
+        // The first of several parts that each hold a keyword.
+        assert_eq!(lead_of(r"[0-9]{4}tok_[a-z]{0,99}tok_", &["tok_"]), Some(4));
+        // Repeated: the first repetition holds it.
+        assert_eq!(lead_of(r"(?:x{2}key){2,3}", &["key"]), Some(2));
+        // Unbounded before it, or a keyword a match may lack: no bound (and no span).
+        assert_eq!(lead_of(r"[a-z]*key[0-9]{8}", &["key"]), None);
+        assert_eq!(lead_of(r"(?:key|other)[0-9]{8}", &["key"]), None);
+    }
 }
