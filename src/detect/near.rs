@@ -336,4 +336,70 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn stretches_from_a_worked_out_lead_find_what_the_whole_blob_holds() {
+        // Random patterns built of parts that hold the keyword, may hold it, or hold none
+        // (optional, bounded, alternatives, `\b`), their span and lead worked out as for a rule,
+        // on random text: the search of the stretches finds exactly the matches of the whole.
+        const PARTS: [&str; 12] = [
+            "tok_",
+            "(?:tok_|xtok_)",
+            "(?:tok_)?",
+            "[a-z]{0,3}",
+            "[a-z_]{1,2}",
+            "x",
+            "(?:ab|c)",
+            r"\b",
+            "[0-9]{1,2}",
+            "_?",
+            "(?:x{2}tok_){1,2}",
+            "(?:tok_x|ok_)",
+        ];
+        let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15);
+        let keywords = vec!["tok_".to_string()];
+        let mut checked = 0;
+        for _ in 0..3000 {
+            let mut pattern = String::new();
+            for _ in 0..2 + next(4) {
+                pattern.push_str(PARTS.get(next(12) as usize).copied().unwrap_or("x"));
+            }
+            let Some(shape) = super::super::shape::of(&pattern, &keywords) else {
+                continue;
+            };
+            let (Some(span), Some(lead)) = (shape.span, shape.lead) else {
+                continue;
+            };
+            let regex = Regex::new(&pattern).unwrap_or_else(|e| panic!("{pattern}: {e}"));
+            let mut data = String::new();
+            for _ in 0..40 {
+                match next(6) {
+                    0 => data.push_str("tok_"),
+                    1 => data.push(' '),
+                    2 => data.push('x'),
+                    3 => data.push_str("ab"),
+                    4 => data.push(char::from(b'0' + next(10) as u8)),
+                    _ => data.push('_'),
+                }
+            }
+            let whole: Vec<Range<usize>> = regex
+                .captures_iter(data.as_bytes())
+                .filter_map(|c| c.get(0).map(|m| m.range()))
+                .collect();
+            let hits: Vec<(usize, usize)> = data
+                .match_indices("tok_")
+                .map(|(i, k)| (i, i + k.len()))
+                .collect();
+            let Some(s) = stretches(hits, span, Some(lead), usize::MAX) else {
+                continue;
+            };
+            let mut got = Vec::new();
+            captures_in(&regex, data.as_bytes(), &s, |c| {
+                got.extend(c.get(0).map(|m| m.range()))
+            });
+            assert_eq!(got, whole, "{pattern} (span {span}, lead {lead}) on {data}");
+            checked += 1;
+        }
+        assert!(checked > 500, "{checked}");
+    }
 }
