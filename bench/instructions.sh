@@ -30,10 +30,13 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/keyhound-instr.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-# The instructions of one run of "$@" (the scan's exit status 1 for findings is expected).
+# The instructions of one run of "$@": nothing when the scan failed (status 0 and 1, findings,
+# are a scan that ran; anything else, or valgrind failing, is not counted).
 count() {
-    local out=$TMP/cg.out
-    valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$out" "$@" >/dev/null 2>"$TMP/err" || true
+    local out=$TMP/cg.out status=0
+    rm -f "$out"
+    valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$out" "$@" >/dev/null 2>"$TMP/err" || status=$?
+    [[ $status -le 1 && -s $out ]] || return 0
     awk '/^summary:/ { print $2 }' "$out"
 }
 
@@ -44,7 +47,10 @@ for bin in "$@"; do
     scan=("$bin" scan --no-history --no-verify --no-config -q -j1 --format json -o "$TMP/report.json")
     all=$(count "${scan[@]}" "$CORPUS")
     aws=$(count "${scan[@]}" --no-builtin-rules "$CORPUS")
-    [[ -n $all && -n $aws && $aws -gt 0 ]] || die "valgrind gave no count for $bin (see $TMP/err)"
+    if [[ -z $all || -z $aws || $aws -eq 0 ]]; then
+        cat "$TMP/err" >&2
+        die "no count for $bin: the scan or valgrind failed (its output is above)"
+    fi
     ratio=$(awk -v a="$all" -v b="$aws" 'BEGIN { printf "%.2f", a / b }')
     printf '%-40s %16s %16s %8s\n' "$bin" "$all" "$aws" "$ratio"
 done

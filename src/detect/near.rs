@@ -293,6 +293,33 @@ mod tests {
         assert!(stretches(vec![(0, 4)], 10, Some(0), 80).is_some());
     }
 
+    /// Where matches are, as found two ways.
+    type Found = Vec<Range<usize>>;
+
+    /// The matches of `regex` in the stretches around the hits of `tok_` in `data`, and in the
+    /// whole of it; `None` where the stretches would cover the blob.
+    fn stretched_and_whole(
+        regex: &Regex,
+        data: &str,
+        span: usize,
+        lead: Option<usize>,
+    ) -> Option<(Found, Found)> {
+        let whole: Found = regex
+            .captures_iter(data.as_bytes())
+            .filter_map(|c| c.get(0).map(|m| m.range()))
+            .collect();
+        let hits: Vec<(usize, usize)> = data
+            .match_indices("tok_")
+            .map(|(i, k)| (i, i + k.len()))
+            .collect();
+        let s = stretches(hits, span, lead, usize::MAX)?;
+        let mut got = Vec::new();
+        captures_in(regex, data.as_bytes(), &s, |c| {
+            got.extend(c.get(0).map(|m| m.range()))
+        });
+        Some((got, whole))
+    }
+
     #[test]
     fn matches_in_stretches_are_those_of_the_whole_blob() {
         // Matches next to each other, at the edges of stretches, with `\b` on both sides; the
@@ -317,22 +344,9 @@ mod tests {
                         _ => data.push('_'),
                     }
                 }
-                let whole: Vec<Range<usize>> = regex
-                    .captures_iter(data.as_bytes())
-                    .filter_map(|c| c.get(0).map(|m| m.range()))
-                    .collect();
-                let hits: Vec<(usize, usize)> = data
-                    .match_indices("tok_")
-                    .map(|(i, k)| (i, i + k.len()))
-                    .collect();
-                let Some(s) = stretches(hits, span, lead, usize::MAX) else {
-                    continue;
-                };
-                let mut got = Vec::new();
-                captures_in(&regex, data.as_bytes(), &s, |c| {
-                    got.extend(c.get(0).map(|m| m.range()))
-                });
-                assert_eq!(got, whole, "{pattern} {lead:?} {data}");
+                if let Some((got, whole)) = stretched_and_whole(&regex, &data, span, lead) {
+                    assert_eq!(got, whole, "{pattern} {lead:?} {data}");
+                }
             }
         }
     }
@@ -382,21 +396,9 @@ mod tests {
                     _ => data.push('_'),
                 }
             }
-            let whole: Vec<Range<usize>> = regex
-                .captures_iter(data.as_bytes())
-                .filter_map(|c| c.get(0).map(|m| m.range()))
-                .collect();
-            let hits: Vec<(usize, usize)> = data
-                .match_indices("tok_")
-                .map(|(i, k)| (i, i + k.len()))
-                .collect();
-            let Some(s) = stretches(hits, span, Some(lead), usize::MAX) else {
+            let Some((got, whole)) = stretched_and_whole(&regex, &data, span, Some(lead)) else {
                 continue;
             };
-            let mut got = Vec::new();
-            captures_in(&regex, data.as_bytes(), &s, |c| {
-                got.extend(c.get(0).map(|m| m.range()))
-            });
             assert_eq!(got, whole, "{pattern} (span {span}, lead {lead}) on {data}");
             checked += 1;
         }
