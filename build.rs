@@ -144,7 +144,26 @@ fn write_shapes(json: &[(String, serde_json::Value)], out_dir: &str) {
                 }),
             };
             let Some(keywords) = keywords else { continue };
-            let Some(c) = shape::of(pattern, &keywords) else {
+            // As `patterns::near_of` takes it: only for keywords searched as written.
+            let exact = rule
+                .get("case_sensitive_keywords")
+                .and_then(|v| v.as_bool())
+                == Some(true);
+            let near = match rule.get("near").filter(|_| exact) {
+                None => None,
+                Some(n) => {
+                    let (Some(context), Some(within)) = (
+                        n.get("pattern").and_then(|v| v.as_str()),
+                        // `NearSpec::DEFAULT_WITHIN` where it is not given (the test of the
+                        // prebuilt shapes fails should the two differ).
+                        n.get("within").map_or(Some(256), |v| v.as_u64()),
+                    ) else {
+                        continue;
+                    };
+                    Some((context, usize::try_from(within).unwrap_or(usize::MAX)))
+                }
+            };
+            let Some(c) = shape::of(pattern, &keywords, near) else {
                 continue;
             };
             let run = match &c.run {
@@ -163,7 +182,7 @@ fn write_shapes(json: &[(String, serde_json::Value)], out_dir: &str) {
             let literals: Vec<String> = c.literals.iter().map(|l| format!("&{l:?}")).collect();
             let row = format!(
                 "    ({id:?}, {:#x}, {:?}, {:?}, {run}, &[{}]),",
-                shape::fingerprint(pattern, &keywords),
+                shape::fingerprint(pattern, &keywords, near),
                 c.span,
                 c.lead,
                 literals.join(", ")

@@ -378,7 +378,7 @@ mod tests {
             for _ in 0..2 + next(4) {
                 pattern.push_str(PARTS.get(next(12) as usize).copied().unwrap_or("x"));
             }
-            let Some(shape) = super::super::shape::of(&pattern, &keywords) else {
+            let Some(shape) = super::super::shape::of(&pattern, &keywords, None) else {
                 continue;
             };
             let (Some(span), Some(lead)) = (shape.span, shape.lead) else {

@@ -60,7 +60,11 @@ struct Shape {
 
 impl Shape {
     fn of(spec: &RuleSpec, hir: &regex_syntax::hir::Hir) -> Shape {
-        Shape::from_computed(shape::of_hir(hir, &spec.keywords))
+        let c = shape::of_hir(hir, &spec.keywords);
+        Shape::from_computed(match near_of(spec) {
+            Some((context, within)) => shape::with_near(c, hir, context, within, &spec.keywords),
+            None => c,
+        })
     }
 
     fn from_computed(c: shape::Computed) -> Shape {
@@ -78,13 +82,24 @@ impl Shape {
     }
 }
 
+/// The `[rules.near]` context that a rule's shape is worked out with (`shape::with_near`): only
+/// where its keywords are searched as written, so that their hits are known. (Where the pattern
+/// holds no keyword, that is where the rule says so; where it holds one, the context changes
+/// nothing.)
+fn near_of(spec: &RuleSpec) -> Option<(&str, usize)> {
+    spec.near
+        .as_ref()
+        .filter(|_| spec.case_sensitive_keywords)
+        .map(|n| (n.pattern.as_str(), n.within))
+}
+
 /// What `build.rs` worked out for a built-in rule (see `Shape::prebuilt`).
 fn prebuilt_shape(spec: &RuleSpec) -> Option<shape::Computed> {
     let i = BUILTIN_SHAPES
         .binary_search_by(|e| e.0.cmp(spec.id.as_str()))
         .ok()?;
     let &(_, fingerprint, span, lead, run, literals) = BUILTIN_SHAPES.get(i)?;
-    if fingerprint != shape::fingerprint(&spec.pattern, &spec.keywords) {
+    if fingerprint != shape::fingerprint(&spec.pattern, &spec.keywords, near_of(spec)) {
         return None;
     }
     let run = run.map(|(bits, len)| {

@@ -26,25 +26,87 @@ pub(crate) struct Computed {
     pub(crate) literals: Vec<Vec<u8>>,
 }
 
-/// The shape of `pattern` with `keywords`; `None` when the pattern does not parse. (For
-/// `build.rs` and the tests; a scan parses each pattern once for all it needs.)
+/// The shape of `pattern` with `keywords` and the rule's `[rules.near]` context (its pattern
+/// and distance) if it has one; `None` when the pattern does not parse. (For `build.rs` and
+/// the tests; a scan parses each pattern once for all it needs.)
 #[cfg_attr(not(test), allow(dead_code))]
-pub(crate) fn of(pattern: &str, keywords: &[String]) -> Option<Computed> {
+pub(crate) fn of(
+    pattern: &str,
+    keywords: &[String],
+    near: Option<(&str, usize)>,
+) -> Option<Computed> {
     let hir = parse(pattern)?;
-    Some(of_hir(&hir, keywords))
+    let c = of_hir(&hir, keywords);
+    Some(match near {
+        Some((context, within)) => with_near(c, &hir, context, within, keywords),
+        None => c,
+    })
 }
 
 /// A hash of what a shape is worked out from, so that a shape worked out when keyhound was
 /// built is used only for the very rule it was worked out for (FNV-1a, 64 bits).
-pub(crate) fn fingerprint(pattern: &str, keywords: &[String]) -> u64 {
+pub(crate) fn fingerprint(pattern: &str, keywords: &[String], near: Option<(&str, usize)>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let parts = std::iter::once(pattern).chain(keywords.iter().map(String::as_str));
+    let within = near.map(|(_, w)| w.to_string());
+    let parts = std::iter::once(pattern)
+        .chain(keywords.iter().map(String::as_str))
+        .chain(near.map(|(p, _)| p))
+        .chain(within.as_deref());
     for part in parts {
         for &b in part.as_bytes().iter().chain(std::iter::once(&0xFF)) {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
     }
     h
+}
+
+/// The shape of a rule with `[rules.near]` context (`context` within `within` bytes of a match,
+/// on either side) whose pattern holds no keyword but whose context always does (the product
+/// named near a token, as `jira|Jira|JIRA`): a finding's match then lies near a keyword hit
+/// too. Its context starts at most `within` bytes from the match and holds a hit within its
+/// longest length (`c`), so a match of at most `m` bytes starts at most `c + within + m`
+/// bytes before a hit (`lead`) and ends at most `within + m` bytes after it (`span`). The
+/// shape is unchanged when the pattern has a span of its own, or when either length is
+/// unbounded or the context does not parse.
+pub(crate) fn with_near(
+    mut shape: Computed,
+    main: &Hir,
+    context: &str,
+    within: usize,
+    keywords: &[String],
+) -> Computed {
+    if shape.span.is_some() {
+        return shape;
+    }
+    let Some(context) = parse_near(context) else {
+        return shape;
+    };
+    let needles: Vec<&[u8]> = keywords.iter().map(|k| k.as_bytes()).collect();
+    if !hir_contains_any(&context, &needles) {
+        return shape;
+    }
+    let reach = (|| {
+        let m = main.properties().maximum_len()?;
+        let c = context.properties().maximum_len()?;
+        let span = within.checked_add(m)?;
+        Some((span, span.checked_add(c)?))
+    })();
+    if let Some((span, lead)) = reach {
+        shape.span = Some(span);
+        shape.lead = Some(lead);
+    }
+    shape
+}
+
+/// A `[rules.near]` pattern parsed as it is compiled (`regex::bytes::Regex::new`: Unicode
+/// mode, so that `(?i)k` also matches the Kelvin sign, which holds no `k`).
+fn parse_near(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .unicode(true)
+        .build()
+        .parse(pattern)
+        .ok()
 }
 
 /// `of`, with the pattern already parsed.
@@ -127,6 +189,10 @@ fn must_contain(hir: &Hir, needle: &[&[u8]]) -> bool {
 /// At most this many strings are tracked for one part of a pattern.
 const MAX_STRINGS: usize = 256;
 
+/// A repetition is taken as its strings when it has at most this many counts beyond its
+/// least (`(?:api_)?` has one).
+const MAX_COUNTS: u32 = 4;
+
 /// Every string of `left` followed by every string of `right`, unless there are too many.
 fn join(left: &[Vec<u8>], right: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
     if left.len().checked_mul(right.len())? > MAX_STRINGS {
@@ -186,16 +252,32 @@ fn strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
             })
         }
         HirKind::Capture(c) => strings(&c.sub),
-        HirKind::Repetition(r) if r.max == Some(r.min) => {
+        // `x{3}`, and a repetition with a few counts, such as an optional part
+        // (`pd_(?:api_)?key`): the strings of each count.
+        HirKind::Repetition(r) if r.max.is_some_and(|max| max - r.min <= MAX_COUNTS) => {
             let one = strings(&r.sub)?;
-            let n = usize::try_from(r.min).ok().filter(|&n| n <= 1024)?;
-            let mut out = vec![Vec::new()];
-            for _ in 0..n {
-                out = join(&out, &one)?;
-                if out.iter().any(|s| s.len() > 1024) {
+            let min = usize::try_from(r.min).ok().filter(|&n| n <= 1024)?;
+            let max = usize::try_from(r.max?).ok()?;
+            let mut times = vec![Vec::new()];
+            for _ in 0..min {
+                times = join(&times, &one)?;
+                if times.iter().any(|s| s.len() > 1024) {
                     return None;
                 }
             }
+            let mut out = times.clone();
+            for _ in min..max {
+                times = join(&times, &one)?;
+                if times.iter().any(|s| s.len() > 1024) {
+                    return None;
+                }
+                out.extend(times.iter().cloned());
+                if out.len() > MAX_STRINGS {
+                    return None;
+                }
+            }
+            out.sort_unstable();
+            out.dedup();
             Some(out)
         }
         HirKind::Alternation(alts) => {
@@ -366,13 +448,61 @@ fn class_of(hir: &Hir) -> Option<[bool; 256]> {
 
 #[cfg(test)]
 mod tests {
-    use super::of;
+    use super::{of, Computed};
+
+    fn shape_of(pattern: &str, keywords: &[&str], near: Option<(&str, usize)>) -> Computed {
+        let keywords: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
+        of(pattern, &keywords, near).unwrap_or_else(|| panic!("{pattern} does not parse"))
+    }
 
     fn lead_of(pattern: &str, keywords: &[&str]) -> Option<usize> {
-        let keywords: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
-        of(pattern, &keywords)
-            .unwrap_or_else(|| panic!("{pattern} does not parse"))
-            .lead
+        shape_of(pattern, keywords, None).lead
+    }
+
+    fn span_of(pattern: &str, keywords: &[&str]) -> Option<usize> {
+        shape_of(pattern, keywords, None).span
+    }
+
+    #[test]
+    fn a_part_with_a_few_counts_is_taken_as_its_strings() {
+        // Optional parts of a keyword: every spelling is a keyword, so every match holds one.
+        let pd = r"\b(?:pd_(?:api_)?(?:key|token))[ =]{1,3}([a-z0-9]{20})";
+        let all = ["pd_key", "pd_api_key", "pd_token", "pd_api_token"];
+        assert_eq!(span_of(pd, &all), Some(35));
+        // (Its lead is not bounded: the parser spreads the keyword over parts of the pattern.)
+        assert_eq!(lead_of(pd, &all), None);
+        // One spelling that is not a keyword: a match may hold none.
+        assert_eq!(span_of(pd, &all[..3]), None);
+        // Counts from two to three, and more counts than are worth listing (the keyword after
+        // them still holds).
+        assert_eq!(span_of(r"(?:ab){2,3}key[0-9]{4}", &["abab", "x"]), Some(13));
+        assert_eq!(span_of(r"(?:ab){0,9}key[0-9]{4}", &["key"]), Some(25));
+        assert_eq!(span_of(r"(?:ab){0,9}key[0-9]{4}", &["abkey"]), None);
+    }
+
+    #[test]
+    fn near_context_that_holds_a_keyword_bounds_where_a_match_lies() {
+        let main = r"(?:^|[^A-Za-z0-9])([MNO][A-Za-z0-9]{43})(?:[^A-Za-z0-9]|$)";
+        let names = ["jira", "Jira"];
+        // A match of at most 46 bytes, a context of at most 4 that starts within 200 bytes of
+        // it: the match ends at most 246 bytes after a hit and starts at most 250 before it.
+        let s = shape_of(main, &names, Some(("jira|Jira", 200)));
+        assert_eq!((s.span, s.lead), (Some(246), Some(250)));
+        // No bound: a context that may hold no keyword (in Unicode mode, `(?i)k` is also the
+        // Kelvin sign), an unbounded context, an unbounded match.
+        for context in ["(?i)jira", "jira|Jira|JIRA", "jira[a-z]*"] {
+            let s = shape_of(main, &names, Some((context, 200)));
+            assert_eq!((s.span, s.lead), (None, None), "{context}");
+        }
+        let s = shape_of("([MNO][A-Za-z0-9]{43,})", &names, Some(("jira", 200)));
+        assert_eq!(s.span, None);
+        // A pattern that holds a keyword keeps its own shape.
+        let own = shape_of(r"jira_token=([a-z]{8})", &names, None);
+        assert_eq!(
+            shape_of(r"jira_token=([a-z]{8})", &names, Some(("Jira", 9))),
+            own
+        );
+        assert_eq!(own.span, Some(19));
     }
 
     #[test]

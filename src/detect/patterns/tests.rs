@@ -300,6 +300,63 @@ within = 40
     assert!(e.contains("near.pattern"), "{e}");
 }
 
+/// A rule with `[rules.near]` context that always holds one of its keywords runs only around
+/// the keywords' hits, in a large blob too, and finds what a search of the whole blob finds.
+#[test]
+fn near_context_that_holds_a_keyword_is_searched_around_its_hits() {
+    let file = r#"
+[[rules]]
+id = "near-bounded"
+name = "Near bounded"
+severity = "high"
+pattern = '''API_KEY=([a-f0-9]{32})\b'''
+keywords = ["acme.example.net", "ACME.EXAMPLE.NET"]
+case_sensitive_keywords = true
+examples = []
+negative_examples = []
+[rules.near]
+pattern = '''https://(?:acme\.example\.net|ACME\.EXAMPLE\.NET)'''
+within = 300
+"#;
+    let set =
+        RuleSet::from_files(&[("near.toml".into(), file.into())]).unwrap_or_else(|e| panic!("{e}"));
+    let rule = set
+        .by_id("near-bounded")
+        .unwrap_or_else(|| panic!("no rule"));
+    assert_eq!(rule.span(), Some(300 + 40));
+    let key = "API_KEY=9f86d081884c7d659a2feaa0c55ad015";
+    let url = "https://acme.example.net";
+    let filler = "x".repeat(50_000);
+    // Each key with the context at the edge of the distance, before and after it (and in
+    // capitals), and each just past it; in 100 kB of text, so that only stretches are searched.
+    let mut text = filler.clone();
+    let mut expected = Vec::new();
+    // (The distance runs from the context's start to the match's start, or from the match's
+    // end.)
+    for (gap, found) in [(300, true), (301, false)] {
+        let pad = " ".repeat(gap);
+        let before = " ".repeat(gap - url.len());
+        text.push_str(&format!("\n{url}{before}"));
+        let at = text.len() + "API_KEY=".len();
+        text.push_str(&format!("{key}\n{filler}\n"));
+        if found {
+            expected.push(at);
+        }
+        let at = text.len() + "API_KEY=".len();
+        text.push_str(&format!("{key}{pad}https://ACME.EXAMPLE.NET\n{filler}\n"));
+        if found {
+            expected.push(at);
+        }
+    }
+    let data = text.as_bytes();
+    let got: Vec<usize> = set.matches(data).iter().map(|m| m.span.start).collect();
+    assert_eq!(got, expected);
+    let mut whole = Vec::new();
+    rule.matches(0, data, None, &mut whole);
+    let whole: Vec<usize> = whole.iter().map(|m| m.span.start).collect();
+    assert_eq!(got, whole);
+}
+
 #[test]
 fn built_in_shapes_are_worked_out_when_keyhound_is_built_as_a_scan_would() {
     // Every built-in rule's shape comes from `build.rs`, and it is the shape the scanner works
@@ -308,7 +365,7 @@ fn built_in_shapes_are_worked_out_when_keyhound_is_built_as_a_scan_would() {
     assert!(specs.len() > 900, "{}", specs.len());
     for (_, spec) in &specs {
         let prebuilt = prebuilt_shape(spec).unwrap_or_else(|| panic!("no shape for {}", spec.id));
-        let computed = shape::of(&spec.pattern, &spec.keywords)
+        let computed = shape::of(&spec.pattern, &spec.keywords, near_of(spec))
             .unwrap_or_else(|| panic!("{} does not parse", spec.id));
         assert_eq!(prebuilt, computed, "{}", spec.id);
     }
