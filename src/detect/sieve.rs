@@ -13,7 +13,7 @@
 //! that word, and a position is marked only when both are set (a blocked Bloom filter). A
 //! fingerprint's bits are set in its word for either parity, since a needle may start anywhere.
 //!
-//! With AVX2, sixteen positions are hashed and looked up at a time (one gather for eight
+//! With AVX2, sixteen positions are hashed and looked up at a time (eight loads for eight
 //! pairs), and the marks of a few thousand positions are written out before any is looked at,
 //! so that the pass has no branch that depends on a lookup (a mispredicted one waits for the
 //! lookup, then starts over).
@@ -619,15 +619,16 @@ impl Sieve {
 
 /// The fingerprint pass sixteen positions at a time with AVX2: the windows of eight even
 /// positions and of the odd ones after them are shuffled out of two overlapping 16-byte loads,
-/// folded and hashed, and the word each pair is tested in is gathered from the bitmap in one
-/// instruction for all eight pairs.
+/// folded and hashed, and the word each pair is tested in is loaded from the bitmap (eight
+/// loads, not a gather instruction: see below).
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::{
-        __m128i, _mm256_and_si256, _mm256_castsi256_ps, _mm256_i32gather_epi32, _mm256_movemask_ps,
-        _mm256_mullo_epi32, _mm256_or_si256, _mm256_set1_epi32, _mm256_set_m128i, _mm256_setr_epi8,
+        __m128i, _mm256_and_si256, _mm256_castsi256_ps, _mm256_castsi256_si128,
+        _mm256_extracti128_si256, _mm256_movemask_ps, _mm256_mullo_epi32, _mm256_or_si256,
+        _mm256_set1_epi32, _mm256_set_m128i, _mm256_setr_epi32, _mm256_setr_epi8,
         _mm256_shuffle_epi8, _mm256_slli_epi32, _mm256_srli_epi32, _mm256_srlv_epi32,
-        _mm_loadu_si128,
+        _mm_cvtsi128_si64, _mm_extract_epi64, _mm_loadu_si128,
     };
 
     use super::{BIT_MUL, FOLD, KEY_BITS, KEY_MUL, WORDS};
@@ -674,9 +675,32 @@ mod x86 {
                 _mm256_srli_epi32::<8>(l),
                 key_mul,
             ));
+            // The eight words, loaded one at a time: on AMD Zen 3, eight loads from the keys'
+            // halves cost less than one gather instruction, and vary less (a third less time
+            // for this pass, measured on 35 MB of source code).
+            let (k0, k1) = (
+                _mm256_castsi256_si128(key),
+                _mm256_extracti128_si256::<1>(key),
+            );
+            let (a, b, c, d) = (
+                _mm_cvtsi128_si64(k0) as u64,
+                _mm_extract_epi64::<1>(k0) as u64,
+                _mm_cvtsi128_si64(k1) as u64,
+                _mm_extract_epi64::<1>(k1) as u64,
+            );
             // SAFETY: a key is below 2^KEY_BITS, so it indexes one of the bitmap's 2^KEY_BITS
             // 32-bit words (little-endian halves of its 64-bit words).
-            let got = unsafe { _mm256_i32gather_epi32::<4>(base, key) };
+            let word = |key: u64| unsafe { *base.add(key as u32 as usize) };
+            let got = _mm256_setr_epi32(
+                word(a),
+                word(a >> 32),
+                word(b),
+                word(b >> 32),
+                word(c),
+                word(c >> 32),
+                word(d),
+                word(d >> 32),
+            );
             // Both bits of each window (`super::pair_bits`), moved to the sign bit.
             let test = |w| {
                 let h = _mm256_mullo_epi32(w, bit_mul);
