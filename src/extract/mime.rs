@@ -341,6 +341,22 @@ mod tests {
     }
 
     #[test]
+    fn the_header_is_found_in_each_usual_spelling() {
+        // Four parts of a multipart mail, one per spelling and the second spelling twice: all
+        // four decoded.
+        let mail = "Content-Type: multipart/mixed; boundary=\"b1\"\n\n\
+                    --b1\nContent-Transfer-Encoding: base64\n\naGVsbG8=\n\
+                    --b1\ncontent-transfer-encoding: base64\n\nd29ybGQ=\n\
+                    --b1\nCONTENT-TRANSFER-ENCODING: quoted-printable\n\na=3Db\n\
+                    --b1\ncontent-transfer-encoding: base64\n\nYWdhaW4=\n--b1--\n";
+        assert_eq!(encoded_parts(mail.as_bytes()).len(), 4);
+        let d = decoded(mail).unwrap_or_default();
+        for text in ["hello", "world", "a=b", "again"] {
+            assert!(d.contains(text), "{text} in {d:?}");
+        }
+    }
+
+    #[test]
     fn no_header_nothing_to_decode() {
         assert_eq!(decoded("a =3D b=\nc\n"), None);
         assert_eq!(
