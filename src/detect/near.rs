@@ -128,7 +128,9 @@ impl Run {
 /// (`Run`), and the literal bytes of its parts that cannot be skipped, other than those of a
 /// keyword (the `@` of a URL with a password: most `http` hits have none near them).
 pub(crate) struct Needs {
-    run: Option<Run>,
+    /// Boxed: its class is 256 bytes, and every rule's shape holds a `Needs` (a rule's size
+    /// is what loading the built-in rules moves and touches).
+    run: Option<Box<Run>>,
     literals: Vec<memchr::memmem::Finder<'static>>,
 }
 
@@ -147,7 +149,7 @@ impl Needs {
         run: Option<([bool; 256], usize)>,
         literals: &[impl AsRef<[u8]>],
     ) -> Option<Needs> {
-        let run = run.map(|(class, len)| Run { class, len });
+        let run = run.map(|(class, len)| Box::new(Run { class, len }));
         let literals: Vec<_> = literals
             .iter()
             .map(|l| memchr::memmem::Finder::new(l.as_ref()).into_owned())

@@ -322,15 +322,12 @@ impl RuleSet {
             let _ = rule.shape.set(Shape::of(&rule.spec, &hir));
             rules.push(rule);
         }
-        // Sorted by id through a list of indices: a compiled rule is large, and sorting the
-        // rules themselves moved each of them many times (a tenth of a scan's start).
+        // Sorted by id through a list of indices, then put in that order in place: a compiled
+        // rule is large, and sorting the rules themselves moved each of them many times (a
+        // tenth of a scan's start), as did collecting them into a second list.
         let mut order: Vec<usize> = (0..rules.len()).collect();
         order.sort_by_key(|&i| rules.get(i).map(|r| r.meta.id));
-        let mut slots: Vec<Option<CompiledRule>> = rules.into_iter().map(Some).collect();
-        let rules: Vec<CompiledRule> = order
-            .into_iter()
-            .filter_map(|i| slots.get_mut(i).and_then(Option::take))
-            .collect();
+        permute(&mut rules, &order);
         // Distinct (keyword, exact) pairs: a keyword one rule proves exact and another does not
         // is searched both ways, each triggering its own rules.
         let mut patterns: Vec<(String, bool)> = Vec::new();
@@ -699,6 +696,31 @@ const REGEX_SIZE_LIMIT: usize = 32 << 20;
 /// compiled while loading. The built-in patterns are far below it (a test checks), so loading
 /// them compiles nothing.
 pub(crate) const EAGER_BOUND: u64 = (REGEX_SIZE_LIMIT / 8) as u64;
+
+/// Puts `v` in the order `order` gives (`v[k]` becomes what was at `order[k]`, `order` a
+/// permutation of its indices), in place: each element moves along its cycle, one swap a step.
+fn permute<T>(v: &mut [T], order: &[usize]) {
+    let mut done = vec![false; v.len()];
+    for start in 0..v.len() {
+        if done.get(start).copied().unwrap_or(true) {
+            continue;
+        }
+        let mut j = start;
+        loop {
+            if let Some(d) = done.get_mut(j) {
+                *d = true;
+            }
+            let Some(&k) = order.get(j) else {
+                break;
+            };
+            if k == start || k >= v.len() {
+                break;
+            }
+            v.swap(j, k);
+            j = k;
+        }
+    }
+}
 
 /// A rule's regex: in ASCII mode where the pattern allows it, else in Unicode mode.
 fn build_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {

@@ -24,6 +24,7 @@
 //! one pass whatever the number of needles, and unlike a DFA it needs no lowercased copy of the
 //! blob and no table that outgrows the cache.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -315,16 +316,24 @@ fn crowd(key: usize) -> f32 {
 /// bytes occur (each byte following the one before as often as it does in the table of
 /// pairs), below the table's least frequent entry.
 fn frequency(gram: [u8; 4]) -> f32 {
-    static SORTED: OnceLock<Vec<([u8; 4], u16)>> = OnceLock::new();
+    // Sequences compared as big-endian integers (the order of their bytes), not as arrays
+    // (a call to `memcmp` each): scoring every offset of every needle is most of a sieve's
+    // build, at the start of every scan.
+    static SORTED: OnceLock<Vec<(u32, u16)>> = OnceLock::new();
     let sorted = SORTED.get_or_init(|| {
-        let mut v = grams::COMMON.to_vec();
+        let mut v: Vec<(u32, u16)> = grams::COMMON
+            .iter()
+            .map(|&(g, n)| (u32::from_be_bytes(g), n))
+            .collect();
         v.sort_unstable();
         v
     });
-    if let Ok(i) = sorted.binary_search_by(|(g, _)| g.cmp(&gram)) {
+    let key = u32::from_be_bytes(gram);
+    if let Ok(i) = sorted.binary_search_by(|(g, _)| g.cmp(&key)) {
         return sorted.get(i).map_or(0.0, |&(_, n)| f32::from(n));
     }
-    if let Ok(i) = grams::KEYWORD_GRAMS.binary_search_by(|(g, _)| g.cmp(&gram)) {
+    if let Ok(i) = grams::KEYWORD_GRAMS.binary_search_by(|(g, _)| u32::from_be_bytes(*g).cmp(&key))
+    {
         return grams::KEYWORD_GRAMS
             .get(i)
             .map_or(0.0, |&(_, n)| n as f32 / 1000.0);
@@ -436,6 +445,7 @@ impl Sieve {
         };
         let (mut keyed, mut patterns, mut owners) = (Vec::new(), Vec::new(), Vec::new());
         let mut bits = Box::new([0u64; WORDS]);
+        let mut chosen: HashMap<Vec<u8>, usize> = HashMap::new();
         for (i, n) in list.iter().enumerate() {
             if n.bytes.len() < 4 {
                 if packed.is_some() && !n.fold && n.bytes.len() == 3 {
@@ -448,7 +458,16 @@ impl Sieve {
                 continue;
             }
             let folded: Vec<u8> = n.bytes.iter().map(|b| b | 0x20).collect();
-            let o = rarest_gram(&folded);
+            // Once per folded needle: the spellings of a keyword (`notion`, `Notion`,
+            // `NOTION`) are needles of their own, with one fingerprint.
+            let o = match chosen.get(&folded) {
+                Some(&o) => o,
+                None => {
+                    let o = rarest_gram(&folded);
+                    chosen.insert(folded.clone(), o);
+                    o
+                }
+            };
             let w = window(&folded, o);
             set_bits(&mut bits, w);
             keyed.push((slot4(w), i as u32, o as u32));

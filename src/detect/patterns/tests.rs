@@ -383,3 +383,29 @@ fn built_in_shapes_are_worked_out_when_keyhound_is_built_as_a_scan_would() {
     changed.keywords.push("other".into());
     assert!(prebuilt_shape(&changed).is_none());
 }
+
+#[test]
+fn permute_puts_each_element_where_the_order_says() {
+    // Every permutation of five elements (cycles of every length, fixed points), against
+    // building the ordered list anew.
+    fn all(n: usize) -> Vec<Vec<usize>> {
+        if n == 0 {
+            return vec![Vec::new()];
+        }
+        let mut out = Vec::new();
+        for p in all(n - 1) {
+            for at in 0..=p.len() {
+                let mut q = p.clone();
+                q.insert(at, n - 1);
+                out.push(q);
+            }
+        }
+        out
+    }
+    for order in all(5) {
+        let mut v: Vec<String> = (0..5).map(|i| format!("rule-{i}")).collect();
+        let want: Vec<String> = order.iter().map(|&i| format!("rule-{i}")).collect();
+        super::permute(&mut v, &order);
+        assert_eq!(v, want, "order {order:?}");
+    }
+}
