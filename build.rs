@@ -1,12 +1,13 @@
 //! Embeds every `rules/*.toml` file into the binary, so that the built-in rules and the files
-//! in the repository can never drift apart. Each file's rules are also embedded as JSON
-//! (`builtin_rules_1.json` and `_2.json`, each half of the files: the `rules` of each file, the
-//! `patterns` of `aws.toml`), which a scan
-//! reads in a fraction of the time the TOML takes: hundreds of rule files would otherwise cost a
-//! pre-commit hook more than the commit it checks. Their examples are in a JSON of their own
-//! (`builtin_examples.json`), which only `keyhound rules check` and the tests read. A file that
-//! does not parse is left out of the JSON, so that keyhound reads its TOML and reports the
-//! error with its line.
+//! in the repository can never drift apart. Each rule is also embedded as JSON, in an index of
+//! the rules by id with their keywords (`builtin_index.rs`): a scan loads each rule from its id
+//! and keywords and reads its JSON only when one of its keywords occurs, since reading every
+//! rule was most of a scan's start and a pre-commit hook waits for it. Their examples are in a
+//! JSON of their own (`builtin_examples.json`), which only `keyhound rules check` and the tests
+//! read. A file that does not parse is left out of the JSON; the index is then empty, and the
+//! rules are read at the start from the JSON of whole files (`builtin_rules_1.json` and `_2.json`,
+//! each half of the files: the `rules` of each file, the `patterns` of `aws.toml`) or, for the
+//! file that does not parse, from its TOML, which reports the error with its line.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -95,6 +96,10 @@ fn main() {
         }
     }
     write_shapes(&json, &out_dir);
+    if write_index(&files, &json, &out_dir) {
+        // Every rule is in the index, which is read instead.
+        json.clear();
+    }
     // The rules in two halves of about the same size, which a scan reads at the same time on
     // two threads (reading the JSON is most of a scan's start).
     let total: usize = json.iter().map(|(_, v)| v.to_string().len()).sum();
@@ -118,6 +123,57 @@ fn main() {
             println!("cargo:warning=could not write {}: {e}", dest.display());
         }
     }
+}
+
+/// `builtin_index.rs`: each built-in rule as (file, id, keywords, its place in its file, its
+/// JSON), sorted by id, so
+/// that a scan loads a rule from its id and keywords alone and reads the rest of it (pattern,
+/// allowlist, help: nine tenths of the text) only when one of its keywords occurs
+/// (`rule::builtin::index`). Empty unless every file parsed and every rule has a string id and
+/// a list of string keywords: a scan then reads every rule at its start, as before the index,
+/// and a file that does not parse is reported with its line.
+/// Returns whether it holds every rule (the JSON of whole files is then not needed).
+fn write_index(files: &[String], json: &[(String, serde_json::Value)], out_dir: &str) -> bool {
+    let mut entries: Vec<(String, String, Vec<String>, usize, String)> = Vec::new();
+    let mut complete = json.len() == files.len();
+    for (file, rules) in json {
+        for (at, rule) in rules
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let id = rule.get("id").and_then(|v| v.as_str());
+            let keywords: Option<Vec<String>> = rule.get("keywords").and_then(|k| {
+                k.as_array()
+                    .and_then(|a| a.iter().map(|e| e.as_str().map(str::to_string)).collect())
+            });
+            match (id, keywords) {
+                (Some(id), Some(keywords)) => {
+                    entries.push((id.to_string(), file.clone(), keywords, at, rule.to_string()));
+                }
+                _ => complete = false,
+            }
+        }
+    }
+    entries.sort();
+    let mut out = String::from("&[\n");
+    if complete {
+        for (id, file, keywords, at, text) in &entries {
+            let _ = writeln!(
+                out,
+                "    ({file:?}, {id:?}, &{keywords:?}, {at}, {text:?}),"
+            );
+        }
+    }
+    out.push(']');
+    let dest = Path::new(out_dir).join("builtin_index.rs");
+    if let Err(e) = std::fs::write(&dest, out) {
+        println!("cargo:warning=could not write {}: {e}", dest.display());
+        return false;
+    }
+    complete
 }
 
 /// `builtin_shapes.rs`: each built-in rule's shape (see `shape` and `patterns::Shape`), as

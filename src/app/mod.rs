@@ -272,7 +272,7 @@ fn with_report<T>(
     exit_code: i32,
     f: impl FnOnce(&Report<'_>) -> T,
 ) -> T {
-    let rules = scanner.detector.rules();
+    let rules = || scanner.detector.rules();
     let config_name = scanner
         .config_file
         .as_ref()

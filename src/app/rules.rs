@@ -75,7 +75,8 @@ fn run_checks(detector: Detector, aws: bool, config: &str) -> (usize, Vec<String
         .map(|r| {
             format!(
                 "{}: rule {:?}: pattern: too large to compile",
-                r.meta.source, r.meta.id
+                r.source(),
+                r.id()
             )
         })
         .collect();
@@ -91,12 +92,12 @@ fn run_checks(detector: Detector, aws: bool, config: &str) -> (usize, Vec<String
         }));
     }
     examples.extend(patterns.rules().iter().map(|r| Examples {
-        source: r.meta.source,
-        id: &r.spec.id,
-        keywords: Some(&r.spec.keywords),
-        examples: &r.spec.examples,
-        negative_examples: &r.spec.negative_examples,
-        examples_required: config.is_empty() || r.meta.source != config,
+        source: r.source(),
+        id: &r.spec().id,
+        keywords: Some(&r.spec().keywords),
+        examples: &r.spec().examples,
+        negative_examples: &r.spec().negative_examples,
+        examples_required: config.is_empty() || r.source() != config,
     }));
     problems.extend(check::check(&examples, &DetectorProbe(&detector)));
     (examples.len(), problems)
@@ -149,6 +150,6 @@ impl Probe for DetectorProbe<'_> {
         self.0
             .patterns()
             .by_id(id)
-            .is_some_and(|r| keyword_in(&r.spec, text))
+            .is_some_and(|r| keyword_in(r.spec(), text))
     }
 }

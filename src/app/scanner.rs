@@ -74,22 +74,35 @@ impl Scanner {
 /// rules check`: a scan never reads them).
 pub(crate) fn detector(builtin_rules: bool, examples: bool, project: &Project) -> Result<Detector> {
     let aws = AwsRules::builtin()?;
-    let builtin = if builtin_rules && examples {
-        crate::rule::builtin::specs_with_examples()?
-    } else if builtin_rules {
-        crate::rule::builtin::specs()?
-    } else {
-        Vec::new()
-    };
     let name = project.name();
-    let own = project
+    let own: Vec<_> = project
         .config
         .rules
         .iter()
         .cloned()
         .map(|r| (name.clone(), r))
         .collect();
-    let rules = RuleSet::load(builtin, own).map_err(|e| project.locate(e))?;
+    // A scan reads a built-in rule only when it first needs it (from the index `build.rs`
+    // made); with examples, or without an index, every rule is read now.
+    let indexed = if builtin_rules && !examples {
+        RuleSet::load_indexed(own.clone())
+    } else {
+        None
+    };
+    let rules = match indexed {
+        Some(rules) => rules,
+        None => {
+            let builtin = if builtin_rules && examples {
+                crate::rule::builtin::specs_with_examples()?
+            } else if builtin_rules {
+                crate::rule::builtin::specs()?
+            } else {
+                Vec::new()
+            };
+            RuleSet::load(builtin, own)
+        }
+    }
+    .map_err(|e| project.locate(e))?;
     Ok(Detector::new(aws, rules))
 }
 
@@ -99,7 +112,7 @@ pub(crate) fn detector(builtin_rules: bool, examples: bool, project: &Project) -
 /// configuration's warnings.
 fn check_rule_ids(project: &Project, detector: &Detector) -> Result<Vec<String>> {
     let name = project.name();
-    let ids: HashSet<&str> = detector.rules().iter().map(|r| r.id).collect();
+    let ids: HashSet<&str> = detector.rule_ids().collect();
     let known = |id: &str| ids.contains(id);
     let mut warnings = project.config.warnings.clone();
     let per_rule = project.config.allowlist.iter().flat_map(|a| a.rule.keys());

@@ -94,13 +94,23 @@ impl Detector {
         &self.patterns
     }
 
+    /// Every rule's id (without reading the built-in rules a scan has not needed).
+    pub(crate) fn rule_ids(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.aws
+            .rules()
+            .into_iter()
+            .map(|r| r.id)
+            .chain(self.patterns.rules().iter().map(|r| r.id()))
+            .chain(keystore::rules().map(|r| r.id))
+    }
+
     /// Every rule, in report order: the AWS rules, then the pattern and keystore rules, by id.
     pub(crate) fn rules(&self) -> Vec<&'static Rule> {
         let mut others: Vec<&'static Rule> = self
             .patterns
             .rules()
             .iter()
-            .map(|r| r.meta)
+            .map(|r| r.meta())
             .chain(keystore::rules())
             .collect();
         others.sort_by_key(|r| r.id);
@@ -221,7 +231,7 @@ impl Detector {
             .filter(|m| {
                 self.patterns
                     .get(m.rule)
-                    .is_some_and(|r| r.meta.source == crate::aws::FILE)
+                    .is_some_and(|r| r.source() == crate::aws::FILE)
             })
             .map(|m| &m.span)
             .collect();
@@ -245,7 +255,7 @@ impl Detector {
             let (line, column) = positions.at(m.span.start);
             let (end_line, end_column) = positions.at(m.span.end);
             out.push(Finding::new(
-                rule.meta,
+                rule.meta(),
                 None,
                 Some(Secret::new(m.value.clone())),
                 None,

@@ -17,6 +17,7 @@ use super::prefilter::Needles;
 use super::shape;
 use super::size;
 use crate::error::{Error, Result};
+use crate::rule::builtin;
 use crate::rule::entropy::passes_floor;
 use crate::rule::file::{self, Checksum, RuleSpec};
 use crate::rule::placeholder::is_placeholder;
@@ -24,16 +25,27 @@ use crate::rule::{Rule, Stopwords};
 
 /// A rule ready to run.
 pub(crate) struct CompiledRule {
-    pub meta: &'static Rule,
-    pub spec: RuleSpec,
+    /// Its id, the file it comes from and its keywords as written: all that loading a rule
+    /// needs. A built-in rule's come from the index `build.rs` made (`builtin::index`), and the
+    /// rest of it (pattern, allowlist, help) is read only when a scan first needs it: most of a
+    /// scan's start was reading every rule in full, and a pre-commit hook waits for it.
+    id: &'static str,
+    source: &'static str,
+    keywords: &'static [&'static str],
+    /// The rule as written; a built-in rule's read from `json` on first use.
+    spec: OnceLock<RuleSpec>,
+    json: Option<&'static str>,
+    /// What a finding of it reports (built with `spec`).
+    meta: OnceLock<&'static Rule>,
     /// Compiled on first use: most runs (a pre-commit hook above all) trigger few rules, and
     /// compiling every pattern up front would cost more than the scan.
     regex: std::sync::OnceLock<Option<Regex>>,
     /// The allowlist and the path limit: compiled while loading for rule files (an error
     /// there is the file's), on first use for the built-in rules (which the tests compile).
     extras: OnceLock<Extras>,
-    /// A checksum the secret must carry.
-    checksum: Option<Checksum>,
+    /// A checksum the secret must carry: checked while loading for rule files, on first use
+    /// for the built-in rules (whose names of checksums the tests check).
+    checksum: OnceLock<Option<Checksum>>,
     /// Its keywords are searched as written (`literal::exact_keywords`).
     exact: bool,
     /// Whether its secret may mix upper- and lowercase letters (see `entropy::passes_floor`),
@@ -311,6 +323,39 @@ impl RuleSet {
             }
             rules.push(CompiledRule::builtin(&name, spec)?);
         }
+        RuleSet::finish(rules, ids, files)
+    }
+
+    /// `load` of every built-in rule from the index `build.rs` made (`builtin::index`), which
+    /// reads each built-in rule only when a scan first needs it; `None` when there is no index
+    /// (`build.rs` could not make one: `load` then reads every rule).
+    pub(crate) fn load_indexed(files: Vec<(String, RuleSpec)>) -> Option<Result<RuleSet>> {
+        let index = builtin::index();
+        if index.is_empty() {
+            return None;
+        }
+        let mut ids: HashSet<String> = crate::aws::IDS
+            .iter()
+            .copied()
+            .chain(super::keystore::rules().map(|r| r.id))
+            .map(str::to_string)
+            .collect();
+        let mut rules: Vec<CompiledRule> = Vec::with_capacity(index.len() + files.len());
+        for entry in index {
+            if !ids.insert(entry.1.to_string()) {
+                return Some(Err(Error::rule(entry.0, entry.1, "id", "defined twice")));
+            }
+            rules.push(CompiledRule::indexed(entry));
+        }
+        Some(RuleSet::finish(rules, ids, files))
+    }
+
+    /// Adds the rules of `files` to `rules` (`ids` those already taken), and builds the set.
+    fn finish(
+        mut rules: Vec<CompiledRule>,
+        mut ids: HashSet<String>,
+        files: Vec<(String, RuleSpec)>,
+    ) -> Result<RuleSet> {
         for (name, spec) in files {
             let hir = file::validate(&name, &spec)?;
             let exact = exact_keywords_in(&spec, &hir);
@@ -319,14 +364,14 @@ impl RuleSet {
             }
             let eager = size::nfa_bound(&hir) > EAGER_BOUND;
             let rule = compile(&name, spec, exact, eager)?;
-            let _ = rule.shape.set(Shape::of(&rule.spec, &hir));
+            let _ = rule.shape.set(Shape::of(rule.spec(), &hir));
             rules.push(rule);
         }
         // Sorted by id through a list of indices, then put in that order in place: a compiled
         // rule is large, and sorting the rules themselves moved each of them many times (a
         // tenth of a scan's start), as did collecting them into a second list.
         let mut order: Vec<usize> = (0..rules.len()).collect();
-        order.sort_by_key(|&i| rules.get(i).map(|r| r.meta.id));
+        order.sort_by_key(|&i| rules.get(i).map(|r| r.id));
         permute(&mut rules, &order);
         // Distinct (keyword, exact) pairs: a keyword one rule proves exact and another does not
         // is searched both ways, each triggering its own rules.
@@ -335,9 +380,9 @@ impl RuleSet {
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut rule_keywords: Vec<Vec<usize>> = vec![Vec::new(); rules.len()];
         for (i, r) in rules.iter().enumerate() {
-            for k in &r.spec.keywords {
+            for k in r.keywords {
                 let key = if r.exact {
-                    (k.clone(), true)
+                    ((*k).to_string(), true)
                 } else {
                     (k.to_ascii_lowercase(), false)
                 };
@@ -370,13 +415,9 @@ impl RuleSet {
             Some(Keywords::build(&patterns)?)
         };
         let always = (0..rules.len())
-            .filter(|&i| rules.get(i).is_some_and(|r| r.spec.keywords.is_empty()))
+            .filter(|&i| rules.get(i).is_some_and(|r| r.keywords.is_empty()))
             .collect();
-        let by_id = rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.meta.id, i))
-            .collect();
+        let by_id = rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
         Ok(RuleSet {
             rules,
             keywords,
@@ -441,7 +482,7 @@ impl RuleSet {
             };
             // Only a rule limited to paths compiles its extras here: the allowlist of a rule
             // whose keywords occur but whose pattern never matches is never compiled.
-            if let (true, Some(p)) = (rule.spec.path.is_some(), path) {
+            if let (true, Some(p)) = (rule.spec().path.is_some(), path) {
                 if rule
                     .extras()
                     .path
@@ -542,7 +583,7 @@ impl RuleSet {
     pub(crate) fn path_allows(&self, id: &str, path: &str) -> bool {
         match self
             .by_id(id)
-            .filter(|r| r.spec.path.is_some())
+            .filter(|r| r.spec().path.is_some())
             .and_then(|r| r.extras().path.as_ref())
         {
             Some(only) => only.is_match(path),
@@ -575,7 +616,7 @@ impl CompiledRule {
     /// and one that did not fit is a load error, so `None` is not expected here.
     pub(crate) fn regex(&self) -> Option<&Regex> {
         self.regex
-            .get_or_init(|| build_regex(&self.spec.pattern).ok())
+            .get_or_init(|| build_regex(&self.spec().pattern).ok())
             .as_ref()
     }
 
@@ -610,7 +651,7 @@ impl CompiledRule {
             return;
         };
         let mut each = |caps: &regex::bytes::Captures<'_>| {
-            let group = match self.spec.secret_group {
+            let group = match self.spec().secret_group {
                 None => 1,
                 Some(usize::MAX) => usize::from(caps.len() > 1),
                 Some(g) => g,
@@ -662,12 +703,12 @@ impl CompiledRule {
         if secret.is_empty() {
             return false;
         }
-        if let Some(c) = self.checksum {
+        if let Some(c) = self.checksum() {
             if !super::checksum::valid(c, secret) {
                 return false;
             }
         }
-        if let Some(min) = self.spec.entropy {
+        if let Some(min) = self.spec().entropy {
             // A value at the written floor passes as it always did. One under it passes where
             // random values of its length and alphabet fall as low, unless it is shaped like a
             // placeholder: lowering a floor must not let `abcd1234…` through.
@@ -754,12 +795,17 @@ fn compile(name: &str, spec: RuleSpec, exact: bool, eager: bool) -> Result<Compi
         })?;
         let _ = regex.set(Some(compiled));
     }
+    let source = file::leak(name);
     Ok(CompiledRule {
-        meta: file::rule_meta(&spec, name),
-        spec,
+        id: file::leak(&spec.id),
+        source,
+        keywords: Box::leak(spec.keywords.iter().map(|k| file::leak(k)).collect()),
+        meta: OnceLock::from(file::rule_meta(&spec, name)),
+        spec: OnceLock::from(spec),
+        json: None,
         regex,
         extras,
-        checksum,
+        checksum: OnceLock::from(checksum),
         exact,
         shape: OnceLock::new(),
         mixed_case: OnceLock::new(),
@@ -781,10 +827,15 @@ impl CompiledRule {
     /// exact (a test proves it of every built-in rule), and its pattern is neither parsed nor
     /// compiled until one of them occurs.
     fn builtin(name: &str, spec: RuleSpec) -> Result<CompiledRule> {
+        let checksum = checksum_of(name, &spec)?;
         Ok(CompiledRule {
-            meta: file::rule_meta(&spec, name),
-            checksum: checksum_of(name, &spec)?,
-            spec,
+            id: file::leak(&spec.id),
+            source: file::leak(name),
+            keywords: Box::leak(spec.keywords.iter().map(|k| file::leak(k)).collect()),
+            meta: OnceLock::new(),
+            spec: OnceLock::from(spec),
+            json: None,
+            checksum: OnceLock::from(checksum),
             regex: OnceLock::new(),
             extras: OnceLock::new(),
             exact: true,
@@ -793,11 +844,60 @@ impl CompiledRule {
         })
     }
 
+    /// A built-in rule from its entry in the index: nothing of it is read but its id and
+    /// keywords, which are exact, as `builtin` says.
+    fn indexed(&(file, id, keywords, _, json): &'static builtin::Indexed) -> CompiledRule {
+        CompiledRule {
+            id,
+            source: file,
+            keywords,
+            meta: OnceLock::new(),
+            spec: OnceLock::new(),
+            json: Some(json),
+            checksum: OnceLock::new(),
+            regex: OnceLock::new(),
+            extras: OnceLock::new(),
+            exact: true,
+            shape: OnceLock::new(),
+            mixed_case: OnceLock::new(),
+        }
+    }
+
+    /// The rule as written (a built-in rule's read from its JSON on first use).
+    pub(crate) fn spec(&self) -> &RuleSpec {
+        self.spec.get_or_init(|| {
+            builtin::read_indexed(self.source, self.id, self.json.unwrap_or_default())
+        })
+    }
+
+    /// What a finding of this rule reports.
+    pub(crate) fn meta(&self) -> &'static Rule {
+        self.meta
+            .get_or_init(|| file::rule_meta(self.spec(), self.source))
+    }
+
+    pub(crate) fn id(&self) -> &'static str {
+        self.id
+    }
+
+    /// The file the rule comes from.
+    pub(crate) fn source(&self) -> &'static str {
+        self.source
+    }
+
+    /// The checksum its secrets carry (an unknown name, which the tests rule out for the
+    /// built-in rules, checks nothing).
+    fn checksum(&self) -> Option<Checksum> {
+        *self
+            .checksum
+            .get_or_init(|| self.spec().checksum.as_deref().and_then(Checksum::parse))
+    }
+
     /// The allowlist and path limit (compiled on first use for a built-in rule; one that does
     /// not compile, which the tests rule out, lets everything through and runs everywhere).
     fn extras(&self) -> &Extras {
         self.extras.get_or_init(|| {
-            Extras::compile(self.meta.source, &self.spec).unwrap_or(Extras {
+            Extras::compile(self.source, self.spec()).unwrap_or(Extras {
                 path: None,
                 stopwords: Stopwords::default(),
                 allow: Vec::new(),
@@ -812,10 +912,10 @@ impl CompiledRule {
     /// stricter answer).
     fn mixed_case(&self) -> bool {
         *self.mixed_case.get_or_init(|| {
-            let Some(hir) = super::literal::parse(&self.spec.pattern) else {
+            let Some(hir) = super::literal::parse(&self.spec().pattern) else {
                 return true;
             };
-            let group = match self.spec.secret_group {
+            let group = match self.spec().secret_group {
                 None => Some(1),
                 Some(usize::MAX) => None,
                 Some(g) => Some(g),
@@ -841,10 +941,10 @@ impl CompiledRule {
 
     fn shape(&self) -> &Shape {
         self.shape
-            .get_or_init(|| match Shape::prebuilt(&self.spec) {
+            .get_or_init(|| match Shape::prebuilt(self.spec()) {
                 Some(shape) => shape,
-                None => match super::literal::parse(&self.spec.pattern) {
-                    Some(hir) => Shape::of(&self.spec, &hir),
+                None => match super::literal::parse(&self.spec().pattern) {
+                    Some(hir) => Shape::of(self.spec(), &hir),
                     None => Shape {
                         span: None,
                         lead: None,

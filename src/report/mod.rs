@@ -22,8 +22,9 @@ use crate::source::Counts;
 /// Everything a report writer needs.
 pub(crate) struct Report<'a> {
     pub findings: &'a [Finding],
-    /// Every rule, in report order (SARIF lists them all).
-    pub rules: &'a [&'static crate::rule::Rule],
+    /// Every rule, in report order (SARIF lists them all), worked out only by a report that
+    /// lists them: it reads every built-in rule, which a scan otherwise reads only as it needs.
+    pub rules: &'a dyn Fn() -> Vec<&'static crate::rule::Rule>,
     /// Findings kept out by configuration and baseline.
     pub suppressed: &'a crate::suppress::Suppressed,
     /// The project configuration file used.

@@ -308,8 +308,9 @@ impl serde::Serialize for Results<'_> {
 /// Writes the SARIF log.
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     // The first rule of each id (ids are unique), looked up once per finding.
+    let rules = (report.rules)();
     let mut index: HashMap<&str, usize> = HashMap::new();
-    for (i, r) in report.rules.iter().enumerate() {
+    for (i, r) in rules.iter().enumerate() {
         index.entry(r.id).or_insert(i);
     }
     let results = Results {
@@ -324,7 +325,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> 
                 "name": "keyhound",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": INFORMATION_URI,
-                "rules": report.rules.iter().map(|r| rule(r)).collect::<Vec<_>>(),
+                "rules": rules.iter().map(|r| rule(r)).collect::<Vec<_>>(),
             }}),
             automation_details: json!({"id": "keyhound/"}),
             invocations: json!([{

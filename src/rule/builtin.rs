@@ -9,8 +9,9 @@ use serde::Deserialize;
 use super::file::{self, RuleSpec};
 use crate::error::{Error, Result};
 
-/// The built-in rules as `build.rs` wrote them: each file's rules as JSON, the files in two
-/// halves of about the same size.
+/// The built-in rules as `build.rs` wrote them when it could not index them all (see `index`):
+/// each file's rules as JSON, the files in two halves of about the same size (both empty when
+/// the index holds every rule).
 const JSON: [&str; 2] = [
     include_str!(concat!(env!("OUT_DIR"), "/builtin_rules_1.json")),
     include_str!(concat!(env!("OUT_DIR"), "/builtin_rules_2.json")),
@@ -32,6 +33,88 @@ fn quick_specs() -> Option<Vec<(String, Vec<RuleSpec>)>> {
         }?;
         all.extend(rest);
         Some(all)
+    })
+}
+
+/// A built-in rule as `build.rs` indexed it: (file, id, keywords, its place among its file's
+/// rules, its JSON without examples).
+pub(crate) type Indexed = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    usize,
+    &'static str,
+);
+
+/// Every built-in rule, sorted by id: what a scan loads a rule from (its id and keywords), the
+/// rest read only when one of its keywords occurs (`read_indexed`). Empty when some file did not
+/// fit (`build.rs`): the rules are then read whole at the start, from their JSON or TOML.
+pub(crate) fn index() -> &'static [Indexed] {
+    include!(concat!(env!("OUT_DIR"), "/builtin_index.rs"))
+}
+
+/// Every file's rules from the index, in the order of `embedded` and each file's rules in
+/// order (as `quick_specs` gives them); `None` if a rule does not fit the schema.
+fn indexed_specs() -> Option<Vec<(String, Vec<RuleSpec>)>> {
+    let index = index();
+    if index.is_empty() {
+        return None;
+    }
+    let mut by_file: std::collections::HashMap<&str, Vec<(usize, RuleSpec)>> =
+        std::collections::HashMap::new();
+    for &(file, _, _, at, json) in index {
+        let spec = serde_json::from_str::<RuleSpec>(json).ok()?;
+        by_file.entry(file).or_default().push((at, spec));
+    }
+    let mut all = Vec::with_capacity(embedded().len());
+    for (name, _) in embedded() {
+        let mut rules = by_file.remove(name).unwrap_or_default();
+        rules.sort_by_key(|(at, _)| *at);
+        all.push((
+            (*name).to_string(),
+            rules.into_iter().map(|(_, s)| s).collect(),
+        ));
+    }
+    Some(all)
+}
+
+/// A built-in rule read from its entry in the index (`json` is the entry's), on its first use
+/// in a scan. Should the JSON not fit (the tests read every entry, so it does), the rule is read
+/// from its file's TOML; should that fail too, it is a rule that matches nothing.
+pub(crate) fn read_indexed(file: &str, id: &str, json: &str) -> RuleSpec {
+    if let Ok(spec) = serde_json::from_str::<RuleSpec>(json) {
+        return spec;
+    }
+    let from_toml = embedded()
+        .iter()
+        .find(|(name, _)| *name == file)
+        .and_then(|(name, text)| {
+            if *name == AWS_FILE {
+                aws_patterns(name, text).ok()
+            } else {
+                file::parse(name, text).ok().map(|f| f.rules)
+            }
+        })
+        .and_then(|rules| rules.into_iter().find(|r| r.id == id));
+    from_toml.unwrap_or_else(|| RuleSpec {
+        id: id.to_string(),
+        name: id.to_string(),
+        description: String::new(),
+        severity: "medium".to_string(),
+        // Matches nothing.
+        pattern: r"[^\s\S]".to_string(),
+        keywords: Vec::new(),
+        case_sensitive_keywords: true,
+        entropy: None,
+        references: Vec::new(),
+        help: None,
+        examples: Vec::new(),
+        negative_examples: Vec::new(),
+        allowlist: None,
+        secret_group: None,
+        path: None,
+        checksum: None,
+        near: None,
     })
 }
 
@@ -60,7 +143,7 @@ pub fn specs_with_examples() -> Result<Vec<(String, RuleSpec)>> {
 fn read_specs(examples: bool) -> Result<Vec<(String, RuleSpec)>> {
     // One pass into the rules themselves; only if that fails (a file that does not fit the
     // schema) is the JSON read file by file, to find which files to read from their TOML.
-    let json: Vec<(String, serde_json::Value)> = match quick_specs() {
+    let json: Vec<(String, serde_json::Value)> = match indexed_specs().or_else(quick_specs) {
         Some(mut all) if all.len() == embedded().len() => {
             if !examples || add_examples(&mut all) {
                 // Into a list of the right size at once: a rule is large, and a list that grows

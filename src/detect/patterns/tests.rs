@@ -81,7 +81,7 @@ fn thousands_of_rules_run_only_where_their_keywords_are() {
         let mut v: Vec<&str> = set
             .matches(text.as_bytes())
             .iter()
-            .filter_map(|m| set.get(m.rule).map(|r| r.meta.id))
+            .filter_map(|m| set.get(m.rule).map(|r| r.id()))
             .collect();
         v.sort_unstable();
         v
@@ -110,7 +110,7 @@ fn rules_find_the_same_near_their_keywords_as_in_the_whole_blob() {
     let filler = "lorem ipsum dolor sit amet, consectetur adipiscing elit\n".repeat(8);
     let mut text = String::new();
     for r in set.rules() {
-        for e in r.spec.examples.iter().chain(&r.spec.negative_examples) {
+        for e in r.spec().examples.iter().chain(&r.spec().negative_examples) {
             text.push_str(&filler);
             text.push_str(e);
             text.push('\n');
@@ -408,4 +408,92 @@ fn permute_puts_each_element_where_the_order_says() {
         super::permute(&mut v, &order);
         assert_eq!(v, want, "order {order:?}");
     }
+}
+
+#[test]
+fn the_index_holds_every_built_in_rule_as_its_file_has_it() {
+    // Each entry's id, file and keywords are the rule's, and its JSON reads into the rule that
+    // reading every file gives (all but the examples, which the index leaves out).
+    let index = crate::rule::builtin::index();
+    let specs = crate::rule::builtin::specs().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(index.len(), specs.len());
+    assert!(
+        index.windows(2).all(|w| matches!(w, [a, b] if a.1 < b.1)),
+        "sorted, unique"
+    );
+    for (file, spec) in &specs {
+        let i = index
+            .binary_search_by(|e| e.1.cmp(spec.id.as_str()))
+            .unwrap_or_else(|_| panic!("{} is not in the index", spec.id));
+        let &(f, id, keywords, _, json) = index.get(i).unwrap_or_else(|| panic!("{i}"));
+        assert_eq!((f, id), (file.as_str(), spec.id.as_str()));
+        assert_eq!(keywords, spec.keywords.as_slice());
+        let read = crate::rule::builtin::read_indexed(f, id, json);
+        assert_eq!(format!("{read:?}"), format!("{spec:?}"), "{id}");
+    }
+}
+
+#[test]
+fn an_indexed_rule_whose_json_does_not_fit_is_read_from_its_file() {
+    let index = crate::rule::builtin::index();
+    let &(file, id, _, _, json) = index
+        .iter()
+        .find(|e| e.1 == "github-pat-classic")
+        .unwrap_or_else(|| panic!("github-pat-classic"));
+    let good = crate::rule::builtin::read_indexed(file, id, json);
+    let bad = crate::rule::builtin::read_indexed(file, id, "{\"id\": 1}");
+    assert_eq!(bad.pattern, good.pattern);
+    assert_eq!(bad.help, good.help);
+    // A rule found nowhere matches nothing (and its pattern compiles).
+    let lost = crate::rule::builtin::read_indexed(file, "no-such-rule", "{");
+    let re = build_regex(&lost.pattern).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!re.is_match(b"ghp_ anything at all \x00\xff"));
+}
+
+#[test]
+fn a_scan_reads_only_the_built_in_rules_it_needs_and_finds_what_all_of_them_find() {
+    let lazy = RuleSet::load_indexed(Vec::new())
+        .unwrap_or_else(|| panic!("no index"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let eager = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(lazy.rules().len(), eager.rules().len());
+    assert!(lazy.rules().iter().all(|r| r.spec.get().is_none()));
+    // One rule's example: the rules its text triggers are read, no other.
+    let github = eager
+        .by_id("github-pat-classic")
+        .unwrap_or_else(|| panic!("github-pat-classic"));
+    let example = github.spec().examples.first().cloned().unwrap_or_default();
+    let found = lazy.matches(example.as_bytes());
+    assert!(found.iter().any(|m| lazy
+        .get(m.rule)
+        .is_some_and(|r| r.id() == "github-pat-classic")));
+    let read = lazy
+        .rules()
+        .iter()
+        .filter(|r| r.spec.get().is_some())
+        .count();
+    assert!((1..20).contains(&read), "{read} rules read");
+    // Every built-in example in one blob: the same matches, rule for rule (the two sets hold
+    // the same rules in the same order).
+    let mut text = String::new();
+    for r in eager.rules() {
+        for e in r.spec().examples.iter().chain(&r.spec().negative_examples) {
+            text.push_str(e);
+            text.push_str("\n\n");
+        }
+    }
+    let got = lazy.matches(text.as_bytes());
+    assert!(got.len() > 100, "{}", got.len());
+    assert_eq!(got, eager.matches(text.as_bytes()));
+    assert_eq!(
+        lazy.rules()
+            .iter()
+            .map(|r| r.meta().name)
+            .collect::<Vec<_>>(),
+        eager
+            .rules()
+            .iter()
+            .map(|r| r.meta().name)
+            .collect::<Vec<_>>()
+    );
 }
