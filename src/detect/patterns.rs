@@ -172,7 +172,7 @@ struct Keywords {
 
 impl Keywords {
     /// `keywords` are (keyword as written, searched exactly).
-    fn build(keywords: &[(String, bool)]) -> Result<Keywords> {
+    fn build(keywords: &[(&str, bool)]) -> Result<Keywords> {
         let (mut exact, mut folded) = (Vec::new(), Vec::new());
         for (i, (k, is_exact)) in keywords.iter().enumerate() {
             if *is_exact {
@@ -311,17 +311,14 @@ impl RuleSet {
     ) -> Result<RuleSet> {
         let mut rules: Vec<CompiledRule> = Vec::with_capacity(builtin.len() + files.len());
         // The ids of the rules found by code (AWS, keystores) are taken too.
-        let mut ids: HashSet<String> = crate::aws::IDS
-            .iter()
-            .copied()
-            .chain(super::keystore::rules().map(|r| r.id))
-            .map(str::to_string)
-            .collect();
+        let mut ids: HashSet<&'static str> = taken_ids();
         for (name, spec) in builtin {
-            if !ids.insert(spec.id.clone()) {
+            if ids.contains(spec.id.as_str()) {
                 return Err(Error::rule(&name, &spec.id, "id", "defined twice"));
             }
-            rules.push(CompiledRule::builtin(&name, spec)?);
+            let rule = CompiledRule::builtin(&name, spec)?;
+            ids.insert(rule.id);
+            rules.push(rule);
         }
         RuleSet::finish(rules, ids, files)
     }
@@ -334,15 +331,10 @@ impl RuleSet {
         if index.is_empty() {
             return None;
         }
-        let mut ids: HashSet<String> = crate::aws::IDS
-            .iter()
-            .copied()
-            .chain(super::keystore::rules().map(|r| r.id))
-            .map(str::to_string)
-            .collect();
+        let mut ids = taken_ids();
         let mut rules: Vec<CompiledRule> = Vec::with_capacity(index.len() + files.len());
         for entry in index {
-            if !ids.insert(entry.1.to_string()) {
+            if !ids.insert(entry.1) {
                 return Some(Err(Error::rule(entry.0, entry.1, "id", "defined twice")));
             }
             rules.push(CompiledRule::indexed(entry));
@@ -353,17 +345,18 @@ impl RuleSet {
     /// Adds the rules of `files` to `rules` (`ids` those already taken), and builds the set.
     fn finish(
         mut rules: Vec<CompiledRule>,
-        mut ids: HashSet<String>,
+        mut ids: HashSet<&'static str>,
         files: Vec<(String, RuleSpec)>,
     ) -> Result<RuleSet> {
         for (name, spec) in files {
             let hir = file::validate(&name, &spec)?;
             let exact = exact_keywords_in(&spec, &hir);
-            if !ids.insert(spec.id.clone()) {
+            if ids.contains(spec.id.as_str()) {
                 return Err(Error::rule(&name, &spec.id, "id", "defined twice"));
             }
             let eager = size::nfa_bound(&hir) > EAGER_BOUND;
             let rule = compile(&name, spec, exact, eager)?;
+            ids.insert(rule.id);
             let _ = rule.shape.set(Shape::of(rule.spec(), &hir));
             rules.push(rule);
         }
@@ -375,21 +368,22 @@ impl RuleSet {
         permute(&mut rules, &order);
         // Distinct (keyword, exact) pairs: a keyword one rule proves exact and another does not
         // is searched both ways, each triggering its own rules.
-        let mut patterns: Vec<(String, bool)> = Vec::new();
-        let mut index: HashMap<(String, bool), usize> = HashMap::new();
+        // (Keywords as the rules hold them, `&'static`: no string is copied for a key.)
+        let mut patterns: Vec<(&'static str, bool)> = Vec::new();
+        let mut index: HashMap<(&'static str, bool), usize> = HashMap::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut rule_keywords: Vec<Vec<usize>> = vec![Vec::new(); rules.len()];
         for (i, r) in rules.iter().enumerate() {
             for k in r.keywords {
                 let key = if r.exact {
-                    ((*k).to_string(), true)
+                    (*k, true)
                 } else {
-                    (k.to_ascii_lowercase(), false)
+                    (file::leak(&k.to_ascii_lowercase()), false)
                 };
                 let p = match index.get(&key) {
                     Some(&p) => p,
                     None => {
-                        patterns.push(key.clone());
+                        patterns.push(key);
                         keyword_rules.push(Vec::new());
                         index.insert(key, patterns.len() - 1);
                         patterns.len() - 1
@@ -737,6 +731,15 @@ const REGEX_SIZE_LIMIT: usize = 32 << 20;
 /// compiled while loading. The built-in patterns are far below it (a test checks), so loading
 /// them compiles nothing.
 pub(crate) const EAGER_BOUND: u64 = (REGEX_SIZE_LIMIT / 8) as u64;
+
+/// The ids of the rules found by code (AWS, keystores), which no pattern rule may take.
+fn taken_ids() -> HashSet<&'static str> {
+    crate::aws::IDS
+        .iter()
+        .copied()
+        .chain(super::keystore::rules().map(|r| r.id))
+        .collect()
+}
 
 /// Puts `v` in the order `order` gives (`v[k]` becomes what was at `order[k]`, `order` a
 /// permutation of its indices), in place: each element moves along its cycle, one swap a step.

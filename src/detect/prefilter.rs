@@ -81,13 +81,17 @@ impl SharedSearch {
             .collect();
         let n = all.len();
         all.extend(exact.iter().map(|(b, k)| (b.clone(), n + k, false)));
-        let distinct = |v: &[(Vec<u8>, usize, bool)]| {
-            let mut d: Vec<&[u8]> = v.iter().map(|(b, _, _)| b.as_slice()).collect();
-            d.sort_unstable();
-            d.dedup();
-            d.len()
+        // Whether there are `SIEVE_FROM` distinct needles: counted only as far as that (the
+        // built-in rules reach it long before their last keyword, at every scan's start).
+        let enough = |v: &[(Vec<u8>, usize, bool)], more: usize| {
+            let want = SIEVE_FROM.saturating_sub(more);
+            let mut seen: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+            v.iter().any(|(b, _, _)| {
+                seen.insert(b.as_slice());
+                seen.len() >= want
+            }) || want == 0
         };
-        if distinct(&all) + folded.len() >= SIEVE_FROM {
+        if enough(&all, folded.len()) {
             all.extend(folded.iter().map(|(b, k)| (b.clone(), n + k, true)));
             let search = Needles::sieve(all)?;
             return Some(SharedSearch {

@@ -419,7 +419,8 @@ impl Sieve {
         if sorted.is_empty() {
             return None;
         }
-        sorted.sort();
+        // Unstable: the tuples are compared whole, so equal ones are duplicates.
+        sorted.sort_unstable();
         sorted.dedup();
         let mut list: Vec<Needle> = Vec::new();
         for (bytes, fold, id) in sorted {
