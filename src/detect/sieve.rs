@@ -556,21 +556,18 @@ impl Sieve {
         let mut at = 0;
         #[cfg(target_arch = "x86_64")]
         if SIMD && std::is_x86_feature_detected!("avx2") {
-            let mut marks = [0u16; CHUNK / 16];
+            let mut marks = [0u64; CHUNK / 64];
             // Whole blocks of sixteen positions whose 24 bytes are in `data`.
             while at + 24 <= data.len() {
                 let blocks = ((data.len() - at - 8) / 16).min(CHUNK / 16);
-                let Some(marks) = marks.get_mut(..blocks) else {
+                let Some(marks) = marks.get_mut(..blocks.div_ceil(4)) else {
                     break;
                 };
                 // SAFETY: the CPU has AVX2, checked just above; the last block read starts at
-                // `at + 16 * (blocks - 1)` and ends 24 bytes on, within `data`.
-                unsafe { x86::sift(data, at, &self.bits, marks) };
-                for (i, four) in marks.chunks(4).enumerate() {
-                    let mut word = 0u64;
-                    for (k, m) in four.iter().enumerate() {
-                        word |= u64::from(*m) << (16 * k);
-                    }
+                // `at + 16 * (blocks - 1)` and ends 24 bytes on, within `data`; `marks` has a
+                // word for every four blocks.
+                unsafe { x86::sift(data, at, blocks, &self.bits, marks) };
+                for (i, &word) in marks.iter().enumerate() {
                     if word != 0 {
                         self.marked(unpair(word), data, at + 64 * i, hit);
                     }
@@ -653,15 +650,24 @@ mod x86 {
 
     use super::{BIT_MUL, FOLD, KEY_BITS, KEY_MUL, WORDS};
 
-    /// Writes the marks of the `16 * marks.len()` positions from `from` (even) to `marks`,
-    /// entry `i` for the positions `from + 16i ..` as `super::is_marked` tells them: bit `k`
-    /// for `from + 16i + 2k` and bit `8 + k` for the odd position after it (`super::unpair`
-    /// puts them in order).
+    /// Writes the marks of the `16 * blocks` positions from `from` (even) to `marks`, four
+    /// blocks of sixteen positions to a word (the last word may hold fewer, the rest of it
+    /// zero): block `i`'s sixteen bits at bit `16 * (i % 4)` of word `i / 4`, as
+    /// `super::is_marked` tells them: bit `k` for `from + 16i + 2k` and bit `8 + k` for the odd
+    /// position after it (`super::unpair` puts them in order). Written whole, not as sixteen-bit
+    /// entries that the caller put together (a shift and an or for each, read back from memory).
     ///
     /// # Safety
-    /// The CPU must support AVX2, and `from + 16 * marks.len() + 8 <= data.len()`.
+    /// The CPU must support AVX2, `from + 16 * blocks + 8 <= data.len()`, and `marks` must have
+    /// `blocks.div_ceil(4)` words.
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn sift(data: &[u8], from: usize, bits: &[u64; WORDS], marks: &mut [u16]) {
+    pub(super) unsafe fn sift(
+        data: &[u8],
+        from: usize,
+        blocks: usize,
+        bits: &[u64; WORDS],
+        marks: &mut [u64],
+    ) {
         // Each 128-bit lane holds four pairs, from its own 16 bytes: the windows at the even
         // positions 0, 2, 4, 6 and at the odd ones 1, 3, 5, 7.
         let even = _mm256_setr_epi8(
@@ -677,10 +683,10 @@ mod x86 {
         let bit_mul = _mm256_set1_epi32(BIT_MUL as i32);
         let low5 = _mm256_set1_epi32(31);
         let base = bits.as_ptr().cast::<i32>();
-        for (i, mark) in marks.iter_mut().enumerate() {
-            let at = from + 16 * i;
-            // SAFETY: `at + 24 <= from + 16 * marks.len() + 8 <= data.len()`, so the bytes read
-            // are in `data`.
+        // The marks of the block at `at`, sixteen bits.
+        let block = |at: usize| -> u64 {
+            // SAFETY: `at + 24 <= from + 16 * blocks + 8 <= data.len()` for every block the loop
+            // below asks for, so the bytes read are in `data`.
             let (lo, hi) = unsafe {
                 (
                     _mm_loadu_si128(data.as_ptr().add(at).cast::<__m128i>()),
@@ -730,8 +736,18 @@ mod x86 {
                     _mm256_and_si256(b1, b2),
                 )))
             };
-            // Unpaired only where a block of 64 has a mark (`super::unpair`).
-            *mark = (test(l) | (test(r) << 8)) as u16;
+            u64::from((test(l) | (test(r) << 8)) as u16)
+        };
+        // Unpaired only where a word of 64 positions has a mark (`super::unpair`).
+        for (g, m) in marks.iter_mut().enumerate() {
+            let mut four = 0u64;
+            for k in 0..4 {
+                let i = 4 * g + k;
+                if i < blocks {
+                    four |= block(from + 16 * i) << (16 * k);
+                }
+            }
+            *m = four;
         }
     }
 }
