@@ -216,7 +216,7 @@ fn add_examples(all: &mut [(String, Vec<RuleSpec>)]) -> bool {
 }
 
 /// The pattern rules of the AWS file: its `[[patterns]]` (the rest of the file is `aws`'s).
-fn aws_patterns(name: &str, text: &str) -> Result<Vec<RuleSpec>> {
+pub(crate) fn aws_patterns(name: &str, text: &str) -> Result<Vec<RuleSpec>> {
     #[derive(Deserialize)]
     struct Patterns {
         #[serde(default)]
