@@ -21,7 +21,78 @@ pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
         Checksum::Base58Check => coins::base58check(secret),
         Checksum::Bech32 => coins::bech32(secret),
         Checksum::DiscordBotToken => discord_bot_token(secret),
+        Checksum::GitlabRoutable => gitlab_routable(secret),
     }
+}
+
+/// A GitLab token (see `Checksum::GitlabRoutable`): one of the older form (no `.`) passes; a
+/// routable one ends in `.` (after `.01.`, the version, in the current form), the length of its
+/// base64url payload in two base-36 characters, and the CRC-32 of all before it in seven, as
+/// GitLab's own check reads it (`Zlib.crc32(token[...-7]) == token[-7, 7].to_i(36)`).
+fn gitlab_routable(secret: &[u8]) -> bool {
+    let Some(dot) = secret.iter().rposition(|&b| b == b'.') else {
+        return true;
+    };
+    let (front, tail) = secret.split_at(dot);
+    let tail = tail.get(1..).unwrap_or(&[]);
+    let base36 = |digits: &[u8]| -> Option<u64> {
+        digits.iter().try_fold(0u64, |n, &b| {
+            let d = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'z' => b - b'a' + 10,
+                _ => return None,
+            };
+            n.checked_mul(36)?.checked_add(u64::from(d))
+        })
+    };
+    let (Some(holder), Some(crc), 9) = (
+        tail.get(..2).and_then(base36),
+        tail.get(2..).and_then(base36),
+        tail.len(),
+    ) else {
+        return false;
+    };
+    // The payload ends before the version where there is one (`<payload>.01.`).
+    let payload_end = match front.iter().rposition(|&b| b == b'.') {
+        Some(v) if front.len() - v == 3 && front.get(v + 1..).and_then(base36).is_some() => v,
+        Some(_) => return false,
+        None => front.len(),
+    };
+    let Ok(length) = usize::try_from(holder) else {
+        return false;
+    };
+    let payload = payload_end
+        .checked_sub(length)
+        .and_then(|start| front.get(start..payload_end))
+        .filter(|_| (27..=300).contains(&length));
+    let body = secret.get(..secret.len() - 7).unwrap_or(&[]);
+    payload.is_some_and(routing_payload) && u64::from(crc32fast::hash(body)) == crc
+}
+
+/// Whether a routable token's base64url `payload` decodes as GitLab writes it: routing lines
+/// (`o:1x3`, a lower-case key, `:` and a value), random bytes, and their count in the last
+/// byte. (A length holder one too long takes the prefix's `-` into the payload, which the CRC
+/// covers as well; decoded, it moves every byte.)
+fn routing_payload(payload: &[u8]) -> bool {
+    let Some(plain) = crate::aws::base64_decode(payload) else {
+        return false;
+    };
+    let Some((&random, rest)) = plain.split_last() else {
+        return false;
+    };
+    let Some(routing) = rest
+        .len()
+        .checked_sub(usize::from(random))
+        .and_then(|n| rest.get(..n))
+    else {
+        return false;
+    };
+    random > 0
+        && !routing.is_empty()
+        && routing.split(|&b| b == b'\n').all(|line| {
+            matches!(line, [k, b':', v @ ..] if k.is_ascii_lowercase() && !v.is_empty()
+                && v.iter().all(|b| b.is_ascii_graphic()))
+        })
 }
 
 /// A Discord bot token (see `Checksum::DiscordBotToken`): its user id part decodes to a
@@ -301,6 +372,52 @@ mod tests {
         assert!(!ok("MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIz"));
         // Padding that the length does not need.
         assert!(!ok("NTk3MjQzOTIyNTAwOtFOuTsHRIp1E81GApKpC2xpEzfz="));
+    }
+
+    #[test]
+    fn gitlab_routable_tokens_end_in_their_length_and_crc() {
+        let ok = |s: &str| valid(Checksum::GitlabRoutable, s.as_bytes());
+        // The two examples of GitLab's design document for routable tokens: the shortest (no
+        // prefix) and the longest (a 20-character prefix, a payload of 300).
+        assert!(ok("bzoxd_Rb5_cHeWe1JH56wr2FCBA.0r1pum4t4"));
+        let longest = format!(
+            "{}{}{}",
+            "+".repeat(20),
+            "YzozdzVlMTEyNjRzZ3NmCmc6M3c1ZTExMjY0c2dzZgpoOjN3NWUxMTI2NHNnc2YKajozdzVlMTEyNjRzZ3NmCms6M3c1ZTExMjY0c2dzZgpsOjN3NWUxMTI2NHNnc2YKbTozdzVlMTEyNjRzZ3NmCm86M3c1ZTExMjY0c2dzZgpwOjN3NWUxMTI2NHNnc2YKdTozdzVlMTEyNjRzZ3Nmw5bzMmayzK43Ugba9fl8T_I-nZqc5gxOGH2HsUF6-J7UesTG4lmc3PT2aoPyuiUndG5Ci5IMThAbaiNkUTR87KBB",
+            ".8c1adh6iv"
+        );
+        assert!(valid(Checksum::GitlabRoutable, longest.as_bytes()));
+        // Built as GitLab builds them (random payloads): with the version field, as GitLab
+        // issues them now, for each kind of token, and without it.
+        for t in [
+            "glpat-bzo3YTBjCnU6MWk4c3UdbRMs3tYjey7ZHj9yH8sZEA.01.161ib4w4x",
+            "glpat-YzoxCm86OHZnMwp1OmhkMzRxF0SU1kk8nVw0YL4xIB5pEA.01.1a1kxy9ah",
+            "glrt-t1_YzoxCm86MQp0OjH-2qDu6LmZf1x8KZn9r-WTEA.01.121tjv0ng",
+            "gldt-bzoxbWx2CnA6NWNwNzUlPNZUr0361xQnoK6z_ukjEA.01.161j8u1wa",
+            "glpat-bzoxCnU6Mh5vk0J-y8j-KVXlzY5G3I4Q.0w161fxim",
+        ] {
+            assert!(ok(t), "{t}");
+            // Any character changed breaks the CRC (but the last `.`: without it, the token has
+            // the older form, which carries none).
+            for i in (0..t.len()).filter(|&i| Some(i) != t.rfind('.')) {
+                let mut b = t.as_bytes().to_vec();
+                if let Some(c) = b.get_mut(i) {
+                    *c = if *c == b'a' { b'b' } else { b'a' };
+                }
+                assert!(!valid(Checksum::GitlabRoutable, &b), "{t} changed at {i}");
+            }
+        }
+        // The older form carries no checksum.
+        assert!(ok("glpat-IWw4vLhNY59LjTilqWMj"));
+        // A CRC that is not the text's (a suite's made-up sample), a length that is not the
+        // payload's (CRC recomputed), a short tail, upper-case base 36, a version of one
+        // character, a `.` and nothing after it.
+        assert!(!ok("glpat-q7vp50umlov9oedwz5h02drfzck.hfhwo3wc5"));
+        assert!(!ok("glpat-bzoxCnU6Mh5vk0J-y8j-KVXlzY5G3I4Q.0x020atxb"));
+        assert!(!ok("glpat-bzoxCnU6Mh5vk0J-y8j-KVXlzY5G3I4Q.01.161fxi"));
+        assert!(!ok("glpat-bzoxCnU6Mh5vk0J-y8j-KVXlzY5G3I4Q.0W161FXIM"));
+        assert!(!ok("glpat-bzoxCnU6Mh5vk0J-y8j-KVXlzY5G3I4Q.1.0w161fxim"));
+        assert!(!ok("."));
     }
 
     #[test]

@@ -135,11 +135,17 @@ pub enum Checksum {
     /// `discord-bot-token`: a Discord bot token's first part is base64 of the bot's user id,
     /// a snowflake of 17 to 20 digits.
     DiscordBotToken,
+    /// `gitlab-routable`: GitLab's routable tokens (its personal access tokens since 2025,
+    /// runner tokens with `t1_`): a prefix, base64url of a routing payload and random
+    /// bytes, `.01.` (or, before the version field, `.`), the payload's length in two base-36
+    /// characters, and the CRC-32 (IEEE) of everything before it in seven. A token without
+    /// that suffix, of the older 20-character form, carries no checksum and passes.
+    GitlabRoutable,
 }
 
 impl Checksum {
     /// Every checksum by its name in rule files.
-    pub const ALL: [(&'static str, Checksum); 10] = [
+    pub const ALL: [(&'static str, Checksum); 11] = [
         ("github-crc32", Checksum::GithubCrc32),
         ("base64-user-password", Checksum::Base64UserPassword),
         ("jwt", Checksum::Jwt),
@@ -150,6 +156,7 @@ impl Checksum {
         ("base58check", Checksum::Base58Check),
         ("bech32", Checksum::Bech32),
         ("discord-bot-token", Checksum::DiscordBotToken),
+        ("gitlab-routable", Checksum::GitlabRoutable),
     ];
 
     /// The checksum named `name`.
