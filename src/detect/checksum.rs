@@ -65,7 +65,7 @@ fn gitlab_routable(secret: &[u8]) -> bool {
         .checked_sub(length)
         .and_then(|start| front.get(start..payload_end))
         .filter(|_| (27..=300).contains(&length));
-    let body = secret.get(..secret.len() - 7).unwrap_or(&[]);
+    let body = secret.get(..secret.len().saturating_sub(7)).unwrap_or(&[]);
     payload.is_some_and(routing_payload) && u64::from(crc32fast::hash(body)) == crc
 }
 
