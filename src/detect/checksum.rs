@@ -28,7 +28,10 @@ pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
 /// A GitLab token (see `Checksum::GitlabRoutable`): one of the older form (no `.`) passes; a
 /// routable one ends in `.` (after `.01.`, the version, in the current form), the length of its
 /// base64url payload in two base-36 characters, and the CRC-32 of all before it in seven, as
-/// GitLab's own check reads it (`Zlib.crc32(token[...-7]) == token[-7, 7].to_i(36)`).
+/// GitLab's own check reads it (`Zlib.crc32(token[...-7]) == token[-7, 7].to_i(36)`). The
+/// payload itself is not decoded: GitLab's design document makes the CRC the check for secret
+/// detection, and the payload's layout (routing lines, random bytes, their count) has changed
+/// order since.
 fn gitlab_routable(secret: &[u8]) -> bool {
     let Some(dot) = secret.iter().rposition(|&b| b == b'.') else {
         return true;
@@ -61,38 +64,17 @@ fn gitlab_routable(secret: &[u8]) -> bool {
     let Ok(length) = usize::try_from(holder) else {
         return false;
     };
-    let payload = payload_end
-        .checked_sub(length)
-        .and_then(|start| front.get(start..payload_end))
-        .filter(|_| (27..=300).contains(&length));
+    // 27 to 300 characters (GitLab's design document), all of base64url, within the token.
+    let payload_ok = (27..=300).contains(&length)
+        && payload_end
+            .checked_sub(length)
+            .and_then(|start| front.get(start..payload_end))
+            .is_some_and(|p| {
+                p.iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
     let body = secret.get(..secret.len().saturating_sub(7)).unwrap_or(&[]);
-    payload.is_some_and(routing_payload) && u64::from(crc32fast::hash(body)) == crc
-}
-
-/// Whether a routable token's base64url `payload` decodes as GitLab writes it: routing lines
-/// (`o:1x3`, a lower-case key, `:` and a value), random bytes, and their count in the last
-/// byte. (A length holder one too long takes the prefix's `-` into the payload, which the CRC
-/// covers as well; decoded, it moves every byte.)
-fn routing_payload(payload: &[u8]) -> bool {
-    let Some(plain) = crate::aws::base64_decode(payload) else {
-        return false;
-    };
-    let Some((&random, rest)) = plain.split_last() else {
-        return false;
-    };
-    let Some(routing) = rest
-        .len()
-        .checked_sub(usize::from(random))
-        .and_then(|n| rest.get(..n))
-    else {
-        return false;
-    };
-    random > 0
-        && !routing.is_empty()
-        && routing.split(|&b| b == b'\n').all(|line| {
-            matches!(line, [k, b':', v @ ..] if k.is_ascii_lowercase() && !v.is_empty()
-                && v.iter().all(|b| b.is_ascii_graphic()))
-        })
+    payload_ok && u64::from(crc32fast::hash(body)) == crc
 }
 
 /// A Discord bot token (see `Checksum::DiscordBotToken`): its user id part decodes to a
@@ -388,8 +370,10 @@ mod tests {
         );
         assert!(valid(Checksum::GitlabRoutable, longest.as_bytes()));
         // Built as GitLab builds them (random payloads): with the version field, as GitLab
-        // issues them now, for each kind of token, and without it.
+        // issues them now, for each kind of token, with the random bytes first (the payload's
+        // order since 2025) and last, and without the version field.
         for t in [
+            "glpat-lCoIndjCt0JiiOMHcegMNm86NDJrNAp1OjVrbGl1EA.01.1610fwo18",
             "glpat-bzo3YTBjCnU6MWk4c3UdbRMs3tYjey7ZHj9yH8sZEA.01.161ib4w4x",
             "glpat-YzoxCm86OHZnMwp1OmhkMzRxF0SU1kk8nVw0YL4xIB5pEA.01.1a1kxy9ah",
             "glrt-t1_YzoxCm86MQp0OjH-2qDu6LmZf1x8KZn9r-WTEA.01.121tjv0ng",
@@ -409,11 +393,11 @@ mod tests {
         }
         // The older form carries no checksum.
         assert!(ok("glpat-IWw4vLhNY59LjTilqWMj"));
-        // A CRC that is not the text's (a suite's made-up sample), a length that is not the
-        // payload's (CRC recomputed), a short tail, upper-case base 36, a version of one
+        // A CRC that is not the text's (a suite's made-up sample), a length longer than the
+        // token (CRC recomputed), a short tail, upper-case base 36, a version of one
         // character, a `.` and nothing after it.
         assert!(!ok("glpat-q7vp50umlov9oedwz5h02drfzck.hfhwo3wc5"));
-        assert!(!ok("glpat-bzoxCnU6Mh5vk0J-y8j-KVXlzY5G3I4Q.0x020atxb"));
+        assert!(!ok("glpat-bzoxCnU6Mh5vk0J-y8j-KVXlzY5G3I4Q.140qzxtz9"));
         assert!(!ok("glpat-bzoxCnU6Mh5vk0J-y8j-KVXlzY5G3I4Q.01.161fxi"));
         assert!(!ok("glpat-bzoxCnU6Mh5vk0J-y8j-KVXlzY5G3I4Q.0W161FXIM"));
         assert!(!ok("glpat-bzoxCnU6Mh5vk0J-y8j-KVXlzY5G3I4Q.1.0w161fxim"));

@@ -136,10 +136,10 @@ pub enum Checksum {
     /// a snowflake of 17 to 20 digits.
     DiscordBotToken,
     /// `gitlab-routable`: GitLab's routable tokens (its personal access tokens since 2025,
-    /// runner tokens with `t1_`): a prefix, base64url of a routing payload and random
-    /// bytes, `.01.` (or, before the version field, `.`), the payload's length in two base-36
-    /// characters, and the CRC-32 (IEEE) of everything before it in seven. A token without
-    /// that suffix, of the older 20-character form, carries no checksum and passes.
+    /// runner tokens with `t1_`): a prefix, base64url of routing ids and random bytes (27 to
+    /// 300 characters), `.01.` (or, before the version field, `.`), the payload's length in
+    /// two base-36 characters, and the CRC-32 (IEEE) of everything before it in seven. A token
+    /// without that suffix, of the older 20-character form, carries no checksum and passes.
     GitlabRoutable,
 }
 
