@@ -177,7 +177,8 @@ fn write_index(files: &[String], json: &[(String, serde_json::Value)], out_dir: 
 }
 
 /// `builtin_shapes.rs`: each built-in rule's shape (see `shape` and `patterns::Shape`), as
-/// (id, fingerprint, span, lead, run as (class bits, least length), literals), sorted by id. A rule
+/// (id, fingerprint, span, lead, run as (class bits, least length), literals, sets), sorted by
+/// id. A rule
 /// whose pattern does not parse, or whose fields are not as expected, is left out: the scanner
 /// then works its shape out itself, as it did before.
 fn write_shapes(json: &[(String, serde_json::Value)], out_dir: &str) {
@@ -236,12 +237,21 @@ fn write_shapes(json: &[(String, serde_json::Value)], out_dir: &str) {
                 None => "None".to_owned(),
             };
             let literals: Vec<String> = c.literals.iter().map(|l| format!("&{l:?}")).collect();
+            let sets: Vec<String> = c
+                .sets
+                .iter()
+                .map(|set| {
+                    let strings: Vec<String> = set.iter().map(|s| format!("&{s:?}")).collect();
+                    format!("&[{}]", strings.join(", "))
+                })
+                .collect();
             let row = format!(
-                "    ({id:?}, {:#x}, {:?}, {:?}, {run}, &[{}]),",
+                "    ({id:?}, {:#x}, {:?}, {:?}, {run}, &[{}], &[{}]),",
                 shape::fingerprint(pattern, &keywords, near),
                 c.span,
                 c.lead,
-                literals.join(", ")
+                literals.join(", "),
+                sets.join(", ")
             );
             rows.push((id.to_owned(), row));
         }

@@ -125,14 +125,21 @@ impl Run {
 }
 
 /// What every match of a pattern holds beyond its keywords: a run of secret-shaped bytes
-/// (`Run`), and the literal bytes of its parts that cannot be skipped, other than those of a
-/// keyword (the `@` of a URL with a password: most `http` hits have none near them).
+/// (`Run`), the literal bytes of its parts that cannot be skipped, other than those of a
+/// keyword (the `@` of a URL with a password: most `http` hits have none near them), and one
+/// of a few words in any case (`secret` after `github`: most `github` hits are URLs).
 pub(crate) struct Needs {
     /// Boxed: its class is 256 bytes, and every rule's shape holds a `Needs` (a rule's size
     /// is what loading the built-in rules moves and touches).
     run: Option<Box<Run>>,
     literals: Vec<memchr::memmem::Finder<'static>>,
+    /// Sets of lower-case strings of which a match holds one, ignoring ASCII case.
+    sets: Vec<Vec<memchr::memmem::Finder<'static>>>,
 }
+
+/// Stretches up to this long are looked at for a rule's sets (in a lower-case copy); a longer
+/// one, or a whole blob, is searched without that test.
+const MAX_SET_STRETCH: usize = 64 << 10;
 
 impl Needs {
     /// What every match of a parsed pattern holds (as `Shape` works it out); `None` when the
@@ -140,7 +147,8 @@ impl Needs {
     #[cfg(test)]
     pub(crate) fn of(hir: &regex_syntax::hir::Hir, keywords: &[String]) -> Option<Needs> {
         let literals = super::shape::required_literals(hir, keywords);
-        Needs::new(super::shape::required_run(hir), &literals)
+        let sets = super::shape::required_sets(hir, keywords);
+        Needs::new(super::shape::required_run(hir), &literals, &sets)
     }
 
     /// From what `shape` worked out (at load, or when keyhound was built); `None` when that is
@@ -148,13 +156,25 @@ impl Needs {
     pub(crate) fn new(
         run: Option<([bool; 256], usize)>,
         literals: &[impl AsRef<[u8]>],
+        sets: &[Vec<Vec<u8>>],
     ) -> Option<Needs> {
         let run = run.map(|(class, len)| Box::new(Run { class, len }));
-        let literals: Vec<_> = literals
+        let finder = |l: &[u8]| memchr::memmem::Finder::new(l).into_owned();
+        let literals: Vec<_> = literals.iter().map(|l| finder(l.as_ref())).collect();
+        let sets: Vec<Vec<_>> = sets
             .iter()
-            .map(|l| memchr::memmem::Finder::new(l.as_ref()).into_owned())
+            .filter(|set| !set.is_empty())
+            .map(|set| {
+                set.iter()
+                    .map(|s| finder(&s.to_ascii_lowercase()))
+                    .collect()
+            })
             .collect();
-        (run.is_some() || !literals.is_empty()).then_some(Needs { run, literals })
+        (run.is_some() || !literals.is_empty() || !sets.is_empty()).then_some(Needs {
+            run,
+            literals,
+            sets,
+        })
     }
 
     /// Whether `data[range]` holds all of it (then a match may lie there).
@@ -164,6 +184,19 @@ impl Needs {
         };
         self.literals.iter().all(|f| f.find(here).is_some())
             && self.run.as_ref().is_none_or(|r| r.within(data, range))
+            && self.sets_within(here)
+    }
+
+    /// Whether `here` holds a string of each set (ignoring ASCII case), or is too long to
+    /// look.
+    fn sets_within(&self, here: &[u8]) -> bool {
+        if self.sets.is_empty() || here.len() > MAX_SET_STRETCH {
+            return true;
+        }
+        let lower = here.to_ascii_lowercase();
+        self.sets
+            .iter()
+            .all(|set| set.iter().any(|f| f.find(&lower).is_some()))
     }
 }
 
@@ -208,6 +241,29 @@ mod tests {
         assert_eq!(run_of(r"pin=([0-9]{6})"), None);
         // A class of characters beyond ASCII is not a class of bytes.
         assert_eq!(run_of(r"name=(\p{L}{12})"), None);
+    }
+
+    #[test]
+    fn needs_hold_a_string_of_each_set_in_any_case() {
+        let hir = crate::detect::literal::parse(
+            r"(?:github|GitHub)(?i:[_.-]?secret)[ :=]{1,4}([a-f0-9]{40})",
+        )
+        .unwrap_or_else(|| panic!("parse"));
+        let needs = Needs::of(&hir, &["github".to_string(), "GitHub".to_string()])
+            .unwrap_or_else(|| panic!("needs"));
+        let hex = "0123456789abcdef0123456789abcdef01234567";
+        for text in [
+            format!("GITHUB_SECRET={hex}"),
+            format!("github.Secret: {hex}"),
+        ] {
+            assert!(needs.within(text.as_bytes(), 0..text.len()), "{text}");
+        }
+        // A commit id after a GitHub URL: no `secret` near it.
+        let url = format!("https://github.com/org/repo/commit/{hex}");
+        assert!(!needs.within(url.as_bytes(), 0..url.len()));
+        // A stretch too long to copy is searched whatever it holds.
+        let long = format!("{url}{}", " ".repeat(MAX_SET_STRETCH));
+        assert!(needs.within(long.as_bytes(), 0..long.len()));
     }
 
     #[test]

@@ -83,7 +83,7 @@ impl Shape {
         Shape {
             span: c.span,
             lead: c.lead,
-            needs: Needs::new(c.run, &c.literals),
+            needs: Needs::new(c.run, &c.literals, &c.sets),
         }
     }
 
@@ -110,7 +110,7 @@ fn prebuilt_shape(spec: &RuleSpec) -> Option<shape::Computed> {
     let i = BUILTIN_SHAPES
         .binary_search_by(|e| e.0.cmp(spec.id.as_str()))
         .ok()?;
-    let &(_, fingerprint, span, lead, run, literals) = BUILTIN_SHAPES.get(i)?;
+    let &(_, fingerprint, span, lead, run, literals, sets) = BUILTIN_SHAPES.get(i)?;
     if fingerprint != shape::fingerprint(&spec.pattern, &spec.keywords, near_of(spec)) {
         return None;
     }
@@ -126,11 +126,16 @@ fn prebuilt_shape(spec: &RuleSpec) -> Option<shape::Computed> {
         lead,
         run,
         literals: literals.iter().map(|l| l.to_vec()).collect(),
+        sets: sets
+            .iter()
+            .map(|set| set.iter().map(|s| s.to_vec()).collect())
+            .collect(),
     })
 }
 
 /// The built-in rules' shapes, worked out by `build.rs` (with `shape`): (id, `shape::fingerprint`
-/// of its pattern and keywords, span, lead, run as (class bits, least length), literals), by id.
+/// of its pattern and keywords, span, lead, run as (class bits, least length), literals, sets),
+/// by id.
 type PrebuiltShape = (
     &'static str,
     u64,
@@ -138,6 +143,7 @@ type PrebuiltShape = (
     Option<usize>,
     Option<([u64; 4], usize)>,
     &'static [&'static [u8]],
+    &'static [&'static [&'static [u8]]],
 );
 static BUILTIN_SHAPES: &[PrebuiltShape] = include!(concat!(env!("OUT_DIR"), "/builtin_shapes.rs"));
 

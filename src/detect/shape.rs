@@ -1,7 +1,7 @@
 //! What a rule's pattern proves about where its matches can be, worked out from its syntax
 //! alone: whether every match holds one of its keywords as written (`hir_contains_any`; see
 //! `literal`), how long a match can be, and what every match holds besides (a run of
-//! secret-shaped bytes, literal bytes: see `near::Needs`).
+//! secret-shaped bytes, literal bytes, one of a few words in any case: see `near::Needs`).
 //!
 //! This file uses nothing of keyhound but `regex_syntax`, so that `build.rs` includes it too:
 //! the built-in rules' shapes are worked out when keyhound is built (`builtin_shapes.rs`), and a
@@ -24,6 +24,9 @@ pub(crate) struct Computed {
     pub(crate) run: Option<([bool; 256], usize)>,
     /// Literal bytes that every match holds, other than a keyword's (`required_literals`).
     pub(crate) literals: Vec<Vec<u8>>,
+    /// Sets of strings, lower-case, of which every match holds one, ignoring ASCII case
+    /// (`required_sets`).
+    pub(crate) sets: Vec<Vec<Vec<u8>>>,
 }
 
 /// The shape of `pattern` with `keywords` and the rule's `[rules.near]` context (its pattern
@@ -120,6 +123,7 @@ pub(crate) fn of_hir(hir: &Hir, keywords: &[String]) -> Computed {
         lead: span.and_then(|_| lead(hir, &needles)),
         run: required_run(hir),
         literals: required_literals(hir, keywords),
+        sets: required_sets(hir, keywords),
     }
 }
 
@@ -218,9 +222,27 @@ fn all_contain(hays: &[Vec<u8>], needles: &[&[u8]]) -> bool {
 /// The few strings `hir` matches, if it matches a finite set of at most `MAX_STRINGS`
 /// strings, each at most 1 KiB (`(?:polygon|Polygon)`, `[Pp]assword`, `x{3}`).
 fn strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    strings_as(hir, false)
+}
+
+/// `strings`, each with its ASCII letters in lower case when `fold` (`[Kk]` is one string).
+fn strings_as(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
+    let strings = |hir| strings_as(hir, fold);
     match hir.kind() {
         HirKind::Empty => Some(vec![Vec::new()]),
+        HirKind::Literal(l) if fold => Some(vec![l.0.to_ascii_lowercase()]),
         HirKind::Literal(l) => Some(vec![l.0.to_vec()]),
+        HirKind::Class(Class::Bytes(c)) if fold => {
+            let mut set: Vec<Vec<u8>> = c
+                .ranges()
+                .iter()
+                .flat_map(|r| (r.start()..=r.end()).map(|b| vec![b.to_ascii_lowercase()]))
+                .take(64)
+                .collect();
+            set.sort_unstable();
+            set.dedup();
+            (set.len() <= 16).then_some(set)
+        }
         HirKind::Class(Class::Bytes(c)) => {
             let count: usize = c
                 .ranges()
@@ -241,14 +263,25 @@ fn strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
                 .map(|r| (r.end() as usize).saturating_sub(r.start() as usize) + 1)
                 .sum();
             (count <= 16).then(|| {
-                c.ranges()
+                let mut set: Vec<Vec<u8>> = c
+                    .ranges()
                     .iter()
                     .flat_map(|r| r.start()..=r.end())
                     .map(|ch| {
                         let mut buf = [0u8; 4];
-                        ch.encode_utf8(&mut buf).as_bytes().to_vec()
+                        let s = ch.encode_utf8(&mut buf).as_bytes();
+                        if fold {
+                            s.to_ascii_lowercase()
+                        } else {
+                            s.to_vec()
+                        }
                     })
-                    .collect()
+                    .collect();
+                if fold {
+                    set.sort_unstable();
+                    set.dedup();
+                }
+                set
             })
         }
         HirKind::Capture(c) => strings(&c.sub),
@@ -392,6 +425,107 @@ pub(crate) fn required_literals(hir: &Hir, keywords: &[String]) -> Vec<Vec<u8>> 
     kept
 }
 
+/// A set is tracked while it has at most this many strings.
+const MAX_SET: usize = 16;
+
+/// Strings shorter than this prove too little to look for.
+const MIN_SET_STRING: usize = 3;
+
+/// At most this many sets are looked for (the most telling: the longest shortest string).
+const MAX_SETS: usize = 3;
+
+/// Sets of strings (lower-case) of which every match of `hir` holds one, ignoring ASCII case:
+/// the name after a provider's (`secret` after `github`, in any case), the words a context
+/// rule wants in a setting's name (`key`, `token`, `secret`…), the other half of a name whose
+/// keyword is one word of it (`easy` of `easyinsight`). Parts that may be skipped prove
+/// nothing, nor do sets that every keyword holds one of (a hit holds it already); adjacent
+/// parts are joined (`[Ee][Aa][Ss][Yy]` is `easy`) while they spell at most `MAX_SET`
+/// strings. A string that holds another of its set is dropped (the shorter one is found in
+/// it).
+pub(crate) fn required_sets(hir: &Hir, keywords: &[String]) -> Vec<Vec<Vec<u8>>> {
+    let mut found = Vec::new();
+    sets(hir, &mut found);
+    let keywords: Vec<Vec<u8>> = keywords
+        .iter()
+        .map(|k| k.as_bytes().to_ascii_lowercase())
+        .collect();
+    found.retain(|set| {
+        let needles: Vec<&[u8]> = set.iter().map(Vec::as_slice).collect();
+        keywords.is_empty() || !keywords.iter().all(|k| contains(k, &needles))
+    });
+    let shortest = |set: &Vec<Vec<u8>>| set.iter().map(Vec::len).min().unwrap_or(0);
+    found.sort_by(|a, b| shortest(b).cmp(&shortest(a)).then_with(|| a.cmp(b)));
+    found.dedup();
+    found.truncate(MAX_SETS);
+    found
+}
+
+/// Adds to `out` the sets of `hir` (see `required_sets`).
+fn sets(hir: &Hir, out: &mut Vec<Vec<Vec<u8>>>) {
+    match hir.kind() {
+        HirKind::Capture(c) => sets(&c.sub, out),
+        HirKind::Repetition(r) if r.min >= 1 => sets(&r.sub, out),
+        HirKind::Concat(parts) => {
+            let mut run: Vec<Vec<u8>> = vec![Vec::new()];
+            for part in parts {
+                if matches!(part.kind(), HirKind::Look(_)) {
+                    // Zero-width: the bytes on either side are still adjacent.
+                    continue;
+                }
+                match strings_as(part, true) {
+                    Some(set) => match join(&run, &set).filter(|j| j.len() <= MAX_SET) {
+                        Some(joined) => run = joined,
+                        None => {
+                            keep_set(run, out);
+                            run = set;
+                        }
+                    },
+                    None => {
+                        keep_set(std::mem::replace(&mut run, vec![Vec::new()]), out);
+                        sets(part, out);
+                    }
+                }
+            }
+            keep_set(run, out);
+        }
+        HirKind::Alternation(alts) => {
+            // One string of the best set of each alternative.
+            let mut union = Vec::new();
+            for a in alts {
+                let mut of_a = Vec::new();
+                sets(a, &mut of_a);
+                let shortest = |set: &Vec<Vec<u8>>| set.iter().map(Vec::len).min().unwrap_or(0);
+                let Some(best) = of_a.into_iter().max_by_key(shortest) else {
+                    return;
+                };
+                union.extend(best);
+            }
+            keep_set(union, out);
+        }
+        _ => {
+            if let Some(set) = strings_as(hir, true) {
+                keep_set(set, out);
+            }
+        }
+    }
+}
+
+/// Adds `set` to `out` without its strings that hold another, if what is left has at most
+/// `MAX_SET` strings, none shorter than `MIN_SET_STRING`.
+fn keep_set(mut set: Vec<Vec<u8>>, out: &mut Vec<Vec<Vec<u8>>>) {
+    set.sort_unstable_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    set.dedup();
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    for s in set {
+        if !kept.iter().any(|k| contains(&s, &[k.as_slice()])) {
+            kept.push(s);
+        }
+    }
+    if !kept.is_empty() && kept.len() <= MAX_SET && kept.iter().all(|s| s.len() >= MIN_SET_STRING) {
+        out.push(kept);
+    }
+}
+
 /// The literal bytes of the parts of `hir` that every match goes through.
 fn literals(hir: &Hir, out: &mut Vec<Vec<u8>>) {
     match hir.kind() {
@@ -449,6 +583,57 @@ fn class_of(hir: &Hir) -> Option<[bool; 256]> {
 #[cfg(test)]
 mod tests {
     use super::{of, Computed};
+
+    fn sets_of(pattern: &str, keywords: &[&str]) -> Vec<Vec<String>> {
+        shape_of(pattern, keywords, None)
+            .sets
+            .iter()
+            .map(|set| {
+                set.iter()
+                    .map(|s| String::from_utf8_lossy(s).into_owned())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sets_are_what_every_match_holds_one_of_in_any_case() {
+        let names = ["github", "GitHub", "GITHUB"];
+        // The name that follows a provider's, after optional parts, in any case; the
+        // provider's own name is what a hit holds already.
+        let github = r"(?:github|GitHub|GITHUB)(?i:(?:[_.-]?(?:oauth|app))?[_.-]?(?:client[_.-]?)?secret)[ =:]{1,4}([a-f0-9]{40})";
+        assert_eq!(sets_of(github, &names), [["secret"]]);
+        // The words a context rule wants, each once (`password` holds `pass`); the other half
+        // of a name whose keyword is one of its words, spelt out of case-folded classes.
+        let easy = r"(?:\b|_)(?i:easy[_.-]?(?-i:insight|Insight))[A-Za-z0-9_. -]{0,24}?(?i:key|token|pass(?:word|wd)?)[ =:]{1,4}([a-z0-9]{20})";
+        assert_eq!(
+            sets_of(easy, &["insight", "Insight"]),
+            [
+                vec![
+                    "easyinsight",
+                    "easy-insight",
+                    "easy.insight",
+                    "easy_insight"
+                ],
+                vec!["key", "pass", "token"]
+            ]
+        );
+        // Alternatives with sets of their own: a string of the best set of each.
+        assert_eq!(
+            sets_of(r"(?:(?i)alpha|beta[a-z]{2}gammas)=([0-9]{8})", &["="]),
+            [["alpha", "gammas"]]
+        );
+        // Parts that may be skipped, an alternative with no set, and strings too short to
+        // look for prove nothing.
+        assert!(sets_of(r"tok_(?:secret)?[0-9]{8}", &["tok_"]).is_empty());
+        assert!(sets_of(r"tok_(?:secret|[0-9]{4})[0-9]{8}", &["tok_"]).is_empty());
+        assert!(sets_of(r"tok_[0-9]{2}(?i:id|pk)[0-9]{8}", &["tok_"]).is_empty());
+        // A set that only some keywords hold is kept.
+        assert_eq!(
+            sets_of(r"(?:acme|ACME)(?:_key)[0-9]{8}", &["acme", "acme_key"]),
+            [["acme_key"]]
+        );
+    }
 
     fn shape_of(pattern: &str, keywords: &[&str], near: Option<(&str, usize)>) -> Computed {
         let keywords: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
