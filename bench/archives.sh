@@ -7,7 +7,8 @@
 # CORPUS_DIR: real archives, as bench/archive-corpus.sh builds them (wheels, sdists, jars of
 # Debian's Java packages, a docker-save tarball).
 #
-# Each tool gets one warm-up run, then RUNS timed runs under `/usr/bin/time -f '%e %U %S %M'`:
+# Each tool gets one warm-up run, then RUNS timed runs under `/usr/bin/time -f '%U %S %M'`,
+# each timed by the clock:
 # median wall seconds, median user+sys CPU seconds, max peak RSS, wall relative to keyhound,
 # and the throughput in archive bytes on disk per second. keyhound's JSON summary also gives
 # the bytes it decompressed (members read), from which the decompressed bytes per second.

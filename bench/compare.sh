@@ -5,7 +5,8 @@
 # Usage: bench/compare.sh CORPUS_DIR [RUNS]        (RUNS defaults to 3)
 #
 # Each tool gets one warm-up run (fills the page cache and kingfisher's compiled
-# rule cache), then RUNS timed runs under `/usr/bin/time -f '%e %U %S %M'`.
+# rule cache), then RUNS timed runs under `/usr/bin/time -f '%U %S %M'` (CPU, peak memory),
+# each timed by the clock to the nanosecond (`%e` steps by 10 ms).
 # Reported: median wall seconds, median user+sys CPU seconds, max peak RSS,
 # wall relative to keyhound, throughput (MB/s, MB = 10^6 bytes of regular files).
 # keyhound's cost of its rules, every rule / AWS only, is given twice: from the two medians,

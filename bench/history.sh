@@ -7,7 +7,7 @@
 # REPO_DIR must be a full (non-shallow) clone, e.g.
 #   git clone --no-local https://github.com/rust-lang/cargo REPO_DIR
 # Each tool gets one warm-up run, then RUNS timed runs under
-# `/usr/bin/time -f '%e %U %S %M'`. Reported: median wall seconds, median
+# `/usr/bin/time -f '%U %S %M'`, each timed by the clock. Reported: median wall seconds, median
 # user+sys CPU seconds, max peak RSS, wall relative to keyhound, commits/s
 # (commits = `git rev-list --all --count`).
 #
