@@ -234,9 +234,36 @@ mod tests {
             .chain(b'a'..=b'f')
             .collect();
         assert_eq!(run_of(r"(?i)token=([0-9a-f]{40,64})"), Some((40, hex)));
-        // Parts that may be skipped, alternatives, and short runs prove nothing.
+        // Alternatives: a run of all their bytes, as long as the shortest.
+        let lower_digits: Vec<u8> = (b'0'..=b'9').chain(b'a'..=b'z').collect();
+        assert_eq!(
+            run_of(r"token=([a-z]{20}|[0-9]{24})"),
+            Some((20, lower_digits.clone()))
+        );
+        // Adjacent parts within the widest class are one run: `[5][HJK]` and 49 base58
+        // characters are 51; literal bytes too (`Q~` within the class after it).
+        let base58: Vec<u8> = (b'1'..=b'9')
+            .chain(b'A'..=b'H')
+            .chain(b'J'..=b'N')
+            .chain(b'P'..=b'Z')
+            .chain(b'a'..=b'k')
+            .chain(b'm'..=b'z')
+            .collect();
+        assert_eq!(
+            run_of(r"wif=([5][HJK][1-9A-HJ-NP-Za-km-z]{49}|[KL][1-9A-HJ-NP-Za-km-z]{51})"),
+            Some((51, base58))
+        );
+        assert_eq!(
+            run_of(r"[0-9]Q~[A-Za-z0-9_~.-]{31,34}").map(|(len, _)| len),
+            Some(34)
+        );
+        // Not joined: a part whose bytes are outside the run's class (`_` here).
+        assert_eq!(run_of(r"key_[a-z0-9]{20}").map(|(len, _)| len), Some(20));
+        assert_eq!(run_of(r"key[a-z0-9]{20}").map(|(len, _)| len), Some(23));
+        // Parts that may be skipped, an alternative without a run, and short runs prove
+        // nothing.
         assert_eq!(run_of(r"token=(?:[a-z]{20})?x"), None);
-        assert_eq!(run_of(r"token=([a-z]{20}|[0-9]{20})"), None);
+        assert_eq!(run_of(r"token=([a-z]{20}|x)"), None);
         assert_eq!(run_of(r"token=[a-z]{0,30}"), None);
         assert_eq!(run_of(r"pin=([0-9]{6})"), None);
         // A class of characters beyond ASCII is not a class of bytes.

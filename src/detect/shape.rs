@@ -537,18 +537,101 @@ fn literals(hir: &Hir, out: &mut Vec<Vec<u8>>) {
     }
 }
 
+/// The bytes of either.
+fn union(a: &[bool; 256], b: &[bool; 256]) -> [bool; 256] {
+    let mut out = *a;
+    for (o, x) in out.iter_mut().zip(b) {
+        *o |= x;
+    }
+    out
+}
+
 /// `required_run` without the floor.
 fn required(hir: &Hir) -> Option<([bool; 256], usize)> {
     match hir.kind() {
         HirKind::Capture(c) => required(&c.sub),
-        HirKind::Concat(parts) => parts.iter().filter_map(required).max_by_key(|r| r.1),
+        HirKind::Concat(parts) => parts
+            .iter()
+            .filter_map(required)
+            .chain(joined_runs(parts))
+            .max_by_key(|r| r.1),
         HirKind::Repetition(r) if r.min >= 1 => match class_of(&r.sub) {
             Some(class) => Some((class, usize::try_from(r.min).unwrap_or(usize::MAX))),
             None => required(&r.sub),
         },
         HirKind::Class(_) => class_of(hir).map(|class| (class, 1)),
+        // Each alternative holds a run: every match holds one of all their bytes, as long as
+        // the shortest (`[5][HJK][1-9A-HJ-NP-Za-km-z]{49}|[KL][1-9A-HJ-NP-Za-km-z]{51}`).
+        HirKind::Alternation(alts) => {
+            let mut class = [false; 256];
+            let mut len = usize::MAX;
+            for a in alts {
+                let (c, l) = required(a)?;
+                class = union(&class, &c);
+                len = len.min(l);
+            }
+            (len != usize::MAX).then_some((class, len))
+        }
         _ => None,
     }
+}
+
+/// The runs that adjacent parts of a concatenation make together, each part all of one class
+/// (a class, a class repeated at least once, literal bytes): for each such part, it and the
+/// parts on either side of it whose bytes lie within its class (`[0-9]`, `Q~` and
+/// `[A-Za-z0-9_~.-]{31,34}` are a run of 34 bytes of the last class).
+fn joined_runs(parts: &[Hir]) -> Vec<([bool; 256], usize)> {
+    // Zero-width parts are left out: the bytes on either side of them are adjacent.
+    let classes: Vec<Option<([bool; 256], usize)>> = parts
+        .iter()
+        .filter(|p| !matches!(p.kind(), HirKind::Look(_)))
+        .map(one_class)
+        .collect();
+    // Each part's class, with the parts on either side of it that lie within it.
+    let mut runs = Vec::new();
+    for (i, part) in classes.iter().enumerate() {
+        let Some((class, _)) = part else { continue };
+        let within = |p: &Option<([bool; 256], usize)>| {
+            p.as_ref()
+                .filter(|(c, _)| subset(c, class))
+                .map(|(_, len)| *len)
+        };
+        let before = classes.get(..i).unwrap_or_default().iter().rev();
+        let after = classes.get(i..).unwrap_or_default().iter();
+        let len = before
+            .map_while(within)
+            .chain(after.map_while(within))
+            .fold(0usize, usize::saturating_add);
+        runs.push((*class, len));
+    }
+    runs
+}
+
+/// The class of every byte of a match of `hir` and the least length of one, where all of its
+/// bytes are of one class.
+fn one_class(hir: &Hir) -> Option<([bool; 256], usize)> {
+    match hir.kind() {
+        HirKind::Capture(c) => one_class(&c.sub),
+        HirKind::Class(_) => class_of(hir).map(|class| (class, 1)),
+        HirKind::Repetition(r) if r.min >= 1 => {
+            let (class, len) = one_class(&r.sub)?;
+            let times = usize::try_from(r.min).unwrap_or(usize::MAX);
+            Some((class, len.saturating_mul(times)))
+        }
+        HirKind::Literal(l) if !l.0.is_empty() => {
+            let mut class = [false; 256];
+            for &b in l.0.iter() {
+                *class.get_mut(usize::from(b))? = true;
+            }
+            Some((class, l.0.len()))
+        }
+        _ => None,
+    }
+}
+
+/// Whether every byte of `a` is in `b`.
+fn subset(a: &[bool; 256], b: &[bool; 256]) -> bool {
+    a.iter().zip(b).all(|(&x, &y)| !x || y)
 }
 
 /// The bytes a class matches, for a byte class or a Unicode class of ASCII characters only
