@@ -260,6 +260,9 @@ mod tests {
         // Not joined: a part whose bytes are outside the run's class (`_` here).
         assert_eq!(run_of(r"key_[a-z0-9]{20}").map(|(len, _)| len), Some(20));
         assert_eq!(run_of(r"key[a-z0-9]{20}").map(|(len, _)| len), Some(23));
+        // Thousands of parts of one class: a run of the part and 64 parts on either side.
+        let many = "[a-z]".repeat(5000);
+        assert_eq!(run_of(&many).map(|(len, _)| len), Some(129));
         // Parts that may be skipped, an alternative without a run, and short runs prove
         // nothing.
         assert_eq!(run_of(r"token=(?:[a-z]{20})?x"), None);

@@ -581,6 +581,7 @@ fn required(hir: &Hir) -> Option<([bool; 256], usize)> {
 /// parts on either side of it whose bytes lie within its class (`[0-9]`, `Q~` and
 /// `[A-Za-z0-9_~.-]{31,34}` are a run of 34 bytes of the last class).
 fn joined_runs(parts: &[Hir]) -> Vec<([bool; 256], usize)> {
+    const MAX_JOINED: usize = 64;
     // Zero-width parts are left out: the bytes on either side of them are adjacent.
     let classes: Vec<Option<([bool; 256], usize)>> = parts
         .iter()
@@ -596,8 +597,19 @@ fn joined_runs(parts: &[Hir]) -> Vec<([bool; 256], usize)> {
                 .filter(|(c, _)| subset(c, class))
                 .map(|(_, len)| *len)
         };
-        let before = classes.get(..i).unwrap_or_default().iter().rev();
-        let after = classes.get(i..).unwrap_or_default().iter();
+        // (At most `MAX_JOINED` parts on either side: a pattern of thousands of parts of one
+        // class would otherwise cost the square of their number.)
+        let before = classes
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .take(MAX_JOINED);
+        let after = classes
+            .get(i..)
+            .unwrap_or_default()
+            .iter()
+            .take(MAX_JOINED + 1);
         let len = before
             .map_while(within)
             .chain(after.map_while(within))
