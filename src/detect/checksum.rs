@@ -22,7 +22,17 @@ pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
         Checksum::Bech32 => coins::bech32(secret),
         Checksum::DiscordBotToken => discord_bot_token(secret),
         Checksum::GitlabRoutable => gitlab_routable(secret),
+        Checksum::Crc32Hex => crc32_hex(secret),
     }
+}
+
+/// A token whose last 8 characters are the CRC-32 of the rest in lower-case hex (see
+/// `Checksum::Crc32Hex`).
+fn crc32_hex(secret: &[u8]) -> bool {
+    let Some((body, check)) = secret.len().checked_sub(8).map(|n| secret.split_at(n)) else {
+        return false;
+    };
+    !body.is_empty() && format!("{:08x}", crc32fast::hash(body)).as_bytes() == check
 }
 
 /// A GitLab token (see `Checksum::GitlabRoutable`): one of the older form (no `.`) passes; a
@@ -420,6 +430,22 @@ mod tests {
         assert!(!ok("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0."));
         assert!(!ok("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0"));
         assert!(!ok("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.TsNj.WQKM"));
+    }
+
+    #[test]
+    fn crc32_hex_is_the_lower_case_crc_of_all_before_it() {
+        let body = "cnvcaQm7Xv2Kp9Lt4Wz8Rn3Bc6Hd1Jf5Gs0Ay2Ue9Io4Kt7Ld3";
+        let token = format!("{body}{:08x}", crc32fast::hash(body.as_bytes()));
+        assert!(valid(Checksum::Crc32Hex, token.as_bytes()), "{token}");
+        // One character of the body changed, the checksum in upper case, or cut short.
+        let typo = token.replacen("Qm7", "Qm8", 1);
+        assert!(!valid(Checksum::Crc32Hex, typo.as_bytes()));
+        let upper = format!("{body}{:08X}", crc32fast::hash(body.as_bytes()));
+        assert!(upper == token || !valid(Checksum::Crc32Hex, upper.as_bytes()));
+        let short = token.get(..token.len() - 1).unwrap_or_default();
+        assert!(!valid(Checksum::Crc32Hex, short.as_bytes()));
+        assert!(!valid(Checksum::Crc32Hex, b"00000000"));
+        assert!(!valid(Checksum::Crc32Hex, b""));
     }
 
     #[test]

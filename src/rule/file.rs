@@ -141,11 +141,14 @@ pub enum Checksum {
     /// two base-36 characters, and the CRC-32 (IEEE) of everything before it in seven. A token
     /// without that suffix, of the older 20-character form, carries no checksum and passes.
     GitlabRoutable,
+    /// `crc32-hex`: the last 8 characters are the CRC-32 (IEEE) of everything before them,
+    /// prefix included, in lower-case hex (Canva Connect client secrets, `cnvca…`).
+    Crc32Hex,
 }
 
 impl Checksum {
     /// Every checksum by its name in rule files.
-    pub const ALL: [(&'static str, Checksum); 11] = [
+    pub const ALL: [(&'static str, Checksum); 12] = [
         ("github-crc32", Checksum::GithubCrc32),
         ("base64-user-password", Checksum::Base64UserPassword),
         ("jwt", Checksum::Jwt),
@@ -157,6 +160,7 @@ impl Checksum {
         ("bech32", Checksum::Bech32),
         ("discord-bot-token", Checksum::DiscordBotToken),
         ("gitlab-routable", Checksum::GitlabRoutable),
+        ("crc32-hex", Checksum::Crc32Hex),
     ];
 
     /// The checksum named `name`.
