@@ -510,3 +510,24 @@ fn a_scan_reads_only_the_built_in_rules_it_needs_and_finds_what_all_of_them_find
             .collect::<Vec<_>>()
     );
 }
+
+/// A scan loads the built-in rules from their index, which takes every keyword as written
+/// (`CompiledRule::indexed`): a built-in rule whose keywords are to match in any case would
+/// miss `ZHIPU` for `zhipu`, so each lists its spellings and says so, or its pattern proves
+/// them exact.
+#[test]
+fn every_builtin_rule_searches_its_keywords_as_written() {
+    let specs = crate::rule::builtin::specs().unwrap_or_else(|e| panic!("{e}"));
+    for (file, spec) in &specs {
+        let exact = crate::detect::shape::parse(&spec.pattern)
+            .as_ref()
+            .is_some_and(|h| crate::detect::literal::exact_keywords_in(spec, h));
+        assert!(
+            spec.keywords.is_empty() || exact,
+            "{file}: {}: keywords {:?} are not exact: set case_sensitive_keywords = true and \
+             list each spelling",
+            spec.id,
+            spec.keywords
+        );
+    }
+}
