@@ -125,8 +125,8 @@ fn main() {
     }
 }
 
-/// `builtin_index.rs`: each built-in rule as (file, id, keywords, its place in its file, its
-/// JSON), sorted by id, so
+/// `builtin_index.rs`: each built-in rule as (file, id, keywords, its place in its file, whether
+/// it is generic (off unless enabled), its JSON), sorted by id, so
 /// that a scan loads a rule from its id and keywords alone and reads the rest of it (pattern,
 /// allowlist, help: nine tenths of the text) only when one of its keywords occurs
 /// (`rule::builtin::index`). Empty unless every file parsed and every rule has a string id and
@@ -134,7 +134,7 @@ fn main() {
 /// and a file that does not parse is reported with its line.
 /// Returns whether it holds every rule (the JSON of whole files is then not needed).
 fn write_index(files: &[String], json: &[(String, serde_json::Value)], out_dir: &str) -> bool {
-    let mut entries: Vec<(String, String, Vec<String>, usize, String)> = Vec::new();
+    let mut entries: Vec<(String, String, Vec<String>, usize, bool, String)> = Vec::new();
     let mut complete = json.len() == files.len();
     for (file, rules) in json {
         for (at, rule) in rules
@@ -149,9 +149,20 @@ fn write_index(files: &[String], json: &[(String, serde_json::Value)], out_dir: 
                 k.as_array()
                     .and_then(|a| a.iter().map(|e| e.as_str().map(str::to_string)).collect())
             });
+            let generic = rule
+                .get("generic")
+                .and_then(|g| g.as_bool())
+                .unwrap_or(false);
             match (id, keywords) {
                 (Some(id), Some(keywords)) => {
-                    entries.push((id.to_string(), file.clone(), keywords, at, rule.to_string()));
+                    entries.push((
+                        id.to_string(),
+                        file.clone(),
+                        keywords,
+                        at,
+                        generic,
+                        rule.to_string(),
+                    ));
                 }
                 _ => complete = false,
             }
@@ -160,10 +171,10 @@ fn write_index(files: &[String], json: &[(String, serde_json::Value)], out_dir: 
     entries.sort();
     let mut out = String::from("&[\n");
     if complete {
-        for (id, file, keywords, at, text) in &entries {
+        for (id, file, keywords, at, generic, text) in &entries {
             let _ = writeln!(
                 out,
-                "    ({file:?}, {id:?}, &{keywords:?}, {at}, {text:?}),"
+                "    ({file:?}, {id:?}, &{keywords:?}, {at}, {generic}, {text:?}),"
             );
         }
     }

@@ -294,6 +294,12 @@ pub struct ScanArgs {
     #[arg(long, help_heading = CONFIG)]
     pub no_config: bool,
 
+    /// Also run a rule that is off by default: the generic rules, which report a value under a
+    /// credential word with no provider format (`api_token = "…"`). ID is a rule id or a
+    /// prefix ending in `*` (`--enable-rule 'generic-*'`); repeat the flag for several.
+    #[arg(long, value_name = "ID", help_heading = CONFIG)]
+    pub enable_rule: Vec<String>,
+
     /// Do not report findings whose fingerprints are listed in FILE.
     #[arg(long, value_name = "FILE", help_heading = CONFIG)]
     pub baseline: Option<PathBuf>,

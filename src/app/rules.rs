@@ -15,6 +15,7 @@ use crate::detect::Detector;
 use crate::error::{Error, Result};
 use crate::report::text::sanitize;
 use crate::rule::check::{self, Examples, Probe};
+use crate::rule::Enabled;
 use crate::source::{Blob, Origin};
 
 /// Runs a `rules` subcommand; returns the exit status. `config` says which project
@@ -23,14 +24,21 @@ pub(crate) fn run(action: RulesAction, config: &ProjectConfig) -> Result<i32> {
     // The built-in rules' examples only where they are checked.
     let project = |examples: bool| {
         let p = Project::load(config, Path::new("."))?;
-        let detector = super::scanner::detector(true, examples, &p)?;
+        let detector = super::scanner::detector(true, examples, &p, &Enabled::all())?;
         Ok::<_, Error>((p, detector))
     };
     match action {
         RulesAction::List => {
             let (_, detector) = project(false)?;
+            let generic = |id: &str| {
+                detector
+                    .patterns()
+                    .rules()
+                    .iter()
+                    .any(|r| r.id() == id && r.generic())
+            };
             let mut out = std::io::stdout().lock();
-            for line in check::list(&detector.rules()) {
+            for line in check::list(&detector.rules(), &generic) {
                 // A closed pipe (`keyhound rules list | head`) ends the listing quietly.
                 if writeln!(out, "{}", sanitize(&line)).is_err() {
                     break;

@@ -13,6 +13,7 @@ use crate::config::{ProjectConfig, Settings, VerifySettings};
 use crate::detect::patterns::RuleSet;
 use crate::detect::Detector;
 use crate::error::{Error, Result};
+use crate::rule::Enabled;
 use crate::source::fs::absolute;
 use crate::suppress::{parse_baseline, PathBase, Suppressions};
 use crate::verify::{TriageConfig, VerifyConfig};
@@ -37,7 +38,8 @@ impl Scanner {
     pub(crate) fn build(settings: &Settings) -> Result<Scanner> {
         let first = settings.first_path();
         let project = Project::load(&settings.project, &first)?;
-        let detector = detector(settings.builtin_rules, false, &project)?;
+        let enabled = enabled_rules(settings, &project)?;
+        let detector = detector(settings.builtin_rules, false, &project, &enabled)?;
         let name = project.name();
         let warnings = check_rule_ids(&project, &detector)?;
         let base = path_base(settings, &project, &first);
@@ -70,40 +72,95 @@ impl Scanner {
 }
 
 /// The detector: the AWS rules, the built-in rules (unless `--no-builtin-rules`) and the
-/// project's own rules; the built-in rules with their examples only for `examples` (`keyhound
-/// rules check`: a scan never reads them).
-pub(crate) fn detector(builtin_rules: bool, examples: bool, project: &Project) -> Result<Detector> {
+/// project's own rules, the generic ones among them only where `enabled` names them; the
+/// built-in rules with their examples only for `examples` (`keyhound rules check`: a scan
+/// never reads them).
+pub(crate) fn detector(
+    builtin_rules: bool,
+    examples: bool,
+    project: &Project,
+    enabled: &Enabled,
+) -> Result<Detector> {
     let aws = AwsRules::builtin()?;
     let name = project.name();
     let own: Vec<_> = project
         .config
         .rules
         .iter()
+        .filter(|r| enabled.runs(&r.id, r.generic))
         .cloned()
         .map(|r| (name.clone(), r))
         .collect();
     // A scan reads a built-in rule only when it first needs it (from the index `build.rs`
     // made); with examples, or without an index, every rule is read now.
     let indexed = if builtin_rules && !examples {
-        RuleSet::load_indexed(own.clone())
+        RuleSet::load_indexed(own.clone(), enabled)
     } else {
         None
     };
     let rules = match indexed {
         Some(rules) => rules,
         None => {
-            let builtin = if builtin_rules && examples {
+            let mut builtin = if builtin_rules && examples {
                 crate::rule::builtin::specs_with_examples()?
             } else if builtin_rules {
                 crate::rule::builtin::specs()?
             } else {
                 Vec::new()
             };
+            builtin.retain(|(_, r)| enabled.runs(&r.id, r.generic));
             RuleSet::load(builtin, own)
         }
     }
     .map_err(|e| project.locate(e))?;
     Ok(Detector::new(aws, rules))
+}
+
+/// The generic rules to run: those `--enable-rule` and the configuration's `enable` name.
+/// Each name must name some rule (built in, the configuration's own or AWS's; loaded or not): a
+/// misspelt one is an error, not a rule that silently stays off. An imported gitleaks
+/// configuration has no `enable`.
+fn enabled_rules(settings: &Settings, project: &Project) -> Result<Enabled> {
+    if settings.enable_rules.is_empty() && project.config.enable.is_empty() {
+        return Ok(Enabled::named(Vec::new()));
+    }
+    let mut ids: Vec<String> = crate::rule::builtin::ids()?;
+    ids.extend(project.config.rules.iter().map(|r| r.id.clone()));
+    ids.extend(
+        AwsRules::builtin()?
+            .rules()
+            .iter()
+            .map(|r| r.id.to_string()),
+    );
+    let known = |name: &str| ids.iter().any(|id| crate::rule::names(name, id));
+    for name in &settings.enable_rules {
+        if !known(name) {
+            let what = if name.ends_with('*') {
+                "id starts with"
+            } else {
+                "id is"
+            };
+            return Err(Error::flag(
+                "--enable-rule",
+                format!(
+                    "--enable-rule {name}: no rule's {what} {:?}",
+                    name.trim_end_matches('*')
+                ),
+            ));
+        }
+    }
+    for name in &project.config.enable {
+        if !known(name) {
+            return Err(project.locate(Error::config(
+                &project.name(),
+                "enable",
+                format!("no rule has the id {name:?}"),
+            )));
+        }
+    }
+    let mut names = settings.enable_rules.clone();
+    names.extend(project.config.enable.iter().cloned());
+    Ok(Enabled::named(names))
 }
 
 /// Every rule id the configuration names (in `disable` and `[allowlist.rule.ID]`) must be a

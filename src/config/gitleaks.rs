@@ -180,6 +180,7 @@ fn rule(
         path: t.get("path").and_then(Value::as_str).map(str::to_string),
         checksum: None,
         near: None,
+        generic: false,
     })
 }
 

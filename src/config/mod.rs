@@ -88,6 +88,8 @@ pub(crate) struct Settings {
     pub quiet: bool,
     /// Load the built-in rules of `rules/*.toml` (not with `--no-builtin-rules`).
     pub builtin_rules: bool,
+    /// The rules that are off by default to run as well (`--enable-rule`).
+    pub enable_rules: Vec<String>,
     pub project: ProjectConfig,
     pub baseline: Option<PathBuf>,
     pub write_baseline: Option<PathBuf>,
@@ -195,6 +197,7 @@ impl Settings {
             color: color(args),
             quiet: args.quiet,
             builtin_rules: !args.no_builtin_rules,
+            enable_rules: args.enable_rule.clone(),
             project: ProjectConfig::choose(args.config.as_ref(), args.no_config),
             baseline: args.baseline.clone(),
             write_baseline: args.write_baseline.clone(),

@@ -21,6 +21,10 @@ pub(crate) struct ConfigFile {
     /// Rule ids not to report (built-in or from files).
     #[serde(default)]
     pub disable: Vec<String>,
+    /// Rules that are off by default to run as well (the generic rules), by id or by a prefix
+    /// ending in `*`.
+    #[serde(default)]
+    pub enable: Vec<String>,
     /// Extra rules, in the syntax of `rules/*.toml`.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,

@@ -19,6 +19,8 @@ pub(crate) mod shape;
 mod sieve;
 mod size;
 
+use std::ops::Range;
+
 use crate::aws::candidates::{self, Finder};
 use crate::aws::{pair, AwsRules};
 use crate::extract::{Place, View};
@@ -140,6 +142,7 @@ impl Detector {
         // Step 2: rule matches that do not repeat an AWS value. Offsets are resolved in one
         // pass, the markers' included.
         let rules = without_aws_values(found.rules, &out.findings);
+        let rules = without_generic_repeats(rules, &self.patterns);
         let markers = found.aws.markers;
         let positions = Positions::resolve(
             data,
@@ -366,6 +369,30 @@ pub(crate) fn check_locations(data: &[u8], findings: &[Finding]) -> Result<(), S
         }
     }
     Ok(())
+}
+
+/// The matches of the generic rules that no other rule's match overlaps: `GITHUB_TOKEN=ghp_…`
+/// is a GitHub token, which its own rule reports with its provider, revoke link and checksum;
+/// the generic rule reports only what no rule knows.
+fn without_generic_repeats(matches: Vec<RuleMatch>, patterns: &RuleSet) -> Vec<RuleMatch> {
+    let generic = |m: &RuleMatch| patterns.get(m.rule).is_some_and(|r| r.generic());
+    if !matches.iter().any(generic) {
+        return matches;
+    }
+    let known: Vec<Range<usize>> = matches
+        .iter()
+        .filter(|m| !generic(m))
+        .map(|m| m.span.clone())
+        .collect();
+    matches
+        .into_iter()
+        .filter(|m| {
+            !generic(m)
+                || !known
+                    .iter()
+                    .any(|k| k.start < m.span.end && m.span.start < k.end)
+        })
+        .collect()
 }
 
 /// The rule matches that do not hold a reported AWS value: a URL password that is a secret

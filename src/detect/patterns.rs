@@ -21,7 +21,7 @@ use crate::rule::builtin;
 use crate::rule::entropy::passes_floor;
 use crate::rule::file::{self, Checksum, RuleSpec};
 use crate::rule::placeholder::is_placeholder;
-use crate::rule::{Rule, Stopwords};
+use crate::rule::{Enabled, Rule, Stopwords};
 
 /// A rule ready to run.
 pub(crate) struct CompiledRule {
@@ -332,7 +332,10 @@ impl RuleSet {
     /// `load` of every built-in rule from the index `build.rs` made (`builtin::index`), which
     /// reads each built-in rule only when a scan first needs it; `None` when there is no index
     /// (`build.rs` could not make one: `load` then reads every rule).
-    pub(crate) fn load_indexed(files: Vec<(String, RuleSpec)>) -> Option<Result<RuleSet>> {
+    pub(crate) fn load_indexed(
+        files: Vec<(String, RuleSpec)>,
+        enabled: &Enabled,
+    ) -> Option<Result<RuleSet>> {
         let index = builtin::index();
         if index.is_empty() {
             return None;
@@ -340,10 +343,13 @@ impl RuleSet {
         let mut ids = taken_ids();
         let mut rules: Vec<CompiledRule> = Vec::with_capacity(index.len() + files.len());
         for entry in index {
+            // A generic rule left off still takes its id.
             if !ids.insert(entry.1) {
                 return Some(Err(Error::rule(entry.0, entry.1, "id", "defined twice")));
             }
-            rules.push(CompiledRule::indexed(entry));
+            if enabled.runs(entry.1, entry.4) {
+                rules.push(CompiledRule::indexed(entry));
+            }
         }
         Some(RuleSet::finish(rules, ids, files))
     }
@@ -855,7 +861,7 @@ impl CompiledRule {
 
     /// A built-in rule from its entry in the index: nothing of it is read but its id and
     /// keywords, which are exact, as `builtin` says.
-    fn indexed(&(file, id, keywords, _, json): &'static builtin::Indexed) -> CompiledRule {
+    fn indexed(&(file, id, keywords, _, _, json): &'static builtin::Indexed) -> CompiledRule {
         CompiledRule {
             id,
             source: file,
@@ -870,6 +876,11 @@ impl CompiledRule {
             shape: OnceLock::new(),
             mixed_case: OnceLock::new(),
         }
+    }
+
+    /// Whether the rule is generic (`RuleSpec::generic`): it yields to every other rule.
+    pub(crate) fn generic(&self) -> bool {
+        self.spec().generic
     }
 
     /// The rule as written (a built-in rule's read from its JSON on first use).

@@ -37,12 +37,14 @@ fn quick_specs() -> Option<Vec<(String, Vec<RuleSpec>)>> {
 }
 
 /// A built-in rule as `build.rs` indexed it: (file, id, keywords, its place among its file's
-/// rules, its JSON without examples).
+/// rules, whether it is generic (`RuleSpec::generic`: off unless enabled), its JSON without
+/// examples).
 pub(crate) type Indexed = (
     &'static str,
     &'static str,
     &'static [&'static str],
     usize,
+    bool,
     &'static str,
 );
 
@@ -51,6 +53,15 @@ pub(crate) type Indexed = (
 /// fit (`build.rs`): the rules are then read whole at the start, from their JSON or TOML.
 pub(crate) fn index() -> &'static [Indexed] {
     include!(concat!(env!("OUT_DIR"), "/builtin_index.rs"))
+}
+
+/// The id of every built-in rule (the generic ones a scan leaves off included).
+pub(crate) fn ids() -> Result<Vec<String>> {
+    let index = index();
+    if index.is_empty() {
+        return Ok(specs()?.into_iter().map(|(_, r)| r.id).collect());
+    }
+    Ok(index.iter().map(|e| e.1.to_string()).collect())
 }
 
 /// Every file's rules from the index, in the order of `embedded` and each file's rules in
@@ -62,7 +73,7 @@ fn indexed_specs() -> Option<Vec<(String, Vec<RuleSpec>)>> {
     }
     let mut by_file: std::collections::HashMap<&str, Vec<(usize, RuleSpec)>> =
         std::collections::HashMap::new();
-    for &(file, _, _, at, json) in index {
+    for &(file, _, _, at, _, json) in index {
         let spec = serde_json::from_str::<RuleSpec>(json).ok()?;
         by_file.entry(file).or_default().push((at, spec));
     }
@@ -115,6 +126,7 @@ pub(crate) fn read_indexed(file: &str, id: &str, json: &str) -> RuleSpec {
         path: None,
         checksum: None,
         near: None,
+        generic: false,
     })
 }
 

@@ -6,17 +6,22 @@
 use super::Rule;
 
 /// One line per rule: id, severity, name, source.
-pub(crate) fn list(rules: &[&Rule]) -> Vec<String> {
+pub(crate) fn list(rules: &[&Rule], generic: &dyn Fn(&str) -> bool) -> Vec<String> {
     rules
         .iter()
         .map(|r| {
-            format!(
+            let line = format!(
                 "{:<36} {:<9} {:<48} {}",
                 r.id,
                 r.severity.as_str(),
                 r.name,
                 r.source
-            )
+            );
+            if generic(r.id) {
+                format!("{line}  (generic: off unless --enable-rule {})", r.id)
+            } else {
+                line
+            }
         })
         .collect()
 }

@@ -59,6 +59,12 @@ pub struct RuleSpec {
     /// Context that must occur near a match, before or after it (see `NearSpec`).
     #[serde(default)]
     pub near: Option<NearSpec>,
+    /// A generic rule: a value under a credential word with no provider format (`api_token =
+    /// "…"`). It is off unless `--enable-rule` or the configuration's `enable` names it, its
+    /// findings say their precision is `medium`, and it yields to every other rule: a match
+    /// that another rule's match overlaps is not reported (that rule says more).
+    #[serde(default)]
+    pub generic: bool,
 }
 
 /// Context a match needs around it, on either side: `[rules.near]` with a `pattern` whose
@@ -321,7 +327,7 @@ pub(crate) fn rule_meta(spec: &RuleSpec, source: &str) -> &'static Rule {
             )),
         },
         severity,
-        precision: "high",
+        precision: if spec.generic { "medium" } else { "high" },
         source: leak(source),
     }))
 }

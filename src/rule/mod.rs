@@ -12,6 +12,43 @@ pub(crate) mod placeholder;
 
 pub(crate) use entropy::shannon_entropy;
 
+/// Which generic rules (`file::RuleSpec::generic`) run: those that `--enable-rule` and the
+/// configuration's `enable` name, by id or by a prefix ending in `*` (`generic-*`). Every
+/// other rule always runs.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Enabled {
+    names: Vec<String>,
+    all: bool,
+}
+
+impl Enabled {
+    /// Every rule, generic ones included (`keyhound rules list` and `check`).
+    pub(crate) fn all() -> Enabled {
+        Enabled {
+            names: Vec::new(),
+            all: true,
+        }
+    }
+
+    /// The generic rules `names` name, and every other rule.
+    pub(crate) fn named(names: Vec<String>) -> Enabled {
+        Enabled { names, all: false }
+    }
+
+    /// Whether the rule `id` runs.
+    pub(crate) fn runs(&self, id: &str, generic: bool) -> bool {
+        !generic || self.all || self.names.iter().any(|n| names(n, id))
+    }
+}
+
+/// Whether `name` (an id, or a prefix ending in `*`) names the rule `id`.
+pub(crate) fn names(name: &str, id: &str) -> bool {
+    match name.strip_suffix('*') {
+        Some(prefix) => id.starts_with(prefix),
+        None => name == id,
+    }
+}
+
 use serde::Serialize;
 
 /// How bad a finding is. Ordered from most to least severe.
@@ -149,5 +186,21 @@ mod tests {
         assert!(!Stopwords::default().any_in(b"anything"));
         let empty = Stopwords::new(&[String::new()]).unwrap_or_default();
         assert!(empty.any_in(b"anything") && empty.any_in(b""));
+    }
+
+    #[test]
+    fn enabled_names_generic_rules_by_id_or_prefix() {
+        assert!(names("generic-secret", "generic-secret"));
+        assert!(names("generic-*", "generic-secret"));
+        assert!(names("*", "generic-secret"));
+        assert!(!names("generic", "generic-secret"));
+        assert!(!names("generic-secret-*", "generic-secret"));
+        let named = Enabled::named(vec!["generic-*".to_string()]);
+        assert!(named.runs("generic-secret", true));
+        assert!(named.runs("github-pat-classic", false));
+        let none = Enabled::named(Vec::new());
+        assert!(!none.runs("generic-secret", true));
+        assert!(none.runs("github-pat-classic", false));
+        assert!(Enabled::all().runs("generic-secret", true));
     }
 }

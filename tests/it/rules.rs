@@ -589,3 +589,117 @@ fn a_rules_help_line_reaches_sarif() {
         .unwrap_or_default();
     assert!(message.ends_with(help), "{message}");
 }
+
+// ------------------------------------------------------------------------------------------
+// Generic rules: off unless enabled, and yielding to every other rule
+// ------------------------------------------------------------------------------------------
+
+/// A settings file with a password no provider rule knows and a GitHub token, and the two.
+fn generic_tree() -> (Tree, String, String) {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let tree = Tree::new();
+    let password = Rng::new(0x6E6E_7269_6301).string(ALNUM, 32);
+    let github = github_pat(0x6E6E_7269_6302);
+    tree.write(
+        "deploy/settings.env",
+        format!("DB_PASSWORD=\"{password}\"\nexport GITHUB_TOKEN={github}\n"),
+    );
+    (tree, password, github)
+}
+
+/// The (rule, secret) pairs of a JSON report.
+fn rule_secrets(doc: &Value) -> BTreeSet<(String, String)> {
+    findings(doc)
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                f["secret"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn generic_rules_run_only_where_enabled_and_yield_to_provider_rules() {
+    let (tree, password, github) = generic_tree();
+    let pat = ("github-pat-classic".to_string(), github.clone());
+    let generic = ("generic-secret".to_string(), password.clone());
+
+    // Off by default: the GitHub token only (once: no generic finding of the same value).
+    let out = scan_json(tree.path(), &[]);
+    assert_no_panic(&out);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(rule_secrets(&out.json()), BTreeSet::from([pat.clone()]));
+
+    // By id, by a prefix, and from the configuration: the password too, the token still once.
+    for flags in [
+        &["--enable-rule", "generic-secret"][..],
+        &["--enable-rule", "generic-*"][..],
+    ] {
+        let out = scan_json(tree.path(), flags);
+        assert_no_panic(&out);
+        assert_eq!(out.code, 1, "{flags:?}: {}", out.stderr);
+        let doc = out.json();
+        assert_eq!(
+            rule_secrets(&doc),
+            BTreeSet::from([pat.clone(), generic.clone()]),
+            "{flags:?}: {doc:#}"
+        );
+    }
+    tree.write(".keyhound.toml", "enable = [\"generic-*\"]\n");
+    let out = scan_json(tree.path(), &[]);
+    assert_eq!(
+        rule_secrets(&out.json()),
+        BTreeSet::from([pat.clone(), generic.clone()])
+    );
+
+    // `disable` still wins.
+    tree.write(
+        ".keyhound.toml",
+        "enable = [\"generic-*\"]\ndisable = [\"generic-secret\"]\n",
+    );
+    let out = scan_json(tree.path(), &[]);
+    assert_eq!(rule_secrets(&out.json()), BTreeSet::from([pat]));
+}
+
+#[test]
+fn enabling_a_rule_that_does_not_exist_is_an_error() {
+    let (tree, _, _) = generic_tree();
+    for (flag, message) in [
+        ("generic-secrets", "no rule's id is \"generic-secrets\""),
+        ("nope-*", "no rule's id starts with \"nope-\""),
+    ] {
+        let out = scan_json(tree.path(), &["--enable-rule", flag]);
+        assert_no_panic(&out);
+        assert_eq!(out.code, 2, "{flag}: {}", out.stderr);
+        assert!(out.stderr.contains(message), "{flag}: {}", out.stderr);
+    }
+    tree.write(".keyhound.toml", "enable = [\"generic\"]\n");
+    let out = scan_json(tree.path(), &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("enable: no rule has the id \"generic\""),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn rules_list_says_which_rules_are_off_by_default() {
+    let tree = Tree::new();
+    let out = rules_cmd(tree.path(), &["list"]);
+    assert_eq!(out.code, 0, "{}", all_output(&out));
+    let stdout = out.stdout_str();
+    let generic: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("off unless"))
+        .collect();
+    assert_eq!(generic.len(), 1, "{stdout}");
+    assert!(
+        generic[0].starts_with("generic-secret ")
+            && generic[0].contains("--enable-rule generic-secret"),
+        "{stdout}"
+    );
+}

@@ -436,9 +436,10 @@ fn the_index_holds_every_built_in_rule_as_its_file_has_it() {
         let i = index
             .binary_search_by(|e| e.1.cmp(spec.id.as_str()))
             .unwrap_or_else(|_| panic!("{} is not in the index", spec.id));
-        let &(f, id, keywords, _, json) = index.get(i).unwrap_or_else(|| panic!("{i}"));
+        let &(f, id, keywords, _, generic, json) = index.get(i).unwrap_or_else(|| panic!("{i}"));
         assert_eq!((f, id), (file, spec.id.as_str()));
         assert_eq!(keywords, spec.keywords.as_slice());
+        assert_eq!(generic, spec.generic, "{id}");
         spec.examples.clear();
         spec.negative_examples.clear();
         let read = crate::rule::builtin::read_indexed(f, id, json);
@@ -449,7 +450,7 @@ fn the_index_holds_every_built_in_rule_as_its_file_has_it() {
 #[test]
 fn an_indexed_rule_whose_json_does_not_fit_is_read_from_its_file() {
     let index = crate::rule::builtin::index();
-    let &(file, id, _, _, json) = index
+    let &(file, id, _, _, _, json) = index
         .iter()
         .find(|e| e.1 == "github-pat-classic")
         .unwrap_or_else(|| panic!("github-pat-classic"));
@@ -465,7 +466,7 @@ fn an_indexed_rule_whose_json_does_not_fit_is_read_from_its_file() {
 
 #[test]
 fn a_scan_reads_only_the_built_in_rules_it_needs_and_finds_what_all_of_them_find() {
-    let lazy = RuleSet::load_indexed(Vec::new())
+    let lazy = RuleSet::load_indexed(Vec::new(), &crate::rule::Enabled::all())
         .unwrap_or_else(|| panic!("no index"))
         .unwrap_or_else(|e| panic!("{e}"));
     let eager = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));

@@ -56,6 +56,7 @@ complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l skip-aws-acco
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l skip-aws-account-file -d 'Read more accounts to skip from FILE (one 12-digit ID per line, # comments)' -r -F
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l iam-endpoint -d 'IAM endpoint for --aws-triage (default: AWS_ENDPOINT_URL_IAM, else AWS_ENDPOINT_URL, else https://iam.amazonaws.com; plain http only for loopback addresses)' -r
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l config -d 'Project configuration file (default: .keyhound.toml at the top of the scanned repository or directory; a .gitleaks.toml there is read when there is none)' -r -F
+complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l enable-rule -d 'Also run a rule that is off by default: the generic rules, which report a value under a credential word with no provider format (`api_token = "…"`). ID is a rule id or a prefix ending in `*` (`--enable-rule \'generic-*\'`); repeat the flag for several' -r
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l baseline -d 'Do not report findings whose fingerprints are listed in FILE' -r -F
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l write-baseline -d 'Write the fingerprints of this scan\'s findings to FILE (a baseline for --baseline)' -r -F
 complete -c keyhound -n "__fish_keyhound_using_subcommand scan" -l no-ignore -d 'Scan files that .gitignore, .ignore and git\'s exclude files would skip'
