@@ -232,9 +232,11 @@ impl Detector {
             .rules
             .iter()
             .filter(|m| {
-                self.patterns
-                    .get(m.rule)
-                    .is_some_and(|r| r.source() == crate::aws::FILE)
+                !m.rejected
+                    && self
+                        .patterns
+                        .get(m.rule)
+                        .is_some_and(|r| r.source() == crate::aws::FILE)
             })
             .map(|m| &m.span)
             .collect();
@@ -371,12 +373,14 @@ pub(crate) fn check_locations(data: &[u8], findings: &[Finding]) -> Result<(), S
     Ok(())
 }
 
-/// The matches of the generic rules that no other rule's match overlaps: `GITHUB_TOKEN=ghp_…`
-/// is a GitHub token, which its own rule reports with its provider, revoke link and checksum;
-/// the generic rule reports only what no rule knows.
+/// The accepted rule matches, less those of the generic rules that another rule's match
+/// overlaps, accepted or rejected: `GITHUB_TOKEN=ghp_…` is a GitHub token, which its own rule
+/// reports with its provider, revoke link and checksum, and a `ghp_…` whose checksum fails is
+/// a made-up token, which its rule knows better than the generic one; the generic rule reports
+/// only what no rule knows.
 fn without_generic_repeats(matches: Vec<RuleMatch>, patterns: &RuleSet) -> Vec<RuleMatch> {
     let generic = |m: &RuleMatch| patterns.get(m.rule).is_some_and(|r| r.generic());
-    if !matches.iter().any(generic) {
+    if !matches.iter().any(|m| m.rejected || generic(m)) {
         return matches;
     }
     let known: Vec<Range<usize>> = matches
@@ -387,10 +391,11 @@ fn without_generic_repeats(matches: Vec<RuleMatch>, patterns: &RuleSet) -> Vec<R
     matches
         .into_iter()
         .filter(|m| {
-            !generic(m)
-                || !known
-                    .iter()
-                    .any(|k| k.start < m.span.end && m.span.start < k.end)
+            !m.rejected
+                && (!generic(m)
+                    || !known
+                        .iter()
+                        .any(|k| k.start < m.span.end && m.span.start < k.end))
         })
         .collect()
 }

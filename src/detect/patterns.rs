@@ -54,6 +54,8 @@ pub(crate) struct CompiledRule {
     /// Where its matches can be (see `Shape`). Worked out while loading rule files, on first
     /// use for the built-in rules.
     shape: OnceLock<Shape>,
+    /// A generic rule (`RuleSpec::generic`), known without reading the rule.
+    generic: bool,
 }
 
 /// What a rule's pattern proves about where its matches can be.
@@ -233,6 +235,10 @@ pub(crate) struct RuleMatch {
     /// Span of the captured secret.
     pub span: Range<usize>,
     pub value: String,
+    /// A match of a provider rule's pattern that the rule rejected for its value (a failed
+    /// checksum, a placeholder, an allowlisted value or context): not a finding, but what a
+    /// generic rule must not report either. Kept only when a generic rule is loaded.
+    pub rejected: bool,
 }
 
 /// Every loaded rule, with the keyword prefilter.
@@ -251,6 +257,8 @@ pub(crate) struct RuleSet {
     exact_pattern: Vec<bool>,
     /// Rule index by id.
     by_id: HashMap<&'static str, usize>,
+    /// Whether a generic rule is loaded (see `RuleMatch::rejected`).
+    any_generic: bool,
 }
 
 impl RuleSet {
@@ -266,6 +274,7 @@ impl RuleSet {
             keyword_len: Vec::new(),
             exact_pattern: Vec::new(),
             by_id: HashMap::new(),
+            any_generic: false,
         }
     }
 
@@ -424,6 +433,7 @@ impl RuleSet {
             .filter(|&i| rules.get(i).is_some_and(|r| r.keywords.is_empty()))
             .collect();
         let by_id = rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let any_generic = rules.iter().any(|r| r.generic);
         Ok(RuleSet {
             rules,
             keywords,
@@ -433,6 +443,7 @@ impl RuleSet {
             keyword_len,
             exact_pattern,
             by_id,
+            any_generic,
         })
     }
 
@@ -444,7 +455,9 @@ impl RuleSet {
     /// Every accepted match in `data`, sorted by position.
     #[cfg(test)]
     fn matches(&self, data: &[u8]) -> Vec<RuleMatch> {
-        self.matches_at(data, None)
+        let mut all = self.matches_at(data, None);
+        all.retain(|m| !m.rejected);
+        all
     }
 
     /// Like `matches`, for a blob at `path` (rules limited to other paths do not run).
@@ -501,7 +514,7 @@ impl RuleSet {
             let near = hits
                 .as_ref()
                 .and_then(|h| self.stretches(i, rule.span()?, rule.shape().lead, h, data.len()));
-            rule.matches(i, data, near.as_deref(), &mut out);
+            rule.matches(i, data, near.as_deref(), self.any_generic, &mut out);
         }
         out.sort_by_key(|m| (m.span.start, m.rule));
         out.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
@@ -627,14 +640,17 @@ impl CompiledRule {
     }
 
     /// Adds the accepted matches of this rule (rule `i` of its set) in `data` to `out`; only
-    /// those in `near` when given (see `near`).
+    /// those in `near` when given (see `near`). With `rejected`, the matches this rule (not a
+    /// generic one) rejects for their value or context are added too, marked so.
     fn matches(
         &self,
         i: usize,
         data: &[u8],
         near: Option<&[Range<usize>]>,
+        rejected: bool,
         out: &mut Vec<RuleMatch>,
     ) {
+        let rejected = rejected && !self.generic;
         // Only where what a match holds is (a match lies within its stretch and the
         // look-ahead context after it: `near::captures_in`).
         let kept: Vec<Range<usize>>;
@@ -688,11 +704,17 @@ impl CompiledRule {
                 }
                 None => true,
             };
-            if self.accepts(g.as_bytes()) && !context_allowed() && context_near() {
+            // A match without the context the rule needs is no verdict on its value.
+            if !context_near() {
+                return;
+            }
+            let accepted = self.accepts(g.as_bytes()) && !context_allowed();
+            if accepted || rejected {
                 out.push(RuleMatch {
                     rule: i,
                     span: g.range(),
                     value: String::from_utf8_lossy(g.as_bytes()).into_owned(),
+                    rejected: !accepted,
                 });
             }
         };
@@ -811,6 +833,7 @@ fn compile(name: &str, spec: RuleSpec, exact: bool, eager: bool) -> Result<Compi
         let _ = regex.set(Some(compiled));
     }
     let source = file::leak(name);
+    let generic = spec.generic;
     Ok(CompiledRule {
         id: file::leak(&spec.id),
         source,
@@ -824,6 +847,7 @@ fn compile(name: &str, spec: RuleSpec, exact: bool, eager: bool) -> Result<Compi
         exact,
         shape: OnceLock::new(),
         mixed_case: OnceLock::new(),
+        generic,
     })
 }
 
@@ -843,6 +867,7 @@ impl CompiledRule {
     /// compiled until one of them occurs.
     fn builtin(name: &str, spec: RuleSpec) -> Result<CompiledRule> {
         let checksum = checksum_of(name, &spec)?;
+        let generic = spec.generic;
         Ok(CompiledRule {
             id: file::leak(&spec.id),
             source: file::leak(name),
@@ -856,12 +881,13 @@ impl CompiledRule {
             exact: true,
             shape: OnceLock::new(),
             mixed_case: OnceLock::new(),
+            generic,
         })
     }
 
     /// A built-in rule from its entry in the index: nothing of it is read but its id and
     /// keywords, which are exact, as `builtin` says.
-    fn indexed(&(file, id, keywords, _, _, json): &'static builtin::Indexed) -> CompiledRule {
+    fn indexed(&(file, id, keywords, _, generic, json): &'static builtin::Indexed) -> CompiledRule {
         CompiledRule {
             id,
             source: file,
@@ -875,12 +901,13 @@ impl CompiledRule {
             exact: true,
             shape: OnceLock::new(),
             mixed_case: OnceLock::new(),
+            generic,
         }
     }
 
     /// Whether the rule is generic (`RuleSpec::generic`): it yields to every other rule.
     pub(crate) fn generic(&self) -> bool {
-        self.spec().generic
+        self.generic
     }
 
     /// The rule as written (a built-in rule's read from its JSON on first use).

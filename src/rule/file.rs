@@ -62,7 +62,8 @@ pub struct RuleSpec {
     /// A generic rule: a value under a credential word with no provider format (`api_token =
     /// "…"`). It is off unless `--enable-rule` or the configuration's `enable` names it, its
     /// findings say their precision is `medium`, and it yields to every other rule: a match
-    /// that another rule's match overlaps is not reported (that rule says more).
+    /// that another rule's match overlaps, accepted or rejected for its value, is not reported
+    /// (that rule knows the format better).
     #[serde(default)]
     pub generic: bool,
 }

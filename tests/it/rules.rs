@@ -594,15 +594,21 @@ fn a_rules_help_line_reaches_sarif() {
 // Generic rules: off unless enabled, and yielding to every other rule
 // ------------------------------------------------------------------------------------------
 
-/// A settings file with a password no provider rule knows and a GitHub token, and the two.
+/// A settings file with a password no provider rule knows, a GitHub token, and a GitHub token
+/// whose checksum fails (a made-up one); the first two.
 fn generic_tree() -> (Tree, String, String) {
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let tree = Tree::new();
     let password = Rng::new(0x6E6E_7269_6301).string(ALNUM, 32);
     let github = github_pat(0x6E6E_7269_6302);
+    let other = github_pat(0x6E6E_7269_6303);
+    let (body, last) = other.split_at(other.len() - 1);
+    let made_up = format!("{body}{}", if last == "A" { "B" } else { "A" });
     tree.write(
         "deploy/settings.env",
-        format!("DB_PASSWORD=\"{password}\"\nexport GITHUB_TOKEN={github}\n"),
+        format!(
+            "DB_PASSWORD=\"{password}\"\nexport GITHUB_TOKEN={github}\nexport CI_GITHUB_TOKEN={made_up}\n"
+        ),
     );
     (tree, password, github)
 }
@@ -632,7 +638,8 @@ fn generic_rules_run_only_where_enabled_and_yield_to_provider_rules() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_eq!(rule_secrets(&out.json()), BTreeSet::from([pat.clone()]));
 
-    // By id, by a prefix, and from the configuration: the password too, the token still once.
+    // By id, by a prefix, and from the configuration: the password too, the token still once,
+    // and not the made-up token, which the GitHub rule knows by its checksum.
     for flags in [
         &["--enable-rule", "generic-secret"][..],
         &["--enable-rule", "generic-*"][..],
