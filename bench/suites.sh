@@ -17,6 +17,8 @@
 #   GITLEAKS_MIRROR     a bare git directory of gitleaks/gitleaks, used to extract the gitleaks
 #                       cases when SUITE_CASES has none
 #   KINGFISHER_MIRROR   a bare git directory of mongodb/kingfisher (1.x), the same for kingfisher
+#   ENABLE_RULES        rules that are off by default to score too, as `--enable-rule` takes
+#                       them, separated by spaces (`ENABLE_RULES='generic-*'`)
 # A suite whose cases are missing and whose mirror is not given is left out, with a message.
 # Both scratch directories hold secret-shaped text and are ignored by git.
 set -euo pipefail
@@ -55,6 +57,22 @@ if [[ -z $KEYHOUND ]]; then
 fi
 [[ -x $KEYHOUND && ! -d $KEYHOUND ]] || die "'$KEYHOUND' is not an executable"
 KEYHOUND=$(cd "$(dirname "$KEYHOUND")" && pwd)/$(basename "$KEYHOUND")
+
+# With ENABLE_RULES, score.py runs a wrapper that adds `--enable-rule` to each scan.
+if [[ -n ${ENABLE_RULES:-} ]]; then
+    WRAP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/keyhound-suites.XXXXXX")
+    trap 'rm -rf "$WRAP_DIR"' EXIT
+    {
+        echo '#!/usr/bin/env bash'
+        read -ra names <<<"$ENABLE_RULES"
+        printf 'enable=(); for r in %s; do enable+=(--enable-rule "$r"); done\n' "$(printf '%q ' "${names[@]}")"
+        echo 'args=(); for a in "$@"; do args+=("$a"); [[ $a == scan ]] && args+=("${enable[@]}"); done'
+        printf 'exec %q "${args[@]}"\n' "$KEYHOUND"
+    } >"$WRAP_DIR/keyhound"
+    chmod +x "$WRAP_DIR/keyhound"
+    note "scoring with --enable-rule for: $ENABLE_RULES"
+    KEYHOUND=$WRAP_DIR/keyhound
+fi
 
 # extract SUITE MIRROR: writes $CASES/SUITE and $CASES/SUITE.labels.json when they are missing.
 extract() {

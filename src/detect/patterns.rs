@@ -704,19 +704,26 @@ impl CompiledRule {
                 }
                 None => true,
             };
-            // A match without the context the rule needs is no verdict on its value.
-            if !context_near() {
-                return;
-            }
-            let accepted = self.accepts(g.as_bytes()) && !context_allowed();
-            if accepted || rejected {
-                out.push(RuleMatch {
-                    rule: i,
-                    span: g.range(),
-                    value: String::from_utf8_lossy(g.as_bytes()).into_owned(),
-                    rejected: !accepted,
-                });
-            }
+            let accepted = if rejected {
+                // A match without the context the rule needs is no verdict on its value.
+                if !context_near() {
+                    return;
+                }
+                self.accepts(g.as_bytes()) && !context_allowed()
+            } else {
+                // The cheap checks first: the context is a search of the blob.
+                let accepted = self.accepts(g.as_bytes()) && !context_allowed() && context_near();
+                if !accepted {
+                    return;
+                }
+                accepted
+            };
+            out.push(RuleMatch {
+                rule: i,
+                span: g.range(),
+                value: String::from_utf8_lossy(g.as_bytes()).into_owned(),
+                rejected: !accepted,
+            });
         };
         match near {
             Some(stretches) => near::captures_in(regex, data, stretches, &mut each),
