@@ -120,7 +120,7 @@ fn rules_find_the_same_near_their_keywords_as_in_the_whole_blob() {
     let got = set.matches(data);
     let mut whole = Vec::new();
     for (i, r) in set.rules().iter().enumerate() {
-        r.matches(i, data, None, &mut whole);
+        r.matches(i, data, None, false, &mut whole);
     }
     whole.sort_by_key(|m| (m.span.start, m.rule));
     whole.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
@@ -352,7 +352,7 @@ within = 300
     let got: Vec<usize> = set.matches(data).iter().map(|m| m.span.start).collect();
     assert_eq!(got, expected);
     let mut whole = Vec::new();
-    rule.matches(0, data, None, &mut whole);
+    rule.matches(0, data, None, false, &mut whole);
     let whole: Vec<usize> = whole.iter().map(|m| m.span.start).collect();
     assert_eq!(got, whole);
 }
