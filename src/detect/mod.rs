@@ -383,21 +383,51 @@ fn without_generic_repeats(matches: Vec<RuleMatch>, patterns: &RuleSet) -> Vec<R
     if !matches.iter().any(|m| m.rejected || generic(m)) {
         return matches;
     }
-    let known: Vec<Range<usize>> = matches
-        .iter()
-        .filter(|m| !generic(m))
-        .map(|m| m.span.clone())
-        .collect();
+    let known = Spans::new(
+        matches
+            .iter()
+            .filter(|m| !generic(m))
+            .map(|m| m.span.clone())
+            .collect(),
+    );
     matches
         .into_iter()
-        .filter(|m| {
-            !m.rejected
-                && (!generic(m)
-                    || !known
-                        .iter()
-                        .any(|k| k.start < m.span.end && m.span.start < k.end))
-        })
+        .filter(|m| !m.rejected && (!generic(m) || !known.overlaps(&m.span)))
         .collect()
+}
+
+/// Spans that a span can be tested against for overlap in logarithmic time: a blob with
+/// thousands of provider matches and as many generic ones costs their number, not its square.
+struct Spans {
+    /// Sorted by start.
+    spans: Vec<Range<usize>>,
+    /// The greatest end among `spans[..=i]`.
+    reach: Vec<usize>,
+}
+
+impl Spans {
+    fn new(mut spans: Vec<Range<usize>>) -> Spans {
+        spans.sort_by_key(|s| s.start);
+        let reach = spans
+            .iter()
+            .scan(0, |far, s| {
+                *far = s.end.max(*far);
+                Some(*far)
+            })
+            .collect();
+        Spans { spans, reach }
+    }
+
+    /// Whether a span shares a byte with `span`.
+    fn overlaps(&self, span: &Range<usize>) -> bool {
+        // The spans that start before `span` ends; one of them overlaps it if the farthest
+        // end among them is past its start.
+        let before = self.spans.partition_point(|s| s.start < span.end);
+        before
+            .checked_sub(1)
+            .and_then(|i| self.reach.get(i))
+            .is_some_and(|&far| far > span.start)
+    }
 }
 
 /// The rule matches that do not hold a reported AWS value: a URL password that is a secret
@@ -439,6 +469,19 @@ fn without_aws_values(matches: Vec<RuleMatch>, aws: &[Finding]) -> Vec<RuleMatch
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_overlap_as_a_scan_of_all_of_them_says() {
+        let spans = vec![10..20, 0..5, 30..31, 12..40, 50..50];
+        let index = Spans::new(spans.clone());
+        for start in 0..60 {
+            for end in start..62 {
+                let brute = spans.iter().any(|k| k.start < end && start < k.end);
+                assert_eq!(index.overlaps(&(start..end)), brute, "{start}..{end}");
+            }
+        }
+        assert!(!Spans::new(Vec::new()).overlaps(&(0..10)));
+    }
 
     fn aws() -> AwsRules {
         AwsRules::builtin().unwrap_or_else(|e| panic!("{e}"))
