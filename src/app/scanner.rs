@@ -38,10 +38,10 @@ impl Scanner {
     pub(crate) fn build(settings: &Settings) -> Result<Scanner> {
         let first = settings.first_path();
         let project = Project::load(&settings.project, &first)?;
-        let enabled = enabled_rules(settings, &project)?;
+        let (enabled, left_off) = enabled_rules(settings, &project)?;
         let detector = detector(settings.builtin_rules, false, &project, &enabled)?;
         let name = project.name();
-        let warnings = check_rule_ids(&project, &detector)?;
+        let warnings = check_rule_ids(&project, &detector, &left_off)?;
         let base = path_base(settings, &project, &first);
         let mut suppressions =
             Suppressions::new(&name, &project.config, base).map_err(|e| project.locate(e))?;
@@ -116,60 +116,87 @@ pub(crate) fn detector(
     Ok(Detector::new(aws, rules))
 }
 
-/// The generic rules to run: those `--enable-rule` and the configuration's `enable` name.
-/// Each name must name some rule (built in, the configuration's own or AWS's; loaded or not): a
-/// misspelt one is an error, not a rule that silently stays off. An imported gitleaks
-/// configuration has no `enable`.
-fn enabled_rules(settings: &Settings, project: &Project) -> Result<Enabled> {
+/// The generic rules to run: those `--enable-rule` and the configuration's `enable` name, and
+/// the ids of the generic rules left off (which `disable` and per-rule allowlists may still
+/// name). Every other rule runs anyway, so a name must name a generic rule that can run (a
+/// built-in one unless `--no-builtin-rules`, or one of the configuration's): a misspelt name, or
+/// one of a rule `--no-builtin-rules` leaves out, is an error, not a rule that silently stays
+/// off. An imported gitleaks configuration has no `enable`.
+fn enabled_rules(settings: &Settings, project: &Project) -> Result<(Enabled, Vec<String>)> {
+    let builtin = if settings.builtin_rules {
+        crate::rule::builtin::generic_ids()?
+    } else {
+        Vec::new()
+    };
+    let generic: Vec<String> = builtin
+        .into_iter()
+        .chain(
+            project
+                .config
+                .rules
+                .iter()
+                .filter(|r| r.generic)
+                .map(|r| r.id.clone()),
+        )
+        .collect();
+    let mut names = settings.enable_rules.clone();
+    names.extend(project.config.enable.iter().cloned());
+    let enabled = Enabled::named(names);
+    let left_off = generic
+        .iter()
+        .filter(|id| !enabled.runs(id, true))
+        .cloned()
+        .collect();
     if settings.enable_rules.is_empty() && project.config.enable.is_empty() {
-        return Ok(Enabled::named(Vec::new()));
+        return Ok((enabled, left_off));
     }
-    let mut ids: Vec<String> = crate::rule::builtin::ids()?;
-    ids.extend(project.config.rules.iter().map(|r| r.id.clone()));
-    ids.extend(
-        AwsRules::builtin()?
-            .rules()
-            .iter()
-            .map(|r| r.id.to_string()),
-    );
-    let known = |name: &str| ids.iter().any(|id| crate::rule::names(name, id));
+    let known = |name: &str| generic.iter().any(|id| crate::rule::names(name, id));
+    let why = |name: &str| {
+        let prefix = name.ends_with('*');
+        let off = !settings.builtin_rules
+            && crate::rule::builtin::generic_ids()
+                .unwrap_or_default()
+                .iter()
+                .any(|id| crate::rule::names(name, id));
+        if off {
+            "names a built-in rule, which --no-builtin-rules leaves out".to_string()
+        } else if prefix {
+            format!(
+                "no rule that is off by default has an id that starts with {:?}",
+                name.trim_end_matches('*')
+            )
+        } else {
+            format!("no rule that is off by default has the id {name:?}")
+        }
+    };
     for name in &settings.enable_rules {
         if !known(name) {
-            let what = if name.ends_with('*') {
-                "id starts with"
-            } else {
-                "id is"
-            };
             return Err(Error::flag(
                 "--enable-rule",
-                format!(
-                    "--enable-rule {name}: no rule's {what} {:?}",
-                    name.trim_end_matches('*')
-                ),
+                format!("--enable-rule {name}: {}", why(name)),
             ));
         }
     }
     for name in &project.config.enable {
         if !known(name) {
-            return Err(project.locate(Error::config(
-                &project.name(),
-                "enable",
-                format!("no rule has the id {name:?}"),
-            )));
+            return Err(project.locate(Error::config(&project.name(), "enable", why(name))));
         }
     }
-    let mut names = settings.enable_rules.clone();
-    names.extend(project.config.enable.iter().cloned());
-    Ok(Enabled::named(names))
+    Ok((enabled, left_off))
 }
 
 /// Every rule id the configuration names (in `disable` and `[allowlist.rule.ID]`) must be a
 /// rule's: an unknown one is an error in `.keyhound.toml`, and a warning in an imported gitleaks
 /// configuration (its `targetRules` may name gitleaks' own default rules). Returns the
 /// configuration's warnings.
-fn check_rule_ids(project: &Project, detector: &Detector) -> Result<Vec<String>> {
+fn check_rule_ids(
+    project: &Project,
+    detector: &Detector,
+    left_off: &[String],
+) -> Result<Vec<String>> {
     let name = project.name();
-    let ids: HashSet<&str> = detector.rule_ids().collect();
+    let mut ids: HashSet<&str> = detector.rule_ids().collect();
+    ids.extend(left_off.iter().map(String::as_str));
     let known = |id: &str| ids.contains(id);
     let mut warnings = project.config.warnings.clone();
     let per_rule = project.config.allowlist.iter().flat_map(|a| a.rule.keys());

@@ -55,13 +55,21 @@ pub(crate) fn index() -> &'static [Indexed] {
     include!(concat!(env!("OUT_DIR"), "/builtin_index.rs"))
 }
 
-/// The id of every built-in rule (the generic ones a scan leaves off included).
-pub(crate) fn ids() -> Result<Vec<String>> {
+/// The generic built-in rules' ids (`RuleSpec::generic`: off unless enabled).
+pub(crate) fn generic_ids() -> Result<Vec<String>> {
     let index = index();
     if index.is_empty() {
-        return Ok(specs()?.into_iter().map(|(_, r)| r.id).collect());
+        return Ok(specs()?
+            .into_iter()
+            .filter(|(_, r)| r.generic)
+            .map(|(_, r)| r.id)
+            .collect());
     }
-    Ok(index.iter().map(|e| e.1.to_string()).collect())
+    Ok(index
+        .iter()
+        .filter(|e| e.4)
+        .map(|e| e.1.to_string())
+        .collect())
 }
 
 /// Every file's rules from the index, in the order of `embedded` and each file's rules in

@@ -673,23 +673,56 @@ fn generic_rules_run_only_where_enabled_and_yield_to_provider_rules() {
 #[test]
 fn enabling_a_rule_that_does_not_exist_is_an_error() {
     let (tree, _, _) = generic_tree();
-    for (flag, message) in [
-        ("generic-secrets", "no rule's id is \"generic-secrets\""),
-        ("nope-*", "no rule's id starts with \"nope-\""),
+    for (flags, message) in [
+        (
+            &["--enable-rule", "generic-secrets"][..],
+            "--enable-rule generic-secrets: no rule that is off by default has the id \"generic-secrets\"",
+        ),
+        (
+            &["--enable-rule", "nope-*"][..],
+            "no rule that is off by default has an id that starts with \"nope-\"",
+        ),
+        // A rule that is always on is not one to enable.
+        (
+            &["--enable-rule", "github-pat-classic"][..],
+            "no rule that is off by default has the id \"github-pat-classic\"",
+        ),
+        // Not a scan that silently runs without the rule asked for.
+        (
+            &["--no-builtin-rules", "--enable-rule", "generic-*"][..],
+            "--enable-rule generic-*: names a built-in rule, which --no-builtin-rules leaves out",
+        ),
     ] {
-        let out = scan_json(tree.path(), &["--enable-rule", flag]);
+        let out = scan_json(tree.path(), flags);
         assert_no_panic(&out);
-        assert_eq!(out.code, 2, "{flag}: {}", out.stderr);
-        assert!(out.stderr.contains(message), "{flag}: {}", out.stderr);
+        assert_eq!(out.code, 2, "{flags:?}: {}", out.stderr);
+        assert!(out.stderr.contains(message), "{flags:?}: {}", out.stderr);
     }
     tree.write(".keyhound.toml", "enable = [\"generic\"]\n");
     let out = scan_json(tree.path(), &[]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("enable: no rule has the id \"generic\""),
+            .contains("enable: no rule that is off by default has the id \"generic\""),
         "{}",
         out.stderr
+    );
+}
+
+#[test]
+fn a_generic_rule_left_off_may_still_be_disabled_and_allowlisted() {
+    // A configuration shared by projects that do and do not enable it is not an error.
+    let (tree, _, github) = generic_tree();
+    tree.write(
+        ".keyhound.toml",
+        "disable = [\"generic-secret\"]\n\n[allowlist.rule.generic-secret]\npaths = [\"deploy/**\"]\n",
+    );
+    let out = scan_json(tree.path(), &[]);
+    assert_no_panic(&out);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(
+        rule_secrets(&out.json()),
+        BTreeSet::from([("github-pat-classic".to_string(), github)])
     );
 }
 
