@@ -460,7 +460,7 @@ fn an_indexed_rule_whose_json_does_not_fit_is_read_from_its_file() {
     assert_eq!(bad.help, good.help);
     // A rule found nowhere matches nothing (and its pattern compiles).
     let lost = crate::rule::builtin::read_indexed(file, "no-such-rule", "{");
-    let re = build_regex(&lost.pattern).unwrap_or_else(|e| panic!("{e}"));
+    let re = build_regex(&lost.pattern, false).unwrap_or_else(|e| panic!("{e}"));
     assert!(!re.is_match(b"ghp_ anything at all \x00\xff"));
 }
 
