@@ -193,7 +193,9 @@ fn base64_user_password(secret: &[u8]) -> bool {
         return false;
     }
     let lower = password.to_ascii_lowercase();
-    const PLACEHOLDERS: [&[u8]; 10] = [
+    // `sesame`: `Aladdin:open sesame`, the example of RFC 2617 and RFC 7617, and its spellings.
+    const PLACEHOLDERS: [&[u8]; 11] = [
+        b"sesame",
         b"password",
         b"passwd",
         b"passw0rd",
@@ -325,6 +327,8 @@ mod tests {
         };
         let ok = |s: &str| valid(Checksum::Base64UserPassword, b64(s).as_bytes());
         assert!(ok("ci-bot:Jx7q2VmL9sKd"));
+        assert!(!ok("Aladdin:open sesame"));
+        assert!(!ok("aladdin:opensesame"));
         assert!(ok("deploy@acme.io:dckr_pat_d4S-cgUsWELie_1U4b7ot4s6hSZ"));
         assert!(ok(
             "_json_key:{\n  \"type\": \"service_account\",\n  \"project_id\": \"x\"\n}"

@@ -104,9 +104,11 @@ pub enum Checksum {
     /// CRC-32 (IEEE) of the rest of the body, in base62 (`0-9A-Za-z`), padded with `0`.
     GithubCrc32,
     /// `base64-user-password`: the value is base64 of `user:password`, as registries store
-    /// basic credentials (Docker's `config.json` `auth`, npm's `_auth`): it decodes to
+    /// basic credentials (Docker's `config.json` `auth`, npm's `_auth`) and HTTP sends them in an
+    /// `Authorization: Basic` header: it decodes to
     /// printable ASCII with a colon after a non-empty user name, and a password of at least
-    /// four characters that is no placeholder (`password`, `<password>`, `${PASSWORD}`, `xxxx`;
+    /// four characters that is no placeholder (`password`, `<password>`, `${PASSWORD}`, `xxxx`,
+    /// the RFCs' `open sesame`;
     /// placeholder words count in passwords of up to 40 characters, not in a JSON key file).
     Base64UserPassword,
     /// `jwt`: a JSON Web Token (RFC 7519): three dot-separated base64url parts, the first two
