@@ -433,8 +433,29 @@ impl Spans {
 /// The rule matches that do not hold a reported AWS value: a URL password that is a secret
 /// access key would report the same secret twice, and the AWS finding says more. The values
 /// are searched together (one automaton), so a blob with thousands of both costs its matches,
-/// not matches times values.
+/// not matches times values. A value the AWS detection found encoded (inside a base64 run, in
+/// quoted-printable text) is not in a rule match's text as such: a rule match over the bytes
+/// of such a location holds it encoded (an `Authorization: Basic` header or a registry `auth`
+/// whose user and password are an access key pair), and is dropped too.
 fn without_aws_values(matches: Vec<RuleMatch>, aws: &[Finding]) -> Vec<RuleMatch> {
+    if matches.is_empty() || aws.is_empty() {
+        return matches;
+    }
+    let encoded = Spans::new(
+        aws.iter()
+            .flat_map(|f| f.locations.iter())
+            .filter(|l| l.encoding != Encoding::Plain)
+            .filter_map(|l| l.offset)
+            .filter_map(|s| {
+                let start = usize::try_from(s.offset).ok()?;
+                Some(start..start.saturating_add(usize::try_from(s.length).ok()?))
+            })
+            .collect(),
+    );
+    let matches: Vec<RuleMatch> = matches
+        .into_iter()
+        .filter(|m| !encoded.overlaps(&m.span))
+        .collect();
     let values: Vec<&str> = aws
         .iter()
         .flat_map(|f| {
@@ -516,6 +537,31 @@ mod tests {
             found.iter().all(|f| !f.rule.id.starts_with("aws-")),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn a_key_pair_in_a_base64_header_is_reported_once_by_the_aws_detection() {
+        let d = Detector::new(aws(), RuleSet::builtin().unwrap_or_else(|e| panic!("{e}")));
+        // base64 of `AKIAQWERTYUIOPASDFGH:h3Jq9Vt0Yd/5Lk2Rb8MwZx+4PnC7sGfE1aTuQ6oW`.
+        let pair =
+            "QUtJQVFXRVJUWVVJT1BBU0RGR0g6aDNKcTlWdDBZZC81TGsyUmI4TXdaeCs0UG5DN3NHZkUxYVR1UTZvVw==";
+        for text in [
+            format!("headers = {{\"Authorization\": \"Basic {pair}\"}}\n"),
+            format!("{{\"auths\": {{\"registry.internal\": {{\"auth\": \"{pair}\"}}}}}}\n"),
+        ] {
+            let found = d.detect(&blob(&text)).findings;
+            let ids: Vec<&str> = found.iter().map(|f| f.rule.id).collect();
+            assert_eq!(ids, ["aws-access-key-pair"], "{text}");
+        }
+        // A Basic header holding another password is the header rule's.
+        let text = "Authorization: Basic ZGVwbG95Ok96ZmhiYlZpcG8xQ2dlRXVxaQ==\n";
+        let ids: Vec<&str> = d
+            .detect(&blob(text))
+            .findings
+            .iter()
+            .map(|f| f.rule.id)
+            .collect();
+        assert_eq!(ids, ["http-basic-auth-header"]);
     }
 
     /// A property test of the detector: thousands of inputs mutated from realistic ones (byte
