@@ -207,7 +207,7 @@ impl Detector {
                     rules: self.patterns.matches_with(
                         data,
                         path,
-                        Some((&hits.keywords, hits.folded)),
+                        Some((&hits.keywords, hits.folded, hits.positions)),
                     ),
                 }
             }
@@ -567,6 +567,21 @@ mod tests {
     /// A property test of the detector: thousands of inputs mutated from realistic ones (byte
     /// flips, insertions, deletions, splices, repeated regions), each scanned without a panic
     /// and with every location inside its input.
+    #[test]
+    fn a_token_in_a_blob_dense_with_its_keyword_is_found() {
+        // Dropbox's keyword `AAAAAAAAAA` occurs at every byte of a run of `A`s (base64 of
+        // zeros): past the limit of positions kept, its rule searches the whole blob, and
+        // still finds the tokens on either side of the run and after it.
+        let d = Detector::new(aws(), RuleSet::builtin().unwrap_or_else(|e| panic!("{e}")));
+        let first = "p4QoNSmAo03AAAAAAAAAALXklYtj3nN_XEi6AFbxupU8063U3pu5hHStz1Q4tliN";
+        let second = "rxUmEs45iN2AAAAAAAAAAhEyhkRWtHNha5dM3-a-v1Isbw3NXILPU5iQhOs8mxCa";
+        let run = "A".repeat(200_000);
+        let text = format!("a = {first}\n{run}\nb = {second}\n{run}\n");
+        let found = d.detect(&blob(&text)).findings;
+        let ids: Vec<&str> = found.iter().map(|f| f.rule.id).collect();
+        assert_eq!(ids, ["dropbox-long-lived-token"; 2], "{ids:?}");
+    }
+
     #[test]
     fn mutated_inputs_never_panic_and_locate_inside_the_input() {
         let d = Detector::new(aws(), RuleSet::builtin().unwrap_or_else(|e| panic!("{e}")));

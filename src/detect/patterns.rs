@@ -488,7 +488,7 @@ impl RuleSet {
         &self,
         data: &[u8],
         path: Option<&str>,
-        found: Option<(&[(usize, usize)], bool)>,
+        found: Option<FoundKeywords<'_>>,
     ) -> Vec<RuleMatch> {
         if self.rules.is_empty() {
             return Vec::new();
@@ -524,17 +524,29 @@ impl RuleSet {
     /// The rules that the keywords in `data` trigger, and those without keywords, in order
     /// and once each: the cost follows the keywords found, not the number of rules. Also the
     /// occurrences of the exact keywords as (keyword, start), sorted (`None` if some are not
-    /// known). The keywords are taken from `found` when given (see `matches_with`).
+    /// known, or more than `prefilter::hit_limit` occurred). The keywords are taken from `found`
+    /// when given (see `matches_with`): the occurrences, whether the case-insensitive ones are
+    /// among them, and whether all of them are (`Found::positions`).
     fn triggered(
         &self,
         data: &[u8],
-        found: Option<(&[(usize, usize)], bool)>,
+        found: Option<FoundKeywords<'_>>,
     ) -> (Vec<usize>, Option<Vec<(usize, usize)>>) {
         let mut triggered: Vec<usize> = self.always.clone();
         let mut seen: Vec<usize> = Vec::new();
-        let mut hits: Option<Vec<(usize, usize)>> = Some(Vec::new());
+        let positions = found.is_none_or(|(_, _, positions)| positions);
+        let mut hits: Option<Vec<(usize, usize)>> = positions.then(Vec::new);
+        let limit = super::prefilter::hit_limit(data.len());
         let mut trigger = |p: usize, start: Option<usize>| {
             seen.push(p);
+            if seen.len() > limit {
+                seen.sort_unstable();
+                seen.dedup();
+            }
+            if hits.as_ref().is_some_and(|h| h.len() > limit) {
+                // Too many to keep: every triggered rule searches the whole blob.
+                hits = None;
+            }
             match (start, hits.as_mut()) {
                 (Some(s), Some(h)) => h.push((p, s)),
                 // An exact keyword found where it is not known (its search could not be
@@ -545,11 +557,11 @@ impl RuleSet {
                 _ => {}
             }
         };
-        if let Some((found, _)) = found {
+        if let Some((found, _, _)) = found {
             found.iter().for_each(|&(p, s)| trigger(p, Some(s)));
         }
         if let Some(k) = &self.keywords {
-            let folded = found.is_none_or(|(_, folded)| !folded);
+            let folded = found.is_none_or(|(_, folded, _)| !folded);
             k.each(data, found.is_none(), folded, &mut trigger);
         }
         seen.sort_unstable();
@@ -760,6 +772,10 @@ impl CompiledRule {
         !extras.allow.iter().any(|r| r.is_match(secret))
     }
 }
+
+/// Keyword occurrences from the shared search (`prefilter::Found`): (keyword, start) pairs,
+/// whether the case-insensitive keywords are among them, and whether every occurrence is.
+pub(crate) type FoundKeywords<'a> = (&'a [(usize, usize)], bool, bool);
 
 /// How far past a `[rules.near]` window its context may run on (a context that starts in the
 /// window and is longer than this is not seen).

@@ -57,6 +57,18 @@ pub(crate) struct Found {
     /// the case-insensitive ones' when `folded`.
     pub(crate) keywords: Vec<(usize, usize)>,
     pub(crate) folded: bool,
+    /// Whether `keywords` holds every occurrence. A blob where keywords occur more densely than
+    /// `hit_limit` allows (a run of thousands of `A`s holds Dropbox's `AAAAAAAAAA` at every
+    /// byte) keeps only the first occurrence of each: its triggered rules then search the whole
+    /// blob, which costs less than keeping 16 bytes per occurrence (hundreds of megabytes for a
+    /// few of such data).
+    pub(crate) positions: bool,
+}
+
+/// How many keyword occurrences a blob of `len` bytes keeps positions for: one per 8 bytes on
+/// average, far more than any source text holds (a few per kilobyte), and at least 4,096.
+pub(crate) fn hit_limit(len: usize) -> usize {
+    (len / 8).max(4096)
 }
 
 /// From this many distinct needles on, one sieve pass costs less than the Teddy passes they
@@ -117,15 +129,34 @@ impl SharedSearch {
     pub(crate) fn run(&self, data: &[u8]) -> Found {
         let mut aws = Vec::new();
         let mut keywords = Vec::new();
+        let limit = hit_limit(data.len());
+        // Past the limit, only each keyword's first occurrence is kept (see `Found::positions`).
+        let mut only_first: Option<std::collections::HashSet<usize>> = None;
         self.search
             .each(data, &mut |id, start, _| match id.checked_sub(self.aws) {
                 None => aws.push(crate::aws::candidates::found_hit(id, start)),
-                Some(k) => keywords.push((k, start)),
+                Some(k) => match only_first.as_mut() {
+                    Some(seen) => {
+                        if seen.insert(k) {
+                            keywords.push((k, start));
+                        }
+                    }
+                    None => {
+                        keywords.push((k, start));
+                        if keywords.len() > limit {
+                            keywords.sort_unstable_by_key(|&(k, _)| k);
+                            keywords.dedup_by_key(|&mut (k, _)| k);
+                            keywords.shrink_to_fit();
+                            only_first = Some(keywords.iter().map(|&(k, _)| k).collect());
+                        }
+                    }
+                },
             });
         Found {
             aws,
             keywords,
             folded: self.folded,
+            positions: only_first.is_none(),
         }
     }
 }
@@ -496,5 +527,34 @@ mod tests {
         let found = s.run(b"Tok3_ word201");
         assert!(!found.folded);
         assert_eq!(found.keywords, vec![(3, 0)]);
+    }
+
+    #[test]
+    fn keywords_that_occur_at_nearly_every_byte_keep_only_their_first_occurrence() {
+        let exact: Vec<(Vec<u8>, usize)> = (0..300)
+            .map(|i| (format!("Tok{i}_").into_bytes(), i))
+            .chain([(b"AAAAAAAAAA".to_vec(), 300)])
+            .collect();
+        let Some(s) = SharedSearch::build([&b"AKIA"[..]].into_iter(), &exact, &[]) else {
+            panic!("no shared search");
+        };
+        // Sparse: every occurrence, with its position.
+        let found = s.run(b"Tok1_ AAAAAAAAAAA Tok1_");
+        assert!(found.positions);
+        let mut kw = found.keywords.clone();
+        kw.sort_unstable();
+        assert_eq!(kw, vec![(1, 0), (1, 18), (300, 6), (300, 7)]);
+        // A run of 100,000 `A`s holds the keyword at 99,991 positions, more than the limit:
+        // each keyword once, and the search says its positions are not all there.
+        let mut data = b"Tok2_ ".to_vec();
+        data.extend(std::iter::repeat_n(b'A', 100_000));
+        data.extend(b" Tok1_ Tok2_ AKIA");
+        let found = s.run(&data);
+        assert!(!found.positions);
+        let mut ids: Vec<usize> = found.keywords.iter().map(|&(k, _)| k).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, vec![1, 2, 300]);
+        assert_eq!(found.aws.len(), 1);
+        assert!(hit_limit(data.len()) < 99_991);
     }
 }
