@@ -24,6 +24,8 @@ brackets. Cases:
   rules-check     `keyhound rules check FILE` on a rule file of N rules with examples [6]
   allowlist-globs a .keyhound.toml whose allowlist holds N path globs, over one small file [6]
   threads         one small file scanned with -j N [7]
+  keyword-runs    N lines of 2,000 `A`s (base64 of zeros), where a rule keyword (Dropbox's
+                  `AAAAAAAAAA`) occurs at every byte, with a Dropbox token every 100 lines
 """
 
 import random
@@ -187,6 +189,19 @@ def threads(n, dir):
     return ["-j", str(n), str(dir)]
 
 
+def keyword_runs(n, dir):
+    def dropbox():
+        pick = lambda k: "".join(rng.choice(ALNUM) for _ in range(k))
+        return pick(11) + "A" * 10 + pick(43)
+
+    run = "A" * 2000
+    lines = [
+        ("token = %s\n" % dropbox()) if i % 100 == 0 else run + "\n" for i in range(n)
+    ]
+    (dir / "zeros.b64").write_text("".join(lines))
+    return [str(dir / "zeros.b64")]
+
+
 CASES = {
     "pairs-json": pairs_json,
     "keyids-line": keyids_line,
@@ -200,6 +215,7 @@ CASES = {
     "rules-check": rules_check,
     "allowlist-globs": allowlist_globs,
     "threads": threads,
+    "keyword-runs": keyword_runs,
 }
 
 

@@ -36,7 +36,7 @@ trap 'rm -rf "$TMP"' EXIT
 
 # case and its N at SCALE 1
 DEFAULT_CASES="pairs-json:4000 keyids-line:8000 postgres-line:24000 secret-key-line:24000
-asia-tokens:4000 base64-blob:4000 urls-and-keys:8000 rules:16000 rules-in-tree:8000 rules-check:8000 allowlist-globs:5000 threads:500"
+asia-tokens:4000 base64-blob:4000 urls-and-keys:8000 rules:16000 rules-in-tree:8000 rules-check:8000 allowlist-globs:5000 threads:500 keyword-runs:2000"
 
 build_keyhound
 [[ -n $KEYHOUND_BIN ]] || die "no keyhound binary (set KEYHOUND=path or fix the build)"
