@@ -568,6 +568,29 @@ mod tests {
     /// flips, insertions, deletions, splices, repeated regions), each scanned without a panic
     /// and with every location inside its input.
     #[test]
+    fn the_next_name_in_a_list_of_setting_names_is_no_value() {
+        let d = Detector::new(aws(), RuleSet::builtin().unwrap_or_else(|e| panic!("{e}")));
+        let ids = |text: &str| -> Vec<&str> {
+            d.detect(&blob(text))
+                .findings
+                .iter()
+                .map(|f| f.rule.id)
+                .collect()
+        };
+        // A JSON list of option names: `usersOauth2BitlyAppid` after a Bitbucket secret's name.
+        let list = r#"["usersOauth2BitbucketAppid","usersOauth2BitbucketSecret","usersOauth2BitlyAppid","usersOauth2BitlySecret"]"#;
+        assert!(ids(list).is_empty(), "{:?}", ids(list));
+        // A value that is random, or the same value written twice, is still reported.
+        let secret = "hT4mK8pQ2vX6zB0nC3fJ7wL1sD5gR9yA";
+        assert_eq!(
+            ids(&format!("bitbucket_secret = \"{secret}\"\n")),
+            ["bitbucket-oauth-consumer"]
+        );
+        let twice = format!("x = \"{secret}\"; bitbucket_secret = \"{secret}\"\n");
+        assert_eq!(ids(&twice), ["bitbucket-oauth-consumer"]);
+    }
+
+    #[test]
     fn a_token_in_a_blob_dense_with_its_keyword_is_found() {
         // Dropbox's keyword `AAAAAAAAAA` occurs at every byte of a run of `A`s (base64 of
         // zeros): past the limit of positions kept, its rule searches the whole blob, and

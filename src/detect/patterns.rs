@@ -721,10 +721,15 @@ impl CompiledRule {
                 if !context_near() {
                     return;
                 }
-                self.accepts(g.as_bytes()) && !context_allowed()
+                self.accepts(g.as_bytes())
+                    && !context_allowed()
+                    && !sibling_name(data, g.start(), g.end())
             } else {
                 // The cheap checks first: the context is a search of the blob.
-                let accepted = self.accepts(g.as_bytes()) && !context_allowed() && context_near();
+                let accepted = self.accepts(g.as_bytes())
+                    && !sibling_name(data, g.start(), g.end())
+                    && !context_allowed()
+                    && context_near();
                 if !accepted {
                     return;
                 }
@@ -771,6 +776,44 @@ impl CompiledRule {
         }
         !extras.allow.iter().any(|r| r.is_match(secret))
     }
+}
+
+/// How far before a value `sibling_name` looks for the name it begins like.
+const SIBLING_WINDOW: usize = 64;
+
+/// Whether the value at `start..end` of `data` is the next name in a list of setting names
+/// (`"usersOauth2BitbucketSecret","usersOauth2BitlyAppid"`), taken for the value of the name
+/// before it: a value of 12 letters and digits or more that begins with the same eight as a
+/// word of 12 letters and digits or more in the 64 bytes before it, without being a repeat of
+/// that word. A random value shares its first eight characters with nothing that close; a
+/// value written twice (`key=X … key2=X`) is a repeat, still a value; a token that starts with
+/// its provider's name (`rubygems_…` under `rubygems_api_key`) holds other characters than
+/// letters and digits, or follows a shorter word.
+fn sibling_name(data: &[u8], start: usize, end: usize) -> bool {
+    const LONG: usize = 12;
+    let (Some(value), Some(before)) = (
+        data.get(start..end),
+        data.get(start.saturating_sub(SIBLING_WINDOW)..start),
+    ) else {
+        return false;
+    };
+    if value.len() < LONG || !value.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let Some(head) = value.get(..8) else {
+        return false;
+    };
+    let from = start - before.len();
+    memchr::memmem::find_iter(before, head).any(|at| {
+        let p = from + at;
+        let word_start = p == 0 || data.get(p - 1).is_some_and(|b| !b.is_ascii_alphanumeric());
+        let earlier = data.get(p..start).unwrap_or_default();
+        let word = earlier
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        word_start && word >= LONG && !data.get(p..).unwrap_or_default().starts_with(value)
+    })
 }
 
 /// Keyword occurrences from the shared search (`prefilter::Found`): (keyword, start) pairs,
