@@ -146,11 +146,38 @@ fn part_at(data: &[u8], h: usize, boundaries: &[Vec<u8>]) -> Option<Part> {
         }
         line = end + 1;
     };
-    let end = body_end(data, start, boundaries);
+    let mut end = body_end(data, start, boundaries);
+    if encoding == Encoding::Base64 {
+        // A base64 body ends at its first line that is not base64 even where no boundary is
+        // declared (a multipart body saved without the headers that name its boundary), so
+        // that the parts after it are found too.
+        end = end.min(base64_end(data, start));
+    }
     Some(Part {
         body: start..end,
         encoding,
     })
+}
+
+/// Where the base64 lines from `start` end: at the first line that is empty or holds a byte
+/// outside base64 (the position of that line), or at the end of the content.
+fn base64_end(data: &[u8], start: usize) -> usize {
+    let mut at = start;
+    while at < data.len() {
+        let rest = data.get(at..).unwrap_or_default();
+        let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let line = rest.get(..len).unwrap_or_default().trim_ascii();
+        if line.is_empty() || !line.iter().all(is_base64) {
+            return at;
+        }
+        at += len + 1;
+    }
+    data.len()
+}
+
+/// Whether `b` is a base64 character (padding included).
+fn is_base64(b: &u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')
 }
 
 /// The `boundary=` parameters of the content's multipart types.
@@ -258,8 +285,7 @@ fn base64(data: &[u8], body: Range<usize>, out: &mut Vec<u8>, map: &mut Offsets)
         let rest = text.get(at..).unwrap_or_default();
         let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
         let line = rest.get(..len).unwrap_or_default().trim_ascii();
-        let is_b64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
-        if line.is_empty() || !line.iter().all(is_b64) {
+        if line.is_empty() || !line.iter().all(is_base64) {
             break;
         }
         lines.push((body.start + at, chars.len()));
@@ -338,6 +364,20 @@ mod tests {
         // An attachment that is not text stays as it is.
         let bin = "Content-Transfer-Encoding: base64\n\nAAECAwQF\n";
         assert_eq!(decoded(bin).as_deref(), Some(bin));
+    }
+
+    #[test]
+    fn base64_parts_end_at_their_last_base64_line_where_no_boundary_is_declared() {
+        // A multipart body saved without its top-level headers: no `boundary=` names the
+        // delimiter, and every base64 part is still decoded.
+        let body = "--==123==\nContent-Transfer-Encoding: base64\nContent-Type: text/plain\n\n\
+                    aGVsbG8g\nd29ybGQ=\n\
+                    --==123==\nContent-Transfer-Encoding: base64\n\n\
+                    c2Vjb25k\n--==123==--\n";
+        assert_eq!(encoded_parts(body.as_bytes()).len(), 2);
+        let d = decoded(body).unwrap_or_default();
+        assert!(d.contains("hello world\n--==123==\n"), "{d:?}");
+        assert!(d.contains("\n\nsecond\n--==123==--\n"), "{d:?}");
     }
 
     #[test]
