@@ -23,7 +23,49 @@ pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
         Checksum::DiscordBotToken => discord_bot_token(secret),
         Checksum::GitlabRoutable => gitlab_routable(secret),
         Checksum::Crc32Hex => crc32_hex(secret),
+        Checksum::Base64Value => base64_value(secret),
     }
+}
+
+/// A base64 value that is not a placeholder or a name once decoded (see
+/// `Checksum::Base64Value`): `dGhpc19pc190aGVfc2VjcmV0` (`this_is_the_secret`) and
+/// `cmF0ZWxpbWl0LXVzZXI=` (`ratelimit-user`) fail, random bytes and generated passwords pass.
+fn base64_value(secret: &[u8]) -> bool {
+    let Some(plain) = crate::aws::base64_decode(secret) else {
+        return false;
+    };
+    let text = !plain.is_empty()
+        && plain
+            .iter()
+            .all(|b| (0x20..0x7F).contains(b) || matches!(b, b'\n' | b'\r' | b'\t'));
+    if !text {
+        return !plain.is_empty();
+    }
+    let trimmed = plain.trim_ascii();
+    let lower = trimmed.to_ascii_lowercase();
+    const PLACEHOLDERS: [&[u8]; 10] = [
+        b"secret",
+        b"password",
+        b"passwd",
+        b"test",
+        b"example",
+        b"admin",
+        b"dummy",
+        b"sample",
+        b"fake",
+        b"changeme",
+    ];
+    let placeholder_word = lower.len() < 32
+        && PLACEHOLDERS
+            .iter()
+            .any(|p| memchr::memmem::find(&lower, p).is_some());
+    // Words of one case joined by `-`, `_` or `.` (`ratelimit-user`), not a random mix.
+    let name = trimmed.len() < 20
+        && trimmed.iter().any(|b| matches!(b, b'-' | b'_' | b'.'))
+        && trimmed
+            .split(|b| matches!(b, b'-' | b'_' | b'.'))
+            .all(|w| w.iter().all(u8::is_ascii_lowercase) || w.iter().all(u8::is_ascii_uppercase));
+    !(placeholder_word || name || crate::rule::placeholder::is_placeholder(trimmed))
 }
 
 /// A token whose last 8 characters are the CRC-32 of the rest in lower-case hex (see
@@ -299,6 +341,54 @@ mod tests {
             Checksum::GithubCrc32,
             b"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"
         ));
+    }
+
+    #[test]
+    fn base64_values_are_judged_by_what_they_decode_to() {
+        let ok = |plain: &[u8]| {
+            const A: &[u8; 64] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            let mut out = String::new();
+            for chunk in plain.chunks(3) {
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+                for i in 0..4 {
+                    out.push(if i <= chunk.len() {
+                        char::from(
+                            A.get(((n >> (18 - 6 * i)) & 63) as usize)
+                                .copied()
+                                .unwrap_or(b'A'),
+                        )
+                    } else {
+                        '='
+                    });
+                }
+            }
+            valid(Checksum::Base64Value, out.as_bytes())
+        };
+        // Generated passwords and key material pass.
+        assert!(ok(b"kX9#mP2vQ7rT4wL8"));
+        assert!(ok(b"Zq8vN2kL5pR7tW3yB6nM1cF4"));
+        assert!(ok(b"EnSvBQVOUjmBFVVy"));
+        assert!(ok(&[0x9c, 0x01, 0xff, 0x42, 0x00, 0x17, 0x88, 0xe3, 0x5a]));
+        // Placeholders and names fail.
+        for plain in [
+            &b"this_is_the_secret"[..],
+            b"admin_password",
+            b"secret_data1",
+            b"TESTROOTCAS0",
+            b"CA1-secret",
+            b"ratelimit-user",
+            b"my-oauth-client",
+            b"abcdefgh12345678",
+            b"aaaaaaaaaaaaaaaa",
+        ] {
+            assert!(!ok(plain), "{}", String::from_utf8_lossy(plain));
+        }
+        assert!(!valid(Checksum::Base64Value, b"not base64!"));
+        assert!(!valid(Checksum::Base64Value, b""));
     }
 
     #[test]

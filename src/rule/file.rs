@@ -153,11 +153,18 @@ pub enum Checksum {
     /// `crc32-hex`: the last 8 characters are the CRC-32 (IEEE) of everything before them,
     /// prefix included, in lower-case hex (Canva Connect client secrets, `cnvca…`).
     Crc32Hex,
+    /// `base64-value`: the value is base64 (a Kubernetes Secret's `data`) and is judged by
+    /// what it decodes to: bytes that are not text (key material) pass; text fails when it is
+    /// a placeholder (under 32 characters with `secret`, `password`, `test`, `example`,
+    /// `admin`, `dummy`, `sample`, `fake` or `changeme` in it, or shaped like one: a counting
+    /// run, few distinct characters) or a name (under 20 characters: words of one case joined
+    /// by `-`, `_` or `.`, as `ratelimit-user`).
+    Base64Value,
 }
 
 impl Checksum {
     /// Every checksum by its name in rule files.
-    pub const ALL: [(&'static str, Checksum); 12] = [
+    pub const ALL: [(&'static str, Checksum); 13] = [
         ("github-crc32", Checksum::GithubCrc32),
         ("base64-user-password", Checksum::Base64UserPassword),
         ("jwt", Checksum::Jwt),
@@ -170,6 +177,7 @@ impl Checksum {
         ("discord-bot-token", Checksum::DiscordBotToken),
         ("gitlab-routable", Checksum::GitlabRoutable),
         ("crc32-hex", Checksum::Crc32Hex),
+        ("base64-value", Checksum::Base64Value),
     ];
 
     /// The checksum named `name`.
