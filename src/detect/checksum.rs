@@ -27,6 +27,14 @@ pub(crate) fn valid(checksum: Checksum, secret: &[u8]) -> bool {
     }
 }
 
+/// Whether decoded bytes are text: not empty, printable ASCII, tabs and line breaks.
+fn is_text(plain: &[u8]) -> bool {
+    !plain.is_empty()
+        && plain
+            .iter()
+            .all(|b| (0x20..0x7F).contains(b) || matches!(b, b'\n' | b'\r' | b'\t'))
+}
+
 /// A base64 value that is not a placeholder or a name once decoded (see
 /// `Checksum::Base64Value`): `dGhpc19pc190aGVfc2VjcmV0` (`this_is_the_secret`) and
 /// `cmF0ZWxpbWl0LXVzZXI=` (`ratelimit-user`) fail, random bytes and generated passwords pass.
@@ -34,11 +42,7 @@ fn base64_value(secret: &[u8]) -> bool {
     let Some(plain) = crate::aws::base64_decode(secret) else {
         return false;
     };
-    let text = !plain.is_empty()
-        && plain
-            .iter()
-            .all(|b| (0x20..0x7F).contains(b) || matches!(b, b'\n' | b'\r' | b'\t'));
-    if !text {
+    if !is_text(&plain) {
         return !plain.is_empty();
     }
     let trimmed = plain.trim_ascii();
@@ -218,11 +222,7 @@ fn base64_user_password(secret: &[u8]) -> bool {
         return false;
     };
     // Printable ASCII; line breaks too (Google's `_json_key` user has a JSON key as password).
-    if plain.is_empty()
-        || !plain
-            .iter()
-            .all(|b| (0x20..0x7F).contains(b) || matches!(b, b'\n' | b'\r' | b'\t'))
-    {
+    if !is_text(&plain) {
         return false;
     }
     let Some(colon) = plain.iter().position(|&b| b == b':') else {
@@ -346,27 +346,10 @@ mod tests {
     #[test]
     fn base64_values_are_judged_by_what_they_decode_to() {
         let ok = |plain: &[u8]| {
-            const A: &[u8; 64] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-            let mut out = String::new();
-            for chunk in plain.chunks(3) {
-                let n = chunk
-                    .iter()
-                    .enumerate()
-                    .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-                for i in 0..4 {
-                    out.push(if i <= chunk.len() {
-                        char::from(
-                            A.get(((n >> (18 - 6 * i)) & 63) as usize)
-                                .copied()
-                                .unwrap_or(b'A'),
-                        )
-                    } else {
-                        '='
-                    });
-                }
-            }
-            valid(Checksum::Base64Value, out.as_bytes())
+            valid(
+                Checksum::Base64Value,
+                crate::aws::base64_encode(plain).as_bytes(),
+            )
         };
         // Generated passwords and key material pass.
         assert!(ok(b"kX9#mP2vQ7rT4wL8"));
@@ -393,28 +376,7 @@ mod tests {
 
     #[test]
     fn base64_user_passwords_decode_to_a_user_and_a_real_password() {
-        let b64 = |s: &str| {
-            const A: &[u8; 64] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-            let mut out = String::new();
-            for chunk in s.as_bytes().chunks(3) {
-                let n = chunk
-                    .iter()
-                    .enumerate()
-                    .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-                for i in 0..=chunk.len() {
-                    out.push(char::from(
-                        A.get(((n >> (18 - 6 * i)) & 63) as usize)
-                            .copied()
-                            .unwrap_or(b'='),
-                    ));
-                }
-            }
-            while out.len() % 4 != 0 {
-                out.push('=');
-            }
-            out
-        };
+        let b64 = |s: &str| crate::aws::base64_encode(s.as_bytes());
         let ok = |s: &str| valid(Checksum::Base64UserPassword, b64(s).as_bytes());
         assert!(ok("ci-bot:Jx7q2VmL9sKd"));
         assert!(!ok("Aladdin:open sesame"));
